@@ -1,0 +1,60 @@
+# One vocabulary for the whole project. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENV ?= local
+JOBS ?= 2
+FUNCTIONS := functions
+CMAKE_PRESETS := debug release
+
+.PHONY: help deps build test lint bench package clean \
+        test-cpp test-fuzz check-artifacts lint-cpp lint-shell format
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+deps: ## Install every build/test dependency (Debian packages, Python venv, static libcurl)
+	bash scripts/deps.sh
+
+build: deps ## Configure and build the C++ presets (debug with sanitizers, release)
+	@for p in $(CMAKE_PRESETS); do \
+	  cmake --preset $$p -S $(FUNCTIONS) >/dev/null && cmake --build --preset $$p -j $(JOBS); \
+	done
+
+test: lint test-cpp test-fuzz check-artifacts ## Run every test (what CI runs)
+
+test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
+	@for p in $(CMAKE_PRESETS); do \
+	  (cd $(FUNCTIONS) && ctest --preset $$p -j $(JOBS)); \
+	done
+
+test-fuzz: deps ## Run each libFuzzer target for its bounded time
+	cmake --preset fuzz -S $(FUNCTIONS) >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	cd $(FUNCTIONS) && ctest --preset fuzz
+
+package: deps ## Build the release Lambda zips into functions/dist/
+	cmake --preset release -S $(FUNCTIONS) >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	bash scripts/package.sh
+
+check-artifacts: package ## Fail if an artifact needs a glibc newer than Amazon Linux 2023's
+	bash scripts/check-artifacts.sh
+
+bench: package ## Benchmarks: one `name: value` line per figure
+	bash scripts/bench.sh
+
+lint: deps lint-cpp lint-shell ## Every linter and formatter check
+
+lint-cpp: ## clang-format (check) and clang-tidy over the C++ sources
+	bash scripts/lint-cpp.sh
+
+lint-shell: ## shellcheck over every shell script
+	shellcheck -x $$(git ls-files '*.sh' .ci/run)
+
+format: ## Rewrite C++ sources with clang-format
+	bash scripts/lint-cpp.sh --fix
+
+clean: ## Remove build outputs (keeps the static libcurl and the venv)
+	rm -rf $(FUNCTIONS)/build $(FUNCTIONS)/dist

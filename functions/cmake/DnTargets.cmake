@@ -1,0 +1,53 @@
+# Project-wide compile settings and helpers for our own targets (never applied to third parties).
+include_guard(GLOBAL)
+
+add_library(dn_options INTERFACE)
+target_compile_options(dn_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                            -Wold-style-cast -Wcast-align -Werror)
+if(DN_SANITIZE)
+  target_compile_options(dn_options INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=all
+                                              -fno-omit-frame-pointer)
+  target_link_options(dn_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(DN_STATIC_RUNTIME)
+  target_compile_options(dn_options INTERFACE -ffunction-sections -fdata-sections)
+  target_link_options(dn_options INTERFACE -static-libstdc++ -static-libgcc -Wl,--gc-sections
+                                           -Wl,-O1 -Wl,--as-needed)
+endif()
+
+# dn_library(<name> SOURCES ... DEPS ...): a static library with include/ as its public headers.
+function(dn_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/include")
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE dn_options)
+endfunction()
+
+# dn_test(<name> SOURCES ... DEPS ...): a GoogleTest executable registered with CTest.
+function(dn_test name)
+  if(NOT DN_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main dn_options)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "unit;${ARG_LABELS}")
+endfunction()
+
+# dn_fuzzer(<name> SOURCES ... DEPS ... SECONDS n): a libFuzzer target run by CTest for n seconds.
+function(dn_fuzzer name)
+  if(NOT DN_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "SECONDS" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  set(corpus "${CMAKE_CURRENT_BINARY_DIR}/${name}-corpus")
+  file(MAKE_DIRECTORY "${corpus}")
+  add_test(NAME ${name}
+           COMMAND ${name} -max_total_time=${ARG_SECONDS} -timeout=10 -rss_limit_mb=2048 "${corpus}"
+                   "${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${name}")
+  set_tests_properties(${name} PROPERTIES LABELS "fuzz" TIMEOUT 300)
+endfunction()
