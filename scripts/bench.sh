@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the release build and prints one `name: value` line per figure.
+# - artifact sizes from functions/dist (make package runs first),
+# - `bench_*` executables print their own `name: value` lines,
+# - `gbench_*` executables are Google Benchmark programs; their JSON is reduced to
+#   `<benchmark>_items_per_s` / `<benchmark>_bytes_per_s` lines.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${DN_RELEASE_BUILD:-$root/functions/build/release}"
+dist="${DN_ARTIFACT_DIR:-$root/functions/dist}"
+
+max=0
+for zip in "$dist"/*.zip; do
+  size="$(stat -c %s "$zip")"
+  name="$(basename "$zip" .zip | tr '-' '_')"
+  echo "zip_bytes_$name: $size"
+  ((size > max)) && max=$size
+done
+echo "zip_bytes_max: $max"
+
+mapfile -t programs < <(find "$build" -type f -executable \( -name 'bench_*' -o -name 'gbench_*' \) | sort)
+if ((${#programs[@]} == 0)); then
+  echo "bench: no benchmark programs under $build" >&2
+  exit 1
+fi
+for prog in "${programs[@]}"; do
+  case "$(basename "$prog")" in
+    bench_*) "$prog" ;;
+    gbench_*)
+      "$prog" --benchmark_format=json --benchmark_min_time=0.2 2>/dev/null | python3 -c '
+import json, re, sys
+for b in json.load(sys.stdin)["benchmarks"]:
+    name = re.sub(r"[^A-Za-z0-9]+", "_", b["name"]).strip("_").lower()
+    for counter, suffix in (("items_per_second", "items_per_s"), ("bytes_per_second", "bytes_per_s")):
+        if counter in b:
+            print(f"{name}_{suffix}: {b[counter]:.0f}")
+'
+      ;;
+  esac
+done
