@@ -1,0 +1,57 @@
+import { localEndpointUrl } from './process-env';
+import type { EnvConfig } from './types';
+
+/**
+ * The local environment: the same CDK app deployed to MiniStack on this machine.
+ * Account and region are MiniStack's defaults. Sizes are small and timeouts short so the
+ * end-to-end tests (poison message -> DLQ after maxReceiveCount receives) finish quickly:
+ * the queue's visibility timeout is 6x generate's timeout.
+ */
+export const local: EnvConfig = {
+  name: 'local',
+  account: '000000000000',
+  region: 'us-east-1',
+  availabilityZones: ['us-east-1a', 'us-east-1b'],
+  network: {
+    vpcCidr: '10.10.0.0/16',
+    azCount: 2,
+    flowLogs: {
+      enabled: false,
+      reason:
+        'MiniStack 1.4 has no AWS::EC2::FlowLog provisioner (an unknown type fails the stack) and no VPC traffic to log.',
+    },
+  },
+  schedule: {
+    expression: 'cron(0 6 * * ? *)',
+    timezone: 'Europe/London',
+    maxRetryAttempts: 2,
+  },
+  logRetentionDays: 1,
+  alarms: { topicName: 'daily-notifications-local-alarms', emails: [] },
+  api: {
+    endpointType: 'REGIONAL',
+    endpointTypeReason:
+      'MiniStack has no private API / execute-api VPC endpoint routing; the API is reached at /_aws/execute-api/<apiId>/<stage>. IAM authorization is still configured.',
+    stageName: 'v1',
+    throttlingRateLimit: 100,
+    throttlingBurstLimit: 200,
+  },
+  functions: {
+    findDaily: { memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 1 },
+    generate: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 4 },
+    getNotifications: { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 4 },
+    logLevel: 'debug',
+    metricsNamespace: 'DailyNotifications',
+    maxPagesPerInvocation: 2,
+  },
+  queue: {
+    maxReceiveCount: 3,
+    batchSize: 10,
+    maxConcurrency: 2,
+    retentionDays: 4,
+    dlqRetentionDays: 14,
+  },
+  data: { inboxTtlDays: 7, deletionProtection: false },
+  removalPolicy: 'destroy',
+  awsEndpointUrl: localEndpointUrl(),
+};

@@ -1,0 +1,31 @@
+import type { EnvConfig } from './types';
+
+/** Production account: three AZs, retained data, deletion protection, longer retention. */
+export const prod: EnvConfig = {
+  name: 'prod',
+  account: '333333333333',
+  region: 'eu-west-2',
+  availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
+  network: { vpcCidr: '10.40.0.0/16', azCount: 3, flowLogs: { enabled: true } },
+  schedule: { expression: 'cron(0 6 * * ? *)', timezone: 'Europe/London', maxRetryAttempts: 5 },
+  logRetentionDays: 90,
+  alarms: { topicName: 'daily-notifications-prod-alarms', emails: ['oncall@example.com'] },
+  api: {
+    endpointType: 'PRIVATE',
+    endpointTypeReason: 'Callers live inside the VPC; nothing is exposed to the internet.',
+    stageName: 'v1',
+    throttlingRateLimit: 500,
+    throttlingBurstLimit: 1000,
+  },
+  functions: {
+    findDaily: { memoryMb: 256, timeoutSeconds: 60, reservedConcurrency: 1 },
+    generate: { memoryMb: 1024, timeoutSeconds: 120, reservedConcurrency: 50 },
+    getNotifications: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 100 },
+    logLevel: 'info',
+    metricsNamespace: 'DailyNotifications',
+    maxPagesPerInvocation: 5,
+  },
+  queue: { maxReceiveCount: 5, batchSize: 10, maxConcurrency: 40, retentionDays: 4, dlqRetentionDays: 14 },
+  data: { inboxTtlDays: 90, deletionProtection: true },
+  removalPolicy: 'retain',
+};

@@ -1,0 +1,16 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { EnvConfig } from '../config';
+
+export function removalPolicy(cfg: EnvConfig): RemovalPolicy {
+  return cfg.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+}
+
+/** The config holds a validated CloudWatch Logs retention value; RetentionDays is that number. */
+export function logRetention(cfg: EnvConfig): logs.RetentionDays {
+  return cfg.logRetentionDays as logs.RetentionDays;
+}
+
+export function days(n: number): Duration {
+  return Duration.days(n);
+}

@@ -1,0 +1,40 @@
+import { Tags, type App } from 'aws-cdk-lib';
+import type { EnvConfig } from '../config';
+import { stackName } from './naming';
+import { NetworkStack } from './network-stack';
+import { NotificationsStack } from './notifications-stack';
+
+export interface EnvironmentStacks {
+  readonly network: NetworkStack;
+  readonly notifications: NotificationsStack;
+}
+
+/** Adds the stacks of one environment to `app`. Used by bin/app.ts and by the tests. */
+export function addEnvironment(app: App, cfg: EnvConfig, artifactDir: string): EnvironmentStacks {
+  const env = { account: cfg.account, region: cfg.region };
+  const terminationProtection = cfg.data.deletionProtection;
+
+  const network = new NetworkStack(app, stackName(cfg.name, 'Network'), {
+    env,
+    config: cfg,
+    terminationProtection,
+    description: `daily-notifications ${cfg.name}: isolated VPC, endpoints, flow logs`,
+  });
+  const notifications = new NotificationsStack(app, stackName(cfg.name, 'Notifications'), {
+    env,
+    config: cfg,
+    terminationProtection,
+    description: `daily-notifications ${cfg.name}: table, queue, functions, schedule, API`,
+    vpc: network.vpc,
+    functionsSecurityGroup: network.functionsSecurityGroup,
+    executeApiEndpoint: network.executeApiEndpoint,
+    artifactDir,
+  });
+  notifications.addStackDependency(network);
+
+  for (const stack of [network, notifications]) {
+    Tags.of(stack).add('project', 'daily-notifications');
+    Tags.of(stack).add('environment', cfg.name);
+  }
+  return { network, notifications };
+}

@@ -1,0 +1,265 @@
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { EnvConfig } from '../config';
+import { logRetention, removalPolicy } from './config-helpers';
+import { allowLogsToUseKey, createKey } from './kms';
+import { flowLogGroupName } from './naming';
+
+export interface NetworkStackProps extends StackProps {
+  readonly config: EnvConfig;
+}
+
+/** The interface endpoints the functions (and in-VPC API callers) reach AWS through. */
+const INTERFACE_ENDPOINTS = {
+  Sqs: { service: ec2.InterfaceVpcEndpointAwsService.SQS, actions: ['sqs:SendMessage'], arn: 'sqs:{R}:{A}:*' },
+  Logs: {
+    service: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    arn: 'logs:{R}:{A}:log-group:*',
+  },
+  SecretsManager: {
+    service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    actions: ['secretsmanager:GetSecretValue'],
+    arn: 'secretsmanager:{R}:{A}:secret:*',
+  },
+  Kms: {
+    service: ec2.InterfaceVpcEndpointAwsService.KMS,
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    arn: 'kms:{R}:{A}:key/*',
+  },
+  ExecuteApi: {
+    service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY,
+    actions: ['execute-api:Invoke'],
+    arn: 'execute-api:{R}:{A}:*',
+  },
+} as const;
+
+/** DynamoDB actions any function of this account may send through the gateway endpoint. */
+export const DYNAMODB_ENDPOINT_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
+
+/**
+ * Network for the functions: a VPC with PRIVATE_ISOLATED subnets only (no NAT gateway, no
+ * internet gateway, no route out), gateway endpoints for DynamoDB and S3, interface endpoints
+ * for everything else the functions call, and VPC flow logs when the config enables them.
+ *
+ * Outputs: VpcId, IsolatedSubnetIds (comma-separated), FunctionsSecurityGroupId,
+ * ExecuteApiVpcEndpointId.
+ */
+export class NetworkStack extends Stack {
+  readonly vpc: ec2.Vpc;
+  /** Attached to every function; may only open HTTPS connections. */
+  readonly functionsSecurityGroup: ec2.SecurityGroup;
+  /** The execute-api endpoint a PRIVATE REST API is pinned to. */
+  readonly executeApiEndpoint: ec2.InterfaceVpcEndpoint;
+
+  private readonly config: EnvConfig;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    this.config = props.config;
+    const cfg = props.config;
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(cfg.network.vpcCidr),
+      maxAzs: cfg.network.azCount,
+      natGateways: 0,
+      createInternetGateway: false,
+      // The restriction is a custom resource (a Node.js Lambda); no instance ever uses the
+      // default group here, and MiniStack would have to run that Lambda.
+      restrictDefaultSecurityGroup: false,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+    });
+
+    this.functionsSecurityGroup = new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', {
+      vpc: this.vpc,
+      description: 'daily-notifications functions: HTTPS out to the VPC endpoints only',
+      allowAllOutbound: false,
+    });
+    // Gateway endpoints are reached through prefix-list routes, so the destination cannot be a
+    // security group. The subnets have no route beyond the endpoints, so 0.0.0.0/0:443 reaches
+    // only them.
+    this.functionsSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the VPC endpoints (no other route exists)',
+    );
+
+    const endpointsSecurityGroup = this.createEndpointsSecurityGroup();
+    this.addGatewayEndpoints();
+    this.executeApiEndpoint = this.addInterfaceEndpoints(endpointsSecurityGroup);
+
+    if (cfg.network.flowLogs.enabled) {
+      this.addFlowLogs();
+    } else {
+      Validations.of(this.vpc).acknowledge({
+        id: 'AwsSolutions-VPC7',
+        reason: `Flow logs disabled by the ${cfg.name} config: ${cfg.network.flowLogs.reason}`,
+      });
+    }
+
+    new CfnOutput(this, 'VpcId', { value: this.vpc.vpcId, description: 'VPC of the functions' });
+    new CfnOutput(this, 'IsolatedSubnetIds', {
+      value: this.vpc.isolatedSubnets.map((s) => s.subnetId).join(','),
+      description: 'PRIVATE_ISOLATED subnets the functions run in',
+    });
+    new CfnOutput(this, 'FunctionsSecurityGroupId', {
+      value: this.functionsSecurityGroup.securityGroupId,
+      description: 'Security group of the functions',
+    });
+    new CfnOutput(this, 'ExecuteApiVpcEndpointId', {
+      value: this.executeApiEndpoint.vpcEndpointId,
+      description: 'execute-api interface endpoint that PRIVATE APIs are pinned to',
+    });
+  }
+
+  /** Availability zones come from the config, so synth needs no lookup or credentials. */
+  override get availabilityZones(): string[] {
+    return [...this.config.availabilityZones];
+  }
+
+  /**
+   * Endpoint network interfaces accept HTTPS from the functions' security group only. The rule
+   * is inline (not an AWS::EC2::SecurityGroupIngress resource, which MiniStack rejects).
+   */
+  private createEndpointsSecurityGroup(): ec2.ISecurityGroup {
+    const sg = new ec2.CfnSecurityGroup(this, 'EndpointsSecurityGroup', {
+      vpcId: this.vpc.vpcId,
+      groupDescription: 'daily-notifications interface endpoints: HTTPS from the functions only',
+      securityGroupIngress: [
+        {
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          sourceSecurityGroupId: this.functionsSecurityGroup.securityGroupId,
+          description: 'HTTPS from the functions',
+        },
+      ],
+      // Endpoints never open connections: allow no egress (CDK's conventional "no traffic" rule).
+      securityGroupEgress: [
+        {
+          ipProtocol: 'icmp',
+          cidrIp: '255.255.255.255/32',
+          fromPort: 252,
+          toPort: 86,
+          description: 'Disallow all traffic',
+        },
+      ],
+    });
+    return ec2.SecurityGroup.fromSecurityGroupId(this, 'EndpointsSecurityGroupRef', sg.attrGroupId, {
+      allowAllOutbound: false,
+      mutable: false,
+    });
+  }
+
+  private accountArn(pattern: string): string {
+    return `arn:${this.partition}:${pattern.replace('{R}', this.region).replace('{A}', this.account)}`;
+  }
+
+  /** Statements an endpoint policy allows: only principals of this account, only listed actions. */
+  private endpointStatement(actions: string[], resources: string[], extra?: Record<string, unknown>) {
+    return new iam.PolicyStatement({
+      principals: [new iam.AnyPrincipal()],
+      actions,
+      resources,
+      conditions: { StringEquals: { 'aws:PrincipalAccount': this.account, ...(extra ?? {}) } },
+    });
+  }
+
+  private addGatewayEndpoints(): void {
+    const subnets = [{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }];
+    const dynamodb = this.vpc.addGatewayEndpoint('DynamoDbEndpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
+      subnets,
+    });
+    dynamodb.addToPolicy(
+      this.endpointStatement(DYNAMODB_ENDPOINT_ACTIONS, [this.accountArn('dynamodb:{R}:{A}:table/*')]),
+    );
+
+    // No function reads S3 today; the endpoint keeps S3 (e.g. the data pipeline's bucket)
+    // private to the VPC and limited to buckets owned by this account.
+    const s3 = this.vpc.addGatewayEndpoint('S3Endpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets,
+    });
+    s3.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
+        resources: [`arn:${this.partition}:s3:::*`],
+        conditions: {
+          StringEquals: { 'aws:PrincipalAccount': this.account, 'aws:ResourceAccount': this.account },
+        },
+      }),
+    );
+  }
+
+  private addInterfaceEndpoints(securityGroup: ec2.ISecurityGroup): ec2.InterfaceVpcEndpoint {
+    let executeApi: ec2.InterfaceVpcEndpoint | undefined;
+    for (const [id, spec] of Object.entries(INTERFACE_ENDPOINTS)) {
+      const endpoint = this.vpc.addInterfaceEndpoint(`${id}Endpoint`, {
+        service: spec.service,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        securityGroups: [securityGroup],
+        open: false,
+        privateDnsEnabled: true,
+      });
+      endpoint.addToPolicy(this.endpointStatement([...spec.actions], [this.accountArn(spec.arn)]));
+      if (id === 'ExecuteApi') executeApi = endpoint;
+    }
+    if (!executeApi) throw new Error('execute-api endpoint missing from INTERFACE_ENDPOINTS');
+    return executeApi;
+  }
+
+  private addFlowLogs(): void {
+    const cfg = this.config;
+    const key = createKey(this, 'FlowLogsKey', cfg, 'flow-logs');
+    allowLogsToUseKey(key, [flowLogGroupName(cfg.name)]);
+    const logGroup = new logs.LogGroup(this, 'FlowLogsLogGroup', {
+      logGroupName: flowLogGroupName(cfg.name),
+      encryptionKey: key,
+      retention: logRetention(cfg),
+      removalPolicy: removalPolicy(cfg),
+    });
+
+    // Written explicitly (not FlowLog's helper) so the role holds exactly these actions.
+    const role = new iam.Role(this, 'FlowLogsRole', {
+      description: 'VPC flow logs delivery to its log group',
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:ec2:${this.region}:${this.account}:vpc-flow-log/*` },
+        },
+      }),
+      inlinePolicies: {
+        DeliverFlowLogs: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+              // The log group's Arn attribute ends in ':*', which covers its log streams.
+              resources: [logGroup.logGroupArn],
+            }),
+          ],
+        }),
+      },
+    });
+
+    new ec2.CfnFlowLog(this, 'FlowLog', {
+      resourceId: this.vpc.vpcId,
+      resourceType: 'VPC',
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logGroupName: logGroup.logGroupName,
+      deliverLogsPermissionArn: role.roleArn,
+      maxAggregationInterval: 600,
+    });
+  }
+}
