@@ -12,8 +12,7 @@ const CONFIGS: Record<EnvName, EnvConfig> = { local, dev, qa, prod };
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const VALID_RETENTION_DAYS = new Set([
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ]);
 
 export function isEnvName(name: string): name is EnvName {

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { EnvConfig } from '../config';
 
 export function removalPolicy(cfg: EnvConfig): RemovalPolicy {

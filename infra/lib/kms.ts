@@ -31,13 +31,7 @@ export function allowLogsToUseKey(key: kms.Key, logGroupNamePatterns: string[]):
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchLogsForThisEnvironment',
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: [
-        'kms:Encrypt',
-        'kms:Decrypt',
-        'kms:ReEncrypt*',
-        'kms:GenerateDataKey*',
-        'kms:DescribeKey',
-      ],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
       resources: ['*'],
       conditions: {
         ArnLike: {

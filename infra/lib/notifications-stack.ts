@@ -361,7 +361,10 @@ export class NotificationsStack extends Stack {
       inlinePolicies: {
         InvokeFindDaily: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [findDaily.functionArn] }),
+            new iam.PolicyStatement({
+              actions: ['lambda:InvokeFunction'],
+              resources: [findDaily.functionArn],
+            }),
             new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dailyRunDlq.queueArn] }),
             this.queueKeyStatement(queueKey, ['kms:Decrypt', 'kms:GenerateDataKey']),
           ],
@@ -483,6 +486,8 @@ export class NotificationsStack extends Stack {
       },
     });
     api.deploymentStage.node.addDependency(account);
+    // RestApi always adds an "Endpoint" output with a hashed name; ApiUrl is the stable one.
+    api.node.tryRemoveChild('Endpoint');
     Validations.of(api).acknowledge(
       {
         id: 'AwsSolutions-APIG3',
@@ -498,7 +503,8 @@ export class NotificationsStack extends Stack {
       },
       {
         id: 'AwsSolutions-COG4',
-        reason: 'Callers are AWS principals of this account: the method uses AWS_IAM (SigV4) authorization, not Cognito.',
+        reason:
+          'Callers are AWS principals of this account: the method uses AWS_IAM (SigV4) authorization, not Cognito.',
       },
     );
 
@@ -510,7 +516,8 @@ export class NotificationsStack extends Stack {
       api.addGatewayResponse(id, {
         type,
         templates: {
-          'application/json': '{"error":"$context.error.responseType","message":$context.error.messageString}',
+          'application/json':
+            '{"error":"$context.error.responseType","message":$context.error.messageString}',
         },
       });
     }

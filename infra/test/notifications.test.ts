@@ -1,0 +1,321 @@
+import { describe, expect, it } from 'vitest';
+import { ENV_NAMES, type EnvConfig } from '../config';
+import { synthEnv } from './support/synth';
+import { importedValue, ofType, one, refId, typeOf, type Props } from './support/template-helpers';
+
+const COMMON_ENV = ['LOG_LEVEL', 'METRICS_NAMESPACE', 'SERVICE_NAME'];
+/** Function environment variables, exactly as the shared contract (TEAM.md) lists them. */
+const CONTRACT_ENV: Record<string, string[]> = {
+  'find-daily': ['QUEUE_URL', 'TABLE_NAME', 'TIMEZONE'],
+  generate: ['INBOX_TTL_DAYS', 'MAX_PAGES_PER_INVOCATION', 'QUEUE_URL', 'TABLE_NAME'],
+  'get-notifications': ['CURSOR_SECRET_ARN', 'TABLE_NAME'],
+};
+const SIZING_KEY = {
+  'find-daily': 'findDaily',
+  generate: 'generate',
+  'get-notifications': 'getNotifications',
+} as const;
+
+function fnName(p: Props): keyof typeof CONTRACT_ENV {
+  return String(p.FunctionName).replace(/^daily-notifications-[a-z]+-/, '') as keyof typeof CONTRACT_ENV;
+}
+
+describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
+  const s = synthEnv(env);
+  const cfg: EnvConfig = s.cfg;
+  const t = s.notificationsJson;
+  const net = s.networkJson;
+  const functions = ofType(t, 'AWS::Lambda::Function');
+  const byName = Object.fromEntries(functions.map(([id, p]) => [fnName(p), { id, p }]));
+
+  it('has the three functions on provided.al2023 with handler bootstrap', () => {
+    expect(Object.keys(byName).sort()).toEqual(['find-daily', 'generate', 'get-notifications']);
+    for (const [id, p] of functions) {
+      expect(p, id).toMatchObject({
+        Runtime: 'provided.al2023',
+        Handler: 'bootstrap',
+        Architectures: ['x86_64'],
+      });
+    }
+  });
+
+  it('runs every function in the isolated subnets with the functions security group', () => {
+    const isolated = ofType(net, 'AWS::EC2::Subnet')
+      .filter(([, p]) => (p.Tags as { Key: string; Value: string }[]).some((tag) => tag.Value === 'Isolated'))
+      .map(([id]) => id)
+      .sort();
+    expect(isolated).toHaveLength(cfg.network.azCount);
+    for (const [id, p] of functions) {
+      const vpc = p.VpcConfig as { SubnetIds: unknown[]; SecurityGroupIds: unknown[] };
+      expect(vpc.SubnetIds.map((x) => refId(importedValue(x, net))).sort(), id).toEqual(isolated);
+      const [sg] = vpc.SecurityGroupIds.map((x) => refId(importedValue(x, net)));
+      expect(String(net.Resources[sg!].Properties!.GroupDescription), id).toContain('functions');
+      expect(vpc.SecurityGroupIds, id).toHaveLength(1);
+    }
+  });
+
+  it('sizes each function from the config', () => {
+    for (const [name, { id, p }] of Object.entries(byName)) {
+      const sizing = cfg.functions[SIZING_KEY[name as keyof typeof SIZING_KEY]];
+      expect(p, id).toMatchObject({
+        MemorySize: sizing.memoryMb,
+        Timeout: sizing.timeoutSeconds,
+        ReservedConcurrentExecutions: sizing.reservedConcurrency,
+      });
+    }
+  });
+
+  it('gives each function exactly the contract environment variables', () => {
+    for (const [name, { id, p }] of Object.entries(byName)) {
+      const vars = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+      const expected = [
+        ...COMMON_ENV,
+        ...CONTRACT_ENV[name],
+        ...(cfg.awsEndpointUrl ? ['AWS_ENDPOINT_URL'] : []),
+      ];
+      expect(Object.keys(vars).sort(), id).toEqual(expected.sort());
+      expect(vars.SERVICE_NAME).toBe(name);
+      expect(vars.LOG_LEVEL).toBe(cfg.functions.logLevel);
+      expect(vars.METRICS_NAMESPACE).toBe('DailyNotifications');
+      if (cfg.awsEndpointUrl) expect(vars.AWS_ENDPOINT_URL).toBe(cfg.awsEndpointUrl);
+      expect(typeOf(t, refId(vars.TABLE_NAME))).toBe('AWS::DynamoDB::Table');
+      // Environment variables are encrypted with a customer-managed key.
+      expect(typeOf(t, refId(p.KmsKeyArn)), id).toBe('AWS::KMS::Key');
+    }
+    const find = (byName['find-daily'].p.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(find.TIMEZONE).toBe(cfg.schedule.timezone);
+    expect(typeOf(t, refId(find.QUEUE_URL))).toBe('AWS::SQS::Queue');
+    const gen = (byName.generate.p.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(gen.INBOX_TTL_DAYS).toBe(String(cfg.data.inboxTtlDays));
+    expect(gen.MAX_PAGES_PER_INVOCATION).toBe(String(cfg.functions.maxPagesPerInvocation));
+    const get = (byName['get-notifications'].p.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(typeOf(t, refId(get.CURSOR_SECRET_ARN))).toBe('AWS::SecretsManager::Secret');
+  });
+
+  it('gives every function its own role and its own log group', () => {
+    const roles = functions.map(([, p]) => refId(p.Role));
+    expect(new Set(roles).size).toBe(3);
+    for (const r of roles) expect(typeOf(t, r)).toBe('AWS::IAM::Role');
+    const logGroups = functions.map(([, p]) => refId((p.LoggingConfig as Props).LogGroup));
+    expect(new Set(logGroups).size).toBe(3);
+    for (const [name, { p }] of Object.entries(byName)) {
+      const lg = t.Resources[refId((p.LoggingConfig as Props).LogGroup)!].Properties!;
+      expect(lg.LogGroupName).toBe(`/aws/lambda/daily-notifications-${env}-${name}`);
+    }
+  });
+
+  it('encrypts every store with a customer-managed key that rotates', () => {
+    const isKey = (v: unknown) => typeOf(t, refId(v)) === 'AWS::KMS::Key';
+    const [, table] = one(t, 'AWS::DynamoDB::Table');
+    expect(table.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+    expect(isKey((table.SSESpecification as Props).KMSMasterKeyId)).toBe(true);
+    const queues = ofType(t, 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(3);
+    for (const [id, q] of queues) expect(isKey(q.KmsMasterKeyId), id).toBe(true);
+    for (const [id, lg] of ofType(t, 'AWS::Logs::LogGroup')) expect(isKey(lg.KmsKeyId), id).toBe(true);
+    for (const [id, lg] of ofType(net, 'AWS::Logs::LogGroup')) {
+      expect(typeOf(net, refId(lg.KmsKeyId)), id).toBe('AWS::KMS::Key');
+    }
+    const [, secret] = one(t, 'AWS::SecretsManager::Secret');
+    expect(isKey(secret.KmsKeyId)).toBe(true);
+    for (const [id, k] of [...ofType(t, 'AWS::KMS::Key'), ...ofType(net, 'AWS::KMS::Key')]) {
+      expect(k.EnableKeyRotation, id).toBe(true);
+    }
+  });
+
+  it('defines the Notifications table per the shared contract', () => {
+    const [, table] = one(t, 'AWS::DynamoDB::Table');
+    expect(table).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: cfg.data.deletionProtection,
+    });
+    expect(table.GlobalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('gives every queue a DLQ except the DLQs themselves, and TLS-only policies to all', () => {
+    const queues = ofType(t, 'AWS::SQS::Queue');
+    const dlqs = new Set<string>();
+    for (const [, q] of queues) {
+      const rp = q.RedrivePolicy as Props | undefined;
+      if (rp) dlqs.add(refId(rp.deadLetterTargetArn)!);
+    }
+    const [, schedule] = one(t, 'AWS::Scheduler::Schedule');
+    dlqs.add(refId(((schedule.Target as Props).DeadLetterConfig as Props).Arn)!);
+    for (const [, p] of functions) {
+      if (p.DeadLetterConfig) dlqs.add(refId((p.DeadLetterConfig as Props).TargetArn)!);
+    }
+    expect(dlqs.size).toBe(2);
+    for (const [id, q] of queues) {
+      if (dlqs.has(id)) continue;
+      expect(q.RedrivePolicy, id).toMatchObject({ maxReceiveCount: cfg.queue.maxReceiveCount });
+    }
+    expect(queues.filter(([id]) => !dlqs.has(id))).toHaveLength(1);
+
+    const policies = ofType(t, 'AWS::SQS::QueuePolicy');
+    const covered = policies.flatMap(([, p]) => (p.Queues as unknown[]).map(refId));
+    expect(covered.sort()).toEqual(queues.map(([id]) => id).sort());
+    for (const [id, p] of policies) {
+      expect((p.PolicyDocument as { Statement: unknown[] }).Statement, id).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('sets the queue visibility timeout to at least 6x the generate timeout', () => {
+    const generate = byName.generate.p;
+    const [, esm] = one(t, 'AWS::Lambda::EventSourceMapping');
+    const queue = t.Resources[refId(esm.EventSourceArn)!].Properties!;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (generate.Timeout as number));
+    expect(queue.VisibilityTimeout).toBe(6 * cfg.functions.generate.timeoutSeconds);
+  });
+
+  it('feeds generate from the queue with ReportBatchItemFailures and maximum concurrency', () => {
+    const [, esm] = one(t, 'AWS::Lambda::EventSourceMapping');
+    expect(refId(esm.FunctionName)).toBe(byName.generate.id);
+    expect(esm).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: cfg.queue.maxConcurrency },
+      BatchSize: cfg.queue.batchSize,
+    });
+  });
+
+  it('schedules find-daily in the configured time zone with its own role and a DLQ', () => {
+    const [, schedule] = one(t, 'AWS::Scheduler::Schedule');
+    const target = schedule.Target as Props;
+    expect(schedule).toMatchObject({
+      ScheduleExpression: cfg.schedule.expression,
+      ScheduleExpressionTimezone: cfg.schedule.timezone,
+      State: 'ENABLED',
+    });
+    expect(refId(target.Arn)).toBe(byName['find-daily'].id);
+    const role = refId(target.RoleArn)!;
+    expect(typeOf(t, role)).toBe('AWS::IAM::Role');
+    expect(functions.map(([, p]) => refId(p.Role))).not.toContain(role);
+    expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: cfg.schedule.maxRetryAttempts });
+    expect(JSON.parse(String(target.Input))).toMatchObject({ source: 'aws.scheduler' });
+  });
+
+  it('gives every log group the configured retention', () => {
+    const groups = [...ofType(t, 'AWS::Logs::LogGroup'), ...ofType(net, 'AWS::Logs::LogGroup')];
+    expect(groups.length).toBe(cfg.network.flowLogs.enabled ? 5 : 4);
+    for (const [id, lg] of groups) expect(lg.RetentionInDays, id).toBe(cfg.logRetentionDays);
+  });
+
+  it('exposes GET /users/{userId}/notifications with AWS_IAM auth and parameter validation', () => {
+    const [, method] = one(t, 'AWS::ApiGateway::Method');
+    expect(method).toMatchObject({
+      HttpMethod: 'GET',
+      AuthorizationType: 'AWS_IAM',
+      RequestParameters: {
+        'method.request.path.userId': true,
+        'method.request.querystring.limit': false,
+        'method.request.querystring.cursor': false,
+      },
+      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+    });
+    const [validatorId, validator] = one(t, 'AWS::ApiGateway::RequestValidator');
+    expect(validator.ValidateRequestParameters).toBe(true);
+    expect(refId(method.RequestValidatorId)).toBe(validatorId);
+    const paths = ofType(t, 'AWS::ApiGateway::Resource').map(([, p]) => p.PathPart);
+    expect(paths.sort()).toEqual(['notifications', 'users', '{userId}']);
+  });
+
+  it('throttles the stage, traces it and writes JSON access logs to an encrypted log group', () => {
+    const [, stage] = one(t, 'AWS::ApiGateway::Stage');
+    expect(stage.StageName).toBe(cfg.api.stageName);
+    expect(stage.TracingEnabled).toBe(true);
+    expect(stage.MethodSettings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: cfg.api.throttlingRateLimit,
+        ThrottlingBurstLimit: cfg.api.throttlingBurstLimit,
+      }),
+    );
+    const access = stage.AccessLogSetting as Props;
+    const format = JSON.parse(String(access.Format)) as Record<string, string>;
+    expect(format.status).toBe('$context.status');
+    // arn:...:log-group:<Ref LogGroup> (CDK's logGroupDestinationArnWithoutWildcard form).
+    const [, parts] = (access.DestinationArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const lg = t.Resources[refId(parts[1])!].Properties!;
+    expect(lg.KmsKeyId).toBeDefined();
+    expect(lg.LogGroupName).toBe(`/aws/apigateway/daily-notifications-${env}-access`);
+  });
+
+  it(`uses the ${env === 'local' ? 'REGIONAL' : 'PRIVATE'} endpoint type from the config`, () => {
+    const [, api] = one(t, 'AWS::ApiGateway::RestApi');
+    const statements = (api.Policy as { Statement: Props[] }).Statement;
+    expect((api.EndpointConfiguration as Props).Types).toEqual([cfg.api.endpointType]);
+    const deny = statements.filter((st) => st.Effect === 'Deny');
+    if (cfg.api.endpointType === 'REGIONAL') {
+      expect(deny).toEqual([]);
+      return;
+    }
+    expect(deny).toHaveLength(1);
+    const vpce = (deny[0].Condition as { StringNotEquals: Record<string, unknown> }).StringNotEquals[
+      'aws:SourceVpce'
+    ];
+    const endpoint = refId(importedValue(vpce, net))!;
+    expect(String(net.Resources[endpoint].Properties!.ServiceName)).toMatch(/\.execute-api$/);
+    expect(deny[0].Resource).toBe('execute-api:/*');
+  });
+
+  it('exports the stack outputs the scripts and deployment tests use', () => {
+    expect(Object.keys(t.Outputs ?? {}).sort()).toEqual(
+      [
+        'ApiId',
+        'ApiStageName',
+        'ApiUrl',
+        'CursorSecretArn',
+        'DailyRunDlqUrl',
+        'FindDailyFunctionName',
+        'GenerateDlqUrl',
+        'GenerateFunctionName',
+        'GenerateQueueUrl',
+        'GetNotificationsFunctionName',
+        'ScheduleName',
+        'TableName',
+      ].sort(),
+    );
+  });
+});
+
+describe('environment differences', () => {
+  it('protects the prod table from deletion and retains it, but not dev', () => {
+    const [, prodTable] = one(synthEnv('prod').notificationsJson, 'AWS::DynamoDB::Table');
+    expect(prodTable.DeletionProtectionEnabled).toBe(true);
+    const prodRaw = Object.values(synthEnv('prod').notificationsJson.Resources).find(
+      (r) => r.Type === 'AWS::DynamoDB::Table',
+    )!;
+    expect(prodRaw.DeletionPolicy).toBe('Retain');
+    expect(synthEnv('prod').stacks.notifications.terminationProtection).toBe(true);
+    const [, devTable] = one(synthEnv('dev').notificationsJson, 'AWS::DynamoDB::Table');
+    expect(devTable.DeletionProtectionEnabled).toBe(false);
+  });
+
+  it('makes the API PRIVATE in every AWS environment and REGIONAL only in local', () => {
+    const types = Object.fromEntries(
+      ENV_NAMES.map((e) => [
+        e,
+        (one(synthEnv(e).notificationsJson, 'AWS::ApiGateway::RestApi')[1].EndpointConfiguration as Props)
+          .Types,
+      ]),
+    );
+    expect(types).toEqual({ local: ['REGIONAL'], dev: ['PRIVATE'], qa: ['PRIVATE'], prod: ['PRIVATE'] });
+  });
+});
