@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Synthesizes every environment into a temporary directory and runs cfn-lint and checkov on the
+# templates. Exits non-zero on any cfn-lint error or warning and on any failed checkov check
+# (checkov skips are listed, with reasons, in infra/.checkov.yaml).
+#
+# Function code: DN_ARTIFACT_DIR if set, else functions/dist when all three zips exist, else
+# placeholder zips (the checks read templates, not code).
+set -euo pipefail
+
+infra="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(cd "$infra/.." && pwd)"
+venv="$root/.venv"
+checkov_venv="$venv/checkov"
+checkov_req="$infra/requirements-checkov.txt"
+envs=(local dev qa prod)
+functions=(find-daily generate get-notifications)
+
+if [[ ! -x "$venv/bin/cfn-lint" ]]; then
+  echo "check-templates: $venv/bin/cfn-lint is missing: run scripts/deps.sh (requirements-dev.txt)" >&2
+  exit 1
+fi
+
+# checkov gets its own venv, (re)built when infra/requirements-checkov.txt changes.
+stamp="$checkov_venv/.requirements.sha256"
+sum="$(sha256sum "$checkov_req" | cut -d' ' -f1)"
+if [[ ! -x "$checkov_venv/bin/checkov" || ! -f "$stamp" || "$(cat "$stamp")" != "$sum" ]]; then
+  echo "check-templates: installing checkov into $checkov_venv"
+  python3 -m venv "$checkov_venv"
+  "$checkov_venv/bin/pip" install -q --disable-pip-version-check -r "$checkov_req"
+  echo "$sum" >"$stamp"
+fi
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+artifacts="${DN_ARTIFACT_DIR:-}"
+if [[ -z "$artifacts" ]]; then
+  artifacts="$root/functions/dist"
+  for fn in "${functions[@]}"; do
+    if [[ ! -f "$artifacts/$fn.zip" ]]; then
+      artifacts="$out/artifacts"
+      echo "check-templates: functions/dist is incomplete; synthesizing with placeholder zips"
+      mkdir -p "$artifacts"
+      for f in "${functions[@]}"; do
+        "$venv/bin/python" - "$artifacts/$f.zip" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("bootstrap", "#!/bin/sh\nexit 1\n")
+EOF
+      done
+      break
+    fi
+  done
+fi
+
+cd "$infra"
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+
+echo "check-templates: synth ${envs[*]}"
+if ! CDK_DISABLE_CLI_TELEMETRY=true DN_ARTIFACT_DIR="$artifacts" \
+  npx cdk synth --quiet --no-notices -c env=all -o "$out/cdk.out" >"$out/synth.log" 2>&1; then
+  cat "$out/synth.log" >&2
+  echo "check-templates: synth failed" >&2
+  exit 1
+fi
+
+# "<region> <template>" for every stack of the assembly (environment is aws://account/region).
+node -e '
+  const path = require("path");
+  const dir = process.argv[1];
+  const m = require(path.join(dir, "manifest.json"));
+  for (const a of Object.values(m.artifacts)) {
+    if (a.type === "aws:cloudformation:stack") {
+      console.log(a.environment.split("/").pop(), path.join(dir, a.properties.templateFile));
+    }
+  }
+' "$out/cdk.out" >"$out/stacks.txt"
+
+status=0
+templates=()
+declare -A by_region=()
+while read -r region template; do
+  templates+=("$template")
+  by_region[$region]+="$template "
+done <"$out/stacks.txt"
+for region in "${!by_region[@]}"; do
+  read -r -a region_templates <<<"${by_region[$region]}"
+  echo "check-templates: cfn-lint ${#region_templates[@]} templates ($region)"
+  if ! "$venv/bin/cfn-lint" --regions "$region" -- "${region_templates[@]}"; then
+    status=1
+  fi
+done
+if ((${#templates[@]} != 2 * ${#envs[@]})); then
+  echo "check-templates: expected $((2 * ${#envs[@]})) templates, found ${#templates[@]}" >&2
+  exit 1
+fi
+
+checkov_args=()
+for t in "${templates[@]}"; do checkov_args+=(-f "$t"); done
+echo "check-templates: checkov (${#templates[@]} templates)"
+if ! BC_SKIP_MAPPING=TRUE "$checkov_venv/bin/checkov" --config-file "$infra/.checkov.yaml" "${checkov_args[@]}"; then
+  echo "check-templates: checkov reported failed checks" >&2
+  status=1
+fi
+
+if ((status == 0)); then
+  echo "check-templates: OK: cfn-lint and checkov clean for ${envs[*]}"
+fi
+exit "$status"
