@@ -32,9 +32,9 @@ class Response {
   static Response failure(std::string error_type, std::string error_message);
 
   [[nodiscard]] bool is_success() const { return success_; }
-  [[nodiscard]] const std::string& body() const { return body_; }                  // success
-  [[nodiscard]] const std::string& content_type() const { return content_type_; }  // success
-  [[nodiscard]] const std::string& error_type() const { return error_type_; }      // failure
+  [[nodiscard]] const std::string& body() const { return body_; }                    // success
+  [[nodiscard]] const std::string& content_type() const { return content_type_; }    // success
+  [[nodiscard]] const std::string& error_type() const { return error_type_; }        // failure
   [[nodiscard]] const std::string& error_message() const { return error_message_; }  // failure
 
  private:

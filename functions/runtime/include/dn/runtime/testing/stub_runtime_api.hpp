@@ -4,7 +4,7 @@
 // waits while the script is empty), every POST is recorded and answered 202.
 //
 //   StubRuntimeApi stub;
-//   stub.enqueue({.request_id = "r1", .payload = R"({"a":1})"});
+//   stub.enqueue(invocation("r1", R"({"a":1})"));
 //   dn::runtime::Options options{.endpoint = stub.endpoint(), .max_invocations = 1};
 //   dn::runtime::run(handler, options);
 //   auto posts = stub.posts();  // posts[0].kind == Post::Kind::response
@@ -35,6 +35,12 @@ struct Invocation {
   std::optional<int> status;
   std::string error_body = R"({"errorMessage":"stub error","errorType":"Stub.Error"})";
 };
+
+// An invocation with default headers; set further fields on the result as needed. (Designated
+// initialisers would trip -Wmissing-field-initializers.)
+Invocation invocation(std::string request_id, std::string payload = "{}");
+// A `next` answered with an HTTP error status instead of an invocation.
+Invocation failing_next(int status);
 
 // One request the client sent to the stub other than `GET /next`.
 struct Post {
