@@ -1,6 +1,6 @@
 // Time from process start to the first `GET /next`: spawns runtime_echo (a minimal function
 // linked like a Lambda artifact) against a local Runtime API stub, 50 times, and prints the
-// median and p90 as `name: value` lines.
+// median and p90 as `name: value` lines. Usage: bench_runtime_startup [path/to/runtime_echo]
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,10 +84,17 @@ std::vector<std::string> child_environment(const std::string& endpoint) {
   return env;
 }
 
+std::string sibling(const std::string& name) {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? name : (self.parent_path() / name).string();
+}
+
 }  // namespace
 
-int main() {
-  const std::string echo = DN_RUNTIME_ECHO_PATH;
+int main(int argc, char** argv) {
+  // runtime_echo is built next to this program; a path argument overrides that.
+  const std::string echo = argc > 1 ? std::string(argv[1]) : sibling("runtime_echo");
   StubRuntimeApi stub;
   const auto env = child_environment(stub.endpoint());
 

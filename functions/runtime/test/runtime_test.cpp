@@ -63,12 +63,16 @@ class RuntimeTest : public ::testing::Test {
 };
 
 TEST_F(RuntimeTest, SuccessIsPostedToResponseWithBodyAndContentType) {
-  stub_->enqueue(testing::invocation("req-1", R"({"x":1})"));
-  const int status = run_handler(
-      [](const Request& request) {
-        return Response::success("echo:" + request.payload, "text/plain");
-      },
-      1);
+  // Designated initialisers, as handler tests are expected to write them.
+  stub_->enqueue({.request_id = "req-1", .payload = R"({"x":1})"});
+  const Options opts{.endpoint = stub_->endpoint(), .max_invocations = 1};
+  const int status = run_bounded([&] {
+    return run(
+        [](const Request& request) {
+          return Response::success("echo:" + request.payload, "text/plain");
+        },
+        opts);
+  });
 
   EXPECT_EQ(status, 0);
   const auto posts = stub_->posts();

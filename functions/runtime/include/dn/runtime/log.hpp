@@ -27,10 +27,10 @@ std::string_view log_level_name(LogLevel level);  // "DEBUG", "INFO", "WARN", "E
 
 // What every line carries besides its message.
 struct LogContext {
-  std::string service;     // SERVICE_NAME
-  std::string request_id;  // empty outside an invocation (logged as null)
-  std::string trace_id;    // omitted from the line when empty
-  bool cold_start = true;  // true until the second invocation of the process begins
+  std::string service{};     // SERVICE_NAME
+  std::string request_id{};  // empty outside an invocation (logged as null)
+  std::string trace_id{};    // omitted from the line when empty
+  bool cold_start = true;    // true until the second invocation of the process begins
 };
 
 // ISO-8601 UTC with milliseconds, e.g. 2024-03-31T01:02:03.004Z.
@@ -92,9 +92,9 @@ enum class Unit {
 std::string_view unit_name(Unit unit);  // "Count", "Milliseconds", ...
 
 struct Metric {
-  std::string name;
+  std::string name{};
   Unit unit = Unit::Count;
-  std::vector<double> values;  // one or more samples of this invocation
+  std::vector<double> values{};  // one or more samples of this invocation
 };
 
 // Pure: the EMF lines (usually one) for `metrics`, dimension set [["service"]], `_aws.Timestamp`

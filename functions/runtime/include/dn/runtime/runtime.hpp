@@ -12,13 +12,13 @@ namespace dn::runtime {
 
 // One invocation, as handed out by `GET /2018-06-01/runtime/invocation/next`.
 struct Request {
-  std::string payload;           // the event, verbatim
-  std::string request_id;        // Lambda-Runtime-Aws-Request-Id
-  std::string trace_id;          // Lambda-Runtime-Trace-Id (empty when absent)
-  std::string function_arn;      // Lambda-Runtime-Invoked-Function-Arn
-  std::string client_context;    // Lambda-Runtime-Client-Context (empty when absent)
-  std::string cognito_identity;  // Lambda-Runtime-Cognito-Identity (empty when absent)
-  std::chrono::system_clock::time_point deadline;  // Lambda-Runtime-Deadline-Ms
+  std::string payload{};           // the event, verbatim
+  std::string request_id{};        // Lambda-Runtime-Aws-Request-Id
+  std::string trace_id{};          // Lambda-Runtime-Trace-Id (empty when absent)
+  std::string function_arn{};      // Lambda-Runtime-Invoked-Function-Arn
+  std::string client_context{};    // Lambda-Runtime-Client-Context (empty when absent)
+  std::string cognito_identity{};  // Lambda-Runtime-Cognito-Identity (empty when absent)
+  std::chrono::system_clock::time_point deadline{};  // Lambda-Runtime-Deadline-Ms
 
   // Time left before Lambda kills the invocation; zero once the deadline has passed.
   [[nodiscard]] std::chrono::milliseconds remaining() const;
@@ -51,9 +51,9 @@ using Handler = std::function<Response(const Request&)>;
 // Knobs for tests and benchmarks; a Lambda function uses the defaults.
 struct Options {
   // host:port of the Runtime API; empty means the AWS_LAMBDA_RUNTIME_API environment variable.
-  std::string endpoint;
+  std::string endpoint{};
   // Return 0 after this many handled invocations (repeated request ids are not counted).
-  std::optional<std::size_t> max_invocations;
+  std::optional<std::size_t> max_invocations{};
   // Attempts per Runtime API call on connection errors and 5xx before run() gives up.
   int max_attempts = 3;
   // Delay before the first retry, doubled for each further one.

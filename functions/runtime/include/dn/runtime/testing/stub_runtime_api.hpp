@@ -4,7 +4,7 @@
 // waits while the script is empty), every POST is recorded and answered 202.
 //
 //   StubRuntimeApi stub;
-//   stub.enqueue(invocation("r1", R"({"a":1})"));
+//   stub.enqueue({.request_id = "r1", .payload = R"({"a":1})"});
 //   dn::runtime::Options options{.endpoint = stub.endpoint(), .max_invocations = 1};
 //   dn::runtime::run(handler, options);
 //   auto posts = stub.posts();  // posts[0].kind == Post::Kind::response
@@ -23,21 +23,20 @@ namespace dn::runtime::testing {
 
 // One scripted answer to `GET /next`.
 struct Invocation {
-  std::string request_id;
+  std::string request_id{};
   std::string payload = "{}";
   // Epoch milliseconds for Lambda-Runtime-Deadline-Ms; 0 means "now + 30 s" when served.
   std::int64_t deadline_ms = 0;
-  std::string trace_id;  // header omitted when empty
+  std::string trace_id{};  // header omitted when empty
   std::string function_arn = "arn:aws:lambda:eu-west-2:000000000000:function:test";
-  std::string client_context;    // header omitted when empty
-  std::string cognito_identity;  // header omitted when empty
+  std::string client_context{};    // header omitted when empty
+  std::string cognito_identity{};  // header omitted when empty
   // When set, `next` is answered with this status and body instead (e.g. 500 to test retries).
-  std::optional<int> status;
+  std::optional<int> status{};
   std::string error_body = R"({"errorMessage":"stub error","errorType":"Stub.Error"})";
 };
 
-// An invocation with default headers; set further fields on the result as needed. (Designated
-// initialisers would trip -Wmissing-field-initializers.)
+// Shorthands for Invocation{.request_id = id, .payload = payload} and Invocation{.status = s}.
 Invocation invocation(std::string request_id, std::string payload = "{}");
 // A `next` answered with an HTTP error status instead of an invocation.
 Invocation failing_next(int status);
@@ -46,11 +45,11 @@ Invocation failing_next(int status);
 struct Post {
   enum class Kind { response, error, init_error, other };
   Kind kind = Kind::other;
-  std::string method;
-  std::string path;
-  std::string request_id;                      // from the path, for response/error
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
+  std::string method{};
+  std::string path{};
+  std::string request_id{};                      // from the path, for response/error
+  std::map<std::string, std::string> headers{};  // names lower-cased
+  std::string body{};
   std::size_t connection = 0;  // which accepted connection carried it (1-based)
 };
 
