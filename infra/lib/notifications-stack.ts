@@ -45,7 +45,7 @@ const VPC_ENI_ACTIONS = [
  * the cursor secret, the three functions, the daily schedule and the REST API.
  *
  * Outputs (stable names used by scripts and the deployment tests): TableName,
- * GenerateQueueUrl, GenerateDlqUrl, DailyRunDlqUrl, FindDailyFunctionName,
+ * GenerateQueueUrl, GenerateDlqUrl, GenerateDlqArn, MaxReceiveCount, DailyRunDlqUrl, FindDailyFunctionName,
  * GenerateFunctionName, GetNotificationsFunctionName, ApiId, ApiStageName, ApiUrl,
  * ScheduleName, CursorSecretArn.
  */
@@ -214,6 +214,12 @@ export class NotificationsStack extends Stack {
       TableName: [this.table.tableName, 'Notifications table'],
       GenerateQueueUrl: [this.generateQueue.queueUrl, 'GenerateMessage queue'],
       GenerateDlqUrl: [this.generateDlq.queueUrl, 'Dead-letter queue of the GenerateMessage queue'],
+      // The redrive policy's parts, for emulators that ignore RedrivePolicy in templates.
+      GenerateDlqArn: [this.generateDlq.queueArn, 'ARN of the GenerateMessage DLQ'],
+      MaxReceiveCount: [
+        String(cfg.queue.maxReceiveCount),
+        'Receives before a GenerateMessage goes to the DLQ',
+      ],
       DailyRunDlqUrl: [this.dailyRunDlq.queueUrl, 'Dead-letter queue of the schedule and find-daily'],
       FindDailyFunctionName: [findDaily.functionName, 'find-daily function'],
       GenerateFunctionName: [generate.functionName, 'generate function'],
