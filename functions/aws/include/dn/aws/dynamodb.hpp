@@ -1,0 +1,68 @@
+// DynamoDB over the JSON protocol (X-Amz-Target DynamoDB_20120810.*). Requests and items are
+// nlohmann::json in DynamoDB's own wire shape (AttributeValue form: {"pk":{"S":"USER#1"}}).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dn/aws/client.hpp"
+#include "dn/aws/result.hpp"
+
+namespace dn::aws {
+
+struct QueryPage {
+  std::vector<nlohmann::json> items{};
+  nlohmann::json last_evaluated_key = nullptr;  // null when this was the last page
+};
+
+enum class WriteStatus {
+  written,           // the write happened
+  condition_failed,  // ConditionExpression was false (ConditionalCheckFailedException)
+};
+
+struct UpdateResult {
+  WriteStatus status = WriteStatus::written;
+  nlohmann::json attributes = nullptr;  // response "Attributes" (per ReturnValues), else null
+};
+
+class DynamoDb {
+ public:
+  explicit DynamoDb(Client& client) : client_(&client) {}
+
+  static constexpr std::size_t kMaxBatchWrite = 25;  // BatchWriteItem's per-call limit
+
+  // One page of a Query: `request` is the Query request body (TableName,
+  // KeyConditionExpression, ExclusiveStartKey, Limit, ScanIndexForward...).
+  Result<QueryPage> query(const nlohmann::json& request);
+
+  // Pages through a Query, calling on_page for each page until it returns false or the last
+  // page is done. Returns the LastEvaluatedKey where it stopped (null when exhausted).
+  Result<nlohmann::json> query_pages(nlohmann::json request,
+                                     const std::function<bool(const QueryPage&)>& on_page);
+
+  // Every item of a Query (stops with "InvalidArgument" past max_items, so memory is bounded).
+  Result<std::vector<nlohmann::json>> query_all(nlohmann::json request,
+                                                std::size_t max_items = 100000);
+
+  // Writes `write_requests` ({"PutRequest":{"Item":..}} / {"DeleteRequest":{"Key":..}}) to one
+  // table in calls of 25, resending UnprocessedItems with backoff until none is left, the retry
+  // budget is used up or the deadline nears. What stays unprocessed is reported as
+  // Error{"UnprocessedItems", "<n> of <m> write requests left unprocessed...", retryable}.
+  Result<void> batch_write(const std::string& table, std::vector<nlohmann::json> write_requests);
+
+  // PutItem; `request` is the PutItem body (TableName, Item, ConditionExpression...).
+  // A false condition is WriteStatus::condition_failed, not an error.
+  Result<WriteStatus> put_item(const nlohmann::json& request);
+
+  // UpdateItem; a false condition is WriteStatus::condition_failed, not an error.
+  Result<UpdateResult> update_item(const nlohmann::json& request);
+
+ private:
+  Client* client_;
+};
+
+}  // namespace dn::aws

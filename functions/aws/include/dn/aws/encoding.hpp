@@ -1,0 +1,52 @@
+// The byte-level rules of SigV4 requests, exposed for tests.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dn/aws/result.hpp"
+
+namespace dn::aws {
+
+// RFC 3986 percent-encoding: A-Z a-z 0-9 - . _ ~ stay, every other byte becomes %XX (upper
+// case hex); '/' stays when keep_slash (S3 object keys).
+std::string uri_encode(std::string_view raw, bool keep_slash);
+
+// SigV4 canonical query string: pairs encoded with uri_encode, sorted by key then value, each
+// written key=value (the '=' even for an empty value), joined with '&'.
+std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& pairs);
+
+// Lower-case hex SHA-256 of the bytes.
+std::string sha256_hex(std::string_view bytes);
+
+// Checks a header set before it is signed: names must be HTTP tokens and unique (case-blind),
+// values non-blank and free of CR/LF ("InvalidArgument" otherwise).
+Result<void> check_signable_headers(
+    const std::vector<std::pair<std::string, std::string>>& headers);
+
+// True when curl 7.88 would put these headers (plus host, x-amz-date) in a different canonical
+// order than SigV4: it sorts whole "name:value" lines, so a name that is a prefix of another
+// followed by a byte below ':' ('-', '.', digits) lands after it.
+bool curl_sigv4_misorders(const std::vector<std::pair<std::string, std::string>>& headers);
+
+struct SigV4Input {
+  std::string_view method;
+  std::string_view host;   // as sent in the Host header (with :port when not default)
+  std::string_view path;   // already percent-encoded
+  std::string_view query;  // already canonical
+  const std::vector<std::pair<std::string, std::string>>* headers;  // without host/x-amz-date
+  std::string_view payload_hash;  // hex SHA-256 or UNSIGNED-PAYLOAD
+  std::string_view amz_date;      // YYYYMMDDTHHMMSSZ
+  std::string_view region;
+  std::string_view service;
+  std::string_view access_key_id;
+  std::string_view secret_access_key;
+};
+
+// The Authorization header value SigV4 prescribes (AWS4-HMAC-SHA256 Credential=...,
+// SignedHeaders=..., Signature=...). Used where curl 7.88 would sign wrongly.
+std::string sigv4_authorization(const SigV4Input& in);
+
+}  // namespace dn::aws
