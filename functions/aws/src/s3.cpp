@@ -1,0 +1,86 @@
+#include "dn/aws/s3.hpp"
+
+#include <charconv>
+#include <string>
+
+#include "dn/aws/encoding.hpp"
+
+namespace dn::aws {
+namespace {
+
+Result<void> check_names(const std::string& bucket, const std::string& key) {
+  if (bucket.empty() || bucket.find('/') != std::string::npos) {
+    return Error{"InvalidArgument", "bucket name '" + bucket + "' is empty or has a '/'", 0, false};
+  }
+  if (key.empty()) return Error{"InvalidArgument", "object key is empty", 0, false};
+  return {};
+}
+
+std::uint64_t to_u64(const std::string& text) {
+  std::uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+}  // namespace
+
+std::string s3_object_url(const Config& config, std::string_view bucket, std::string_view key) {
+  const std::string path = uri_encode(key, true);
+  if (!config.endpoint_url.empty()) {
+    return config.endpoint_url + "/" + uri_encode(bucket, false) + "/" + path;
+  }
+  const std::string regional = "s3." + config.region + ".amazonaws.com";
+  if (bucket.find('.') != std::string_view::npos) {
+    return "https://" + regional + "/" + std::string(bucket) + "/" + path;
+  }
+  return "https://" + std::string(bucket) + "." + regional + "/" + path;
+}
+
+Result<ObjectInfo> S3::get_object(const std::string& bucket, const std::string& key,
+                                  const std::function<bool(std::string_view)>& on_chunk,
+                                  std::optional<ByteRange> range) {
+  if (auto ok = check_names(bucket, key); !ok.ok()) return ok.error();
+  if (!on_chunk) return Error{"InvalidArgument", "get_object needs a chunk callback", 0, false};
+  HttpRequest request;
+  request.method = "GET";
+  request.service = "s3";
+  request.url = s3_object_url(client_->config(), bucket, key);
+  request.content_sha256 = true;
+  if (range) {
+    if (range->last && *range->last < range->first) {
+      return Error{"InvalidArgument", "byte range ends before it starts", 0, false};
+    }
+    std::string value = "bytes=" + std::to_string(range->first) + "-";
+    if (range->last) value += std::to_string(*range->last);
+    request.headers.emplace_back("Range", std::move(value));
+  }
+  request.on_body = on_chunk;
+  // A large object may take long: only the deadline (or the default timeout) bounds it.
+  auto response = client_->send(request);
+  if (!response.ok()) return response.error();
+  ObjectInfo info;
+  info.etag = response->header("etag");
+  info.version_id = response->header("x-amz-version-id");
+  info.content_type = response->header("content-type");
+  info.content_length = response->headers.count("content-length") != 0
+                            ? to_u64(response->header("content-length"))
+                            : response->streamed_bytes;
+  return info;
+}
+
+Result<PutObjectResult> S3::put_object(const std::string& bucket, const std::string& key,
+                                       std::string_view body, const Headers& headers) {
+  if (auto ok = check_names(bucket, key); !ok.ok()) return ok.error();
+  HttpRequest request;
+  request.method = "PUT";
+  request.service = "s3";
+  request.url = s3_object_url(client_->config(), bucket, key);
+  request.headers = headers;
+  request.body = body;
+  request.content_sha256 = true;
+  auto response = client_->send(request);
+  if (!response.ok()) return response.error();
+  return PutObjectResult{response->header("etag"), response->header("x-amz-version-id")};
+}
+
+}  // namespace dn::aws
