@@ -250,7 +250,7 @@ Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
 
   CurlSlist header_list;
   for (const auto& [name, value] : headers) {
-    if (!header_list.append(name + ": " + value)) {
+    if (!header_list.append(std::string(name).append(": ").append(value))) {
       return Error{"NetworkError", "out of memory building headers", 0, false};
     }
   }

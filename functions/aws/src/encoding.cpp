@@ -164,7 +164,7 @@ std::string sigv4_authorization(const SigV4Input& in) {
   std::string canonical_headers;
   std::string signed_headers;
   for (const auto& [name, value] : canon) {
-    canonical_headers += name + ":" + value + "\n";
+    canonical_headers.append(name).append(":").append(value).append("\n");
     if (!signed_headers.empty()) signed_headers.push_back(';');
     signed_headers += name;
   }
@@ -173,7 +173,7 @@ std::string sigv4_authorization(const SigV4Input& in) {
   request.append(in.query).append("\n").append(canonical_headers).append("\n");
   request.append(signed_headers).append("\n").append(in.payload_hash);
 
-  const std::string_view date = in.amz_date.substr(0, 8);
+  const std::string date = in.amz_date.substr(0, 8);
   std::string scope;
   scope.append(date).append("/").append(in.region).append("/").append(in.service);
   scope.append("/aws4_request");

@@ -32,17 +32,17 @@ Result<void> check_signable_headers(
 bool curl_sigv4_misorders(const std::vector<std::pair<std::string, std::string>>& headers);
 
 struct SigV4Input {
-  std::string_view method;
-  std::string_view host;   // as sent in the Host header (with :port when not default)
-  std::string_view path;   // already percent-encoded
-  std::string_view query;  // already canonical
+  std::string method;
+  std::string host;   // as sent in the Host header (with :port when not default)
+  std::string path;   // already percent-encoded
+  std::string query;  // already canonical
   const std::vector<std::pair<std::string, std::string>>* headers;  // without host/x-amz-date
-  std::string_view payload_hash;  // hex SHA-256 or UNSIGNED-PAYLOAD
-  std::string_view amz_date;      // YYYYMMDDTHHMMSSZ
-  std::string_view region;
-  std::string_view service;
-  std::string_view access_key_id;
-  std::string_view secret_access_key;
+  std::string payload_hash;  // hex SHA-256 or UNSIGNED-PAYLOAD
+  std::string amz_date;      // YYYYMMDDTHHMMSSZ
+  std::string region;
+  std::string service;
+  std::string access_key_id;
+  std::string secret_access_key;
 };
 
 // The Authorization header value SigV4 prescribes (AWS4-HMAC-SHA256 Credential=...,
