@@ -19,7 +19,7 @@ deps: ## Install every build/test dependency (Debian packages, Python venv, stat
 
 build: deps ## Configure and build the C++ presets (debug with sanitizers, release)
 	@for p in $(CMAKE_PRESETS); do \
-	  cmake --preset $$p -S $(FUNCTIONS) >/dev/null && cmake --build --preset $$p -j $(JOBS); \
+	  (cd $(FUNCTIONS) && cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS)); \
 	done
 
 test: lint test-cpp ## Run every test (what CI runs); fuzz and artifact checks join when apps/ lands
@@ -30,13 +30,11 @@ test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
 	done
 
 test-fuzz: deps ## Run each libFuzzer target for its bounded time
-	cmake --preset fuzz -S $(FUNCTIONS) >/dev/null
-	cmake --build --preset fuzz -j $(JOBS)
+	cd $(FUNCTIONS) && cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j $(JOBS)
 	cd $(FUNCTIONS) && ctest --preset fuzz
 
 package: deps ## Build the release Lambda zips into functions/dist/
-	cmake --preset release -S $(FUNCTIONS) >/dev/null
-	cmake --build --preset release -j $(JOBS)
+	cd $(FUNCTIONS) && cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)
 	bash scripts/package.sh
 
 check-artifacts: package ## Fail if an artifact needs a glibc newer than Amazon Linux 2023's

@@ -1,0 +1,37 @@
+// The single-table model's key builders (docs/DATA_MODEL.md). Every key is derived only from
+// the day, the notification id, the segment and the user id, so re-running a day or redelivering
+// a message produces the same keys and a write is an idempotent overwrite, never a duplicate.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dn::core::keys {
+
+inline constexpr std::string_view kPk = "pk";
+inline constexpr std::string_view kSk = "sk";
+inline constexpr std::string_view kDayPrefix = "DAY#";
+inline constexpr std::string_view kNotificationPrefix = "NOTIF#";
+inline constexpr std::string_view kSegmentPrefix = "SEGMENT#";
+inline constexpr std::string_view kUserPrefix = "USER#";
+inline constexpr std::string_view kInboxPrefix = "INBOX#";
+inline constexpr std::string_view kRunPrefix = "RUN#";
+inline constexpr std::string_view kProfileSk = "PROFILE";
+inline constexpr std::string_view kRunSk = "RUN";
+
+// DAY#<date> / NOTIF#<notificationId>: a notification definition scheduled for a day.
+std::string day_pk(std::string_view date);
+std::string notification_sk(std::string_view notification_id);
+// SEGMENT#<segment> / USER#<userId>: one member of an audience.
+std::string segment_pk(std::string_view segment);
+std::string member_sk(std::string_view user_id);
+// USER#<userId> / PROFILE and USER#<userId> / INBOX#<date>#<notificationId>: a user's partition.
+std::string user_pk(std::string_view user_id);
+std::string inbox_sk(std::string_view date, std::string_view notification_id);
+// RUN#<date> / RUN: the per-day run marker written once with a conditional put.
+std::string run_pk(std::string_view date);
+
+// The part after `prefix`, or empty when `key` does not start with it.
+std::string_view strip_prefix(std::string_view key, std::string_view prefix);
+
+}  // namespace dn::core::keys

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include "dn/core/keys.hpp"
+#include "dn/core/validate.hpp"
+
+namespace dn::core {
+namespace {
+
+TEST(CoreKeys, BuildEveryKeyOfTheModel) {
+  EXPECT_EQ(keys::day_pk("2026-11-24"), "DAY#2026-11-24");
+  EXPECT_EQ(keys::notification_sk("n1"), "NOTIF#n1");
+  EXPECT_EQ(keys::segment_pk("all"), "SEGMENT#all");
+  EXPECT_EQ(keys::member_sk("u1"), "USER#u1");
+  EXPECT_EQ(keys::user_pk("u1"), "USER#u1");
+  EXPECT_EQ(keys::inbox_sk("2026-11-24", "n1"), "INBOX#2026-11-24#n1");
+  EXPECT_EQ(keys::run_pk("2026-11-24"), "RUN#2026-11-24");
+}
+
+TEST(CoreKeys, SameInputsGiveSameKeysSoRewritesAreIdempotent) {
+  EXPECT_EQ(keys::inbox_sk("2026-01-02", "a"), keys::inbox_sk("2026-01-02", "a"));
+  EXPECT_NE(keys::inbox_sk("2026-01-02", "a"), keys::inbox_sk("2026-01-03", "a"));
+}
+
+TEST(CoreKeys, StripPrefix) {
+  EXPECT_EQ(keys::strip_prefix("USER#abc", keys::kUserPrefix), "abc");
+  EXPECT_EQ(keys::strip_prefix("SEGMENT#abc", keys::kUserPrefix), "");
+}
+
+TEST(CoreValidate, UserIds) {
+  EXPECT_FALSE(check_user_id("user-0001_A"));
+  EXPECT_EQ(check_user_id("").value(), "userId is required");
+  EXPECT_TRUE(check_user_id(std::string(65, 'a')));
+  EXPECT_FALSE(check_user_id(std::string(64, 'a')));
+  EXPECT_TRUE(check_user_id("a#b"));
+  EXPECT_TRUE(check_user_id("a b"));
+  EXPECT_TRUE(check_user_id("é"));
+  EXPECT_TRUE(check_segment("x/y"));
+  EXPECT_TRUE(check_notification_id("n.1"));
+}
+
+TEST(CoreValidate, Dates) {
+  EXPECT_FALSE(check_date("2026-11-24"));
+  EXPECT_FALSE(check_date("2024-02-29"));
+  EXPECT_TRUE(check_date("2023-02-29"));
+  EXPECT_TRUE(check_date("2100-02-29"));
+  EXPECT_FALSE(check_date("2000-02-29"));
+  EXPECT_TRUE(check_date("2026-13-01"));
+  EXPECT_TRUE(check_date("2026-00-01"));
+  EXPECT_TRUE(check_date("2026-04-31"));
+  EXPECT_TRUE(check_date("2026-4-01"));
+  EXPECT_TRUE(check_date("1999-12-31"));
+  EXPECT_TRUE(check_date("2026-11-24T00"));
+  EXPECT_TRUE(check_date("2026/11/24"));
+  EXPECT_EQ(check_date("").value(), "date is required");
+  const auto d = parse_date("2026-03-09");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->year, 2026);
+  EXPECT_EQ(d->month, 3U);
+  EXPECT_EQ(d->day, 9U);
+  EXPECT_EQ(format_date(*d), "2026-03-09");
+}
+
+}  // namespace
+}  // namespace dn::core

@@ -1,0 +1,49 @@
+#include "dn/core/message.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dn::core {
+namespace {
+
+GenerateMessage decoded(std::string_view body) {
+  auto r = decode_message(body);
+  if (auto* e = std::get_if<MessageError>(&r)) ADD_FAILURE() << e->reason;
+  return std::get_if<GenerateMessage>(&r) ? std::get<GenerateMessage>(r) : GenerateMessage{};
+}
+
+std::string reason(std::string_view body) {
+  auto r = decode_message(body);
+  return std::holds_alternative<MessageError>(r) ? std::get<MessageError>(r).reason : "";
+}
+
+TEST(CoreMessage, RoundTripsWithAndWithoutCursor) {
+  GenerateMessage m{"2026-11-24", "n1", "all"};
+  const auto a = decoded(encode_message(m));
+  EXPECT_EQ(a.date, "2026-11-24");
+  EXPECT_EQ(a.notification_id, "n1");
+  EXPECT_EQ(a.segment, "all");
+  EXPECT_FALSE(a.cursor);
+  m.cursor = "opaque";
+  EXPECT_EQ(decoded(encode_message(m)).cursor.value_or(""), "opaque");
+  EXPECT_EQ(encode_message(GenerateMessage{"2026-11-24", "n1", "all"}),
+            R"({"date":"2026-11-24","notificationId":"n1","segment":"all","v":1})");
+}
+
+TEST(CoreMessage, RejectsPoisonBodiesWithAReason) {
+  EXPECT_EQ(reason("not json"), "body is not a JSON object");
+  EXPECT_EQ(reason("[1]"), "body is not a JSON object");
+  EXPECT_EQ(reason(R"({"v":2,"date":"2026-11-24","notificationId":"n","segment":"s"})"),
+            "unsupported message version (want v=1)");
+  EXPECT_EQ(reason(R"({"v":1,"date":"2026-11-24","notificationId":1,"segment":"s"})"),
+            "date, notificationId and segment must be strings");
+  EXPECT_NE(reason(R"({"v":1,"date":"2026-02-30","notificationId":"n","segment":"s"})"), "");
+  EXPECT_NE(reason(R"({"v":1,"date":"2026-11-24","notificationId":"n#x","segment":"s"})"), "");
+  EXPECT_EQ(reason(R"({"v":1,"date":"2026-11-24","notificationId":"n","segment":"s","cursor":""})"),
+            "cursor must be a non-empty string when present");
+  EXPECT_EQ(
+      reason(R"({"v":1,"date":"2026-11-24","notificationId":"n","segment":"s","cursor":null})"),
+      "");
+}
+
+}  // namespace
+}  // namespace dn::core
