@@ -9,7 +9,7 @@ FUNCTIONS := functions
 CMAKE_PRESETS := debug release
 
 .PHONY: help deps build test lint bench package clean \
-        test-cpp test-fuzz check-artifacts lint-cpp lint-shell format
+        test-cpp test-fuzz check-artifacts lint-cpp lint-shell lint-infra test-infra infra-deps format
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -22,7 +22,7 @@ build: deps ## Configure and build the C++ presets (debug with sanitizers, relea
 	  (cd $(FUNCTIONS) && cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS)); \
 	done
 
-test: lint test-cpp ## Run every test (what CI runs); fuzz and artifact checks join when apps/ lands
+test: lint test-cpp test-infra ## Run every test (what CI runs)
 
 test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
 	@for p in $(CMAKE_PRESETS); do \
@@ -43,13 +43,22 @@ check-artifacts: package ## Fail if an artifact needs a glibc newer than Amazon 
 bench: package ## Benchmarks: one `name: value` line per figure
 	bash scripts/bench.sh
 
-lint: deps lint-cpp lint-shell ## Every linter and formatter check
+lint: deps lint-cpp lint-shell lint-infra ## Every linter and formatter check
 
 lint-cpp: ## clang-format (check) and clang-tidy over the C++ sources
 	bash scripts/lint-cpp.sh
 
 lint-shell: ## shellcheck over every shell script
 	shellcheck -x $$(git ls-files '*.sh' .ci/run)
+
+infra-deps: ## Install the CDK app's pinned npm packages (package-lock.json)
+	cd infra && { [ -d node_modules ] || npm ci --no-audit --no-fund; }
+
+lint-infra: infra-deps ## tsc, eslint and prettier over the CDK app
+	cd infra && npm run --silent lint
+
+test-infra: infra-deps ## CDK unit, IAM-matrix and cdk-nag tests; cfn-lint and checkov on every environment
+	cd infra && npm test --silent && bash scripts/check-templates.sh
 
 format: ## Rewrite C++ sources with clang-format
 	bash scripts/lint-cpp.sh --fix
