@@ -27,7 +27,44 @@ export const local: EnvConfig = {
     maxRetryAttempts: 2,
   },
   logRetentionDays: 1,
-  alarms: { topicName: 'daily-notifications-local-alarms', emails: [] },
+  alarms: {
+    topicName: 'daily-notifications-local-alarms',
+    subscriptions: { critical: [], warning: [] },
+    periodMinutes: 1,
+    evaluationPeriods: 1,
+    lambda: { errors: 1, throttles: 1, durationP99PercentOfTimeout: 80, concurrencyPercentOfReserved: 80 },
+    queueOldestMessageAgeSeconds: 120,
+    dynamodb: { throttleEvents: 1, systemErrors: 1 },
+    api: { error5xxPercent: 1, error4xxPercent: 10, latencyP99Ms: 2000 },
+    aurora: {
+      cpuPercent: 80,
+      connections: 100,
+      freeableMemoryMb: 256,
+      freeLocalStorageMb: 1024,
+      deadlocksPerSecond: 0,
+    },
+    loader: { loadsFailed: 1, rejectedRowPercent: 5 },
+    heartbeatDeadlineMinutes: 60,
+    metricMath: {
+      enabled: false,
+      reason:
+        'MiniStack rejects AWS::CloudWatch::Alarm with Metrics (metric math); plain-metric alarms stand in (see docs/MONITORING.md).',
+    },
+    compositeAlarms: {
+      enabled: false,
+      reason:
+        'MiniStack has no AWS::CloudWatch::CompositeAlarm provisioner (an unknown type fails the stack); each alarm notifies its topic itself.',
+    },
+    queryDefinitions: {
+      enabled: false,
+      reason: 'MiniStack has no AWS::Logs::QueryDefinition provisioner (an unknown type fails the stack).',
+    },
+  },
+  deployment: {
+    gradual: false,
+    reason:
+      'MiniStack has no AWS::CodeDeploy provisioner; the live alias points at the newest version at once.',
+  },
   api: {
     endpointType: 'REGIONAL',
     endpointTypeReason:

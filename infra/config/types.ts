@@ -19,6 +19,89 @@ export interface FunctionSizing {
   readonly reservedConcurrency: number;
 }
 
+export type AlarmSeverity = 'critical' | 'warning';
+
+/** One subscriber of an alarm topic. */
+export interface AlarmSubscription {
+  readonly protocol: 'email' | 'https' | 'sqs';
+  /** E-mail address, HTTPS URL (chat webhook, paging service) or SQS queue ARN. */
+  readonly endpoint: string;
+}
+
+/** An optional feature; off only with the reason (usually an emulator limitation). */
+export type Feature = { readonly enabled: true } | { readonly enabled: false; readonly reason: string };
+
+export interface AlarmsConfig {
+  /** Base name of the alarm topics: `<topicName>-critical` (paging) and `<topicName>-warning` (chat). */
+  readonly topicName: string;
+  readonly subscriptions: Readonly<Record<AlarmSeverity, readonly AlarmSubscription[]>>;
+  /** Length of one evaluation period of the threshold alarms, minutes. */
+  readonly periodMinutes: number;
+  /** Breaching periods (out of as many) before a threshold alarm fires. */
+  readonly evaluationPeriods: number;
+  readonly lambda: {
+    /** Errors (sum per period) at or above which a function alarms. */
+    readonly errors: number;
+    readonly throttles: number;
+    /** p99 Duration at or above this percentage of the function timeout. */
+    readonly durationP99PercentOfTimeout: number;
+    /** ConcurrentExecutions (max) at or above this percentage of reserved concurrency. */
+    readonly concurrencyPercentOfReserved: number;
+  };
+  /** ApproximateAgeOfOldestMessage (max) of a work queue, seconds. DLQs alarm on any message. */
+  readonly queueOldestMessageAgeSeconds: number;
+  readonly dynamodb: {
+    /** Read or write throttle events (sum per period). */
+    readonly throttleEvents: number;
+    readonly systemErrors: number;
+  };
+  readonly api: {
+    /** 5XXError average (= share of requests) in percent. */
+    readonly error5xxPercent: number;
+    readonly error4xxPercent: number;
+    readonly latencyP99Ms: number;
+  };
+  readonly aurora: {
+    readonly cpuPercent: number;
+    readonly connections: number;
+    readonly freeableMemoryMb: number;
+    readonly freeLocalStorageMb: number;
+    /** Deadlocks (average per second over the period). */
+    readonly deadlocksPerSecond: number;
+  };
+  readonly loader: {
+    /** LoadsFailed (sum per period). */
+    readonly loadsFailed: number;
+    /** RowsRejected / RowsRead in percent (metric math when `metricMath` is on). */
+    readonly rejectedRowPercent: number;
+  };
+  /**
+   * DailyRunCompleted must be seen within this many minutes of the scheduled start: the heartbeat
+   * alarm looks at the last 24 h in periods of this length and fires when none had the metric.
+   */
+  readonly heartbeatDeadlineMinutes: number;
+  /** Alarms on metric math (ratios, sums over DynamoDB operations); otherwise plain metrics. */
+  readonly metricMath: Feature;
+  /** Composite alarms (one symptom, several causes); otherwise every alarm notifies itself. */
+  readonly compositeAlarms: Feature;
+  /** Saved CloudWatch Logs Insights queries (AWS::Logs::QueryDefinition). */
+  readonly queryDefinitions: Feature;
+}
+
+/** CodeDeploy's predefined Lambda deployment configurations that this app offers. */
+export type LambdaDeploymentConfigName =
+  | 'ALL_AT_ONCE'
+  | 'CANARY_10PERCENT_5MINUTES'
+  | 'CANARY_10PERCENT_10MINUTES'
+  | 'LINEAR_10PERCENT_EVERY_1MINUTE';
+
+export type DeploymentConfig =
+  | {
+      readonly gradual: true;
+      readonly config: LambdaDeploymentConfigName;
+    }
+  | { readonly gradual: false; readonly reason: string };
+
 export interface EnvConfig {
   readonly name: EnvName;
   /** 12-digit AWS account id. Given explicitly so synth needs no credentials. */
@@ -47,12 +130,11 @@ export interface EnvConfig {
   /** Retention of every log group (function logs, API access logs, flow logs), in days. */
   readonly logRetentionDays: number;
 
-  readonly alarms: {
-    /** Topic name for alarm notifications (the monitoring stack of issue 5 creates it). */
-    readonly topicName: string;
-    /** Where alarm notifications are e-mailed; empty list means no subscription. */
-    readonly emails: readonly string[];
-  };
+  /** Monitoring stack: alarm topics, thresholds (reasoning in docs/MONITORING.md), extras. */
+  readonly alarms: AlarmsConfig;
+
+  /** How a new function version reaches traffic (CodeDeploy behind the `live` alias). */
+  readonly deployment: DeploymentConfig;
 
   readonly api: {
     /**

@@ -1,5 +1,6 @@
 import { Tags, type App } from 'aws-cdk-lib';
 import type { EnvConfig } from '../config';
+import { MonitoringStack } from './monitoring-stack';
 import { stackName } from './naming';
 import { NetworkStack } from './network-stack';
 import { NotificationsStack } from './notifications-stack';
@@ -7,6 +8,7 @@ import { NotificationsStack } from './notifications-stack';
 export interface EnvironmentStacks {
   readonly network: NetworkStack;
   readonly notifications: NotificationsStack;
+  readonly monitoring: MonitoringStack;
 }
 
 /** Adds the stacks of one environment to `app`. Used by bin/app.ts and by the tests. */
@@ -31,10 +33,21 @@ export function addEnvironment(app: App, cfg: EnvConfig, artifactDir: string): E
     artifactDir,
   });
   notifications.addStackDependency(network);
+  // Alarms, topics, dashboards and saved queries of every system (issue 5). A system added later
+  // is monitored with one call, e.g. monitoring.addDataPipeline({...}).
+  const monitoring = new MonitoringStack(app, stackName(cfg.name, 'Monitoring'), {
+    env,
+    config: cfg,
+    terminationProtection,
+    description: `daily-notifications ${cfg.name}: alarms, alarm topics, dashboards, saved queries`,
+    notifications,
+  });
+  // No export ties the two (alarms address resources by name); the order keeps deploys tidy.
+  monitoring.addDependency(notifications);
 
-  for (const stack of [network, notifications]) {
+  for (const stack of [network, notifications, monitoring]) {
     Tags.of(stack).add('project', 'daily-notifications');
     Tags.of(stack).add('environment', cfg.name);
   }
-  return { network, notifications };
+  return { network, notifications, monitoring };
 }

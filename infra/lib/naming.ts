@@ -9,7 +9,7 @@ export function resourcePrefix(env: EnvName): string {
   return `daily-notifications-${env}`;
 }
 
-export function stackName(env: EnvName, part: 'Network' | 'Notifications'): string {
+export function stackName(env: EnvName, part: 'Network' | 'Notifications' | 'Monitoring'): string {
   return `DailyNotifications-${env}-${part}`;
 }
 

@@ -14,6 +14,7 @@ import type { EnvConfig, FunctionSizing } from '../config/types';
 import { functionCode } from './artifacts';
 import { days, logRetention, removalPolicy } from './config-helpers';
 import { allowLogsToUseKey, createKey } from './kms';
+import { GradualDeployments } from './monitoring-deployment';
 import { apiAccessLogGroupName, lambdaLogGroupName, resourcePrefix, type FunctionName } from './naming';
 
 export interface NotificationsStackProps extends StackProps {
@@ -55,6 +56,8 @@ export class NotificationsStack extends Stack {
   readonly generateDlq: sqs.Queue;
   readonly dailyRunDlq: sqs.Queue;
   readonly functions: Record<FunctionName, lambda.Function>;
+  /** The `live` alias of each function: what the schedule, the event source and the API invoke. */
+  readonly aliases: Record<FunctionName, lambda.Alias>;
   readonly api: apigw.RestApi;
 
   private readonly config: EnvConfig;
@@ -172,8 +175,11 @@ export class NotificationsStack extends Stack {
         this.queueKeyStatement(queueKey, ['kms:Decrypt', 'kms:GenerateDataKey']),
       ],
     });
+    // Callers invoke the `live` alias; CodeDeploy shifts it (monitoring-deployment.ts).
+    const deployments = new GradualDeployments(this, cfg);
+    const generateAlias = deployments.publish('Generate', 'generate', generate);
     new lambda.EventSourceMapping(this, 'GenerateQueueEventSource', {
-      target: generate,
+      target: generateAlias,
       eventSourceArn: this.generateQueue.queueArn,
       batchSize: cfg.queue.batchSize,
       reportBatchItemFailures: true,
@@ -206,9 +212,14 @@ export class NotificationsStack extends Stack {
     );
 
     this.functions = { 'find-daily': findDaily, generate, 'get-notifications': getNotifications };
+    this.aliases = {
+      'find-daily': deployments.publish('FindDaily', 'find-daily', findDaily),
+      generate: generateAlias,
+      'get-notifications': deployments.publish('GetNotifications', 'get-notifications', getNotifications),
+    };
 
-    const schedule = this.createSchedule(findDaily, queueKey);
-    this.api = this.createApi(getNotifications, logsKey, props.executeApiEndpoint);
+    const schedule = this.createSchedule(this.aliases['find-daily'], queueKey);
+    this.api = this.createApi(this.aliases['get-notifications'], logsKey, props.executeApiEndpoint);
 
     const outputs: Record<string, [string, string]> = {
       TableName: [this.table.tableName, 'Notifications table'],
@@ -357,7 +368,7 @@ export class NotificationsStack extends Stack {
   }
 
   /** EventBridge Scheduler schedule (timezone-aware) that invokes find-daily once a day. */
-  private createSchedule(findDaily: lambda.Function, queueKey: kms.IKey): scheduler.CfnSchedule {
+  private createSchedule(findDaily: lambda.IFunction, queueKey: kms.IKey): scheduler.CfnSchedule {
     const cfg = this.config;
     const role = new iam.Role(this, 'SchedulerRole', {
       description: `EventBridge Scheduler: invoke ${this.prefix}-find-daily, park failures in the DLQ`,
@@ -402,7 +413,7 @@ export class NotificationsStack extends Stack {
   }
 
   private createApi(
-    handler: lambda.Function,
+    handler: lambda.IFunction,
     logsKey: kms.IKey,
     executeApiEndpoint: ec2.IInterfaceVpcEndpoint,
   ): apigw.RestApi {

@@ -70,7 +70,7 @@ describe('the matrix check can fail', () => {
       actual,
       actual.filter((g) => g !== dropped),
     );
-    expect(missing).toEqual(['role:SchedulerRole | Allow | lambda:InvokeFunction | ${FindDaily.Arn} | ']);
+    expect(missing).toEqual(['role:SchedulerRole | Allow | lambda:InvokeFunction | ${FindDailyAlias} | ']);
   });
 
   it('rejects a wildcard row without an AWS reason', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENV_NAMES, type EnvConfig } from '../config';
-import { synthEnv } from './support/synth';
+import { synthEnv, type CfnTemplate } from './support/synth';
 import { importedValue, ofType, one, refId, typeOf, type Props } from './support/template-helpers';
 
 const COMMON_ENV = ['LOG_LEVEL', 'METRICS_NAMESPACE', 'SERVICE_NAME'];
@@ -18,6 +18,16 @@ const SIZING_KEY = {
 
 function fnName(p: Props): keyof typeof CONTRACT_ENV {
   return String(p.FunctionName).replace(/^daily-notifications-[a-z]+-/, '') as keyof typeof CONTRACT_ENV;
+}
+
+/** Callers invoke a function's `live` alias: the function id behind a reference to the alias. */
+function aliasTarget(t: CfnTemplate, ref: unknown): string | undefined {
+  // A Ref/GetAtt of the alias, or (event source mapping) `<function name>:live` built from its Ref.
+  const alias = refId(ref) ?? /"Ref":"([^"]+)"/.exec(JSON.stringify(ref))?.[1];
+  expect(typeOf(t, alias)).toBe('AWS::Lambda::Alias');
+  const p = t.Resources[alias!].Properties!;
+  expect(p.Name).toBe('live');
+  return refId(p.FunctionName);
 }
 
 describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
@@ -186,7 +196,7 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
 
   it('feeds generate from the queue with ReportBatchItemFailures and maximum concurrency', () => {
     const [, esm] = one(t, 'AWS::Lambda::EventSourceMapping');
-    expect(refId(esm.FunctionName)).toBe(byName.generate.id);
+    expect(aliasTarget(t, esm.FunctionName)).toBe(byName.generate.id);
     expect(esm).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: cfg.queue.maxConcurrency },
@@ -202,7 +212,7 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
       ScheduleExpressionTimezone: cfg.schedule.timezone,
       State: 'ENABLED',
     });
-    expect(refId(target.Arn)).toBe(byName['find-daily'].id);
+    expect(aliasTarget(t, target.Arn)).toBe(byName['find-daily'].id);
     const role = refId(target.RoleArn)!;
     expect(typeOf(t, role)).toBe('AWS::IAM::Role');
     expect(functions.map(([, p]) => refId(p.Role))).not.toContain(role);
