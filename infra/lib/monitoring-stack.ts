@@ -191,11 +191,11 @@ export class MonitoringStack extends Stack {
       'find-daily': cfg.functions.findDaily,
       generate: cfg.functions.generate,
       'get-notifications': cfg.functions.getNotifications,
-    };
+    }; // Errors of every function feed a composite; throttles only where the API's callers see them.
     const fn = Object.fromEntries(
       FUNCTION_NAMES.map((name) => [
         name,
-        this.functionAlarms(system, name, n.functions[name], sizing[name]),
+        this.functionAlarms(system, name, n.functions[name], sizing[name], name === 'get-notifications'),
       ]),
     ) as Record<FunctionName, FunctionAlarms>;
 
@@ -241,6 +241,7 @@ export class MonitoringStack extends Stack {
     name: string,
     fn: string,
     sizing: { timeoutSeconds: number; reservedConcurrency: number },
+    throttlesFeedComposite = false,
   ): FunctionAlarms {
     const a = this.alarms;
     const t = this.config.alarms.lambda;
@@ -263,7 +264,7 @@ export class MonitoringStack extends Stack {
       metric: metrics.lambda(fn, 'Throttles', { statistic: 'Sum', period }),
       threshold: t.throttles,
       comparison: Cmp.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      feedsComposite: true,
+      feedsComposite: throttlesFeedComposite,
     });
     const durationMs = Math.floor((sizing.timeoutSeconds * 1000 * t.durationP99PercentOfTimeout) / 100);
     a.alarm(system, {
