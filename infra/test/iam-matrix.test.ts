@@ -1,3 +1,4 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV_NAMES } from '../config';
 import { diffGrants, expectedGrants, parseMatrix, readMatrix, unjustifiedWildcards } from './support/matrix';
@@ -6,8 +7,11 @@ import { friendlyNames, synthEnv, type CfnTemplate, type SynthesizedEnv } from '
 
 function extractor(s: SynthesizedEnv, notifications: CfnTemplate = s.notificationsJson): GrantExtractor {
   return new GrantExtractor(s.cfg, [
-    { template: s.networkJson, names: friendlyNames(s.stacks.network) },
-    { template: notifications, names: friendlyNames(s.stacks.notifications) },
+    { template: s.networkJson, names: friendlyNames(s.stacks.network) },    { template: notifications, names: friendlyNames(s.stacks.notifications) },
+    {
+      template: Template.fromStack(s.stacks.monitoring).toJSON() as CfnTemplate,
+      names: friendlyNames(s.stacks.monitoring),
+    },
   ]);
 }
 

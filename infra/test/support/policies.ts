@@ -107,6 +107,9 @@ export class GrantExtractor {
       }
       case 'AWS::KMS::Key':
         grants.push(...this.document(stack, take('KeyPolicy'), { resourceSelf: `\${${self}.Arn}` }));
+        break;      case 'AWS::SNS::TopicPolicy':
+        take('Topics');
+        grants.push(...this.document(stack, take('PolicyDocument'), {}));
         break;
       case 'AWS::SQS::QueuePolicy':
         take('Queues');
