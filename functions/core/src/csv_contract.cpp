@@ -1,0 +1,225 @@
+// Dataset contracts: parsing the JSON document and mapping a file's header onto it.
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "dn/core/csv.hpp"
+
+namespace dn::core::csv {
+
+namespace {
+
+struct TypeName {
+  ColumnType type;
+  std::string_view name;
+  std::string_view pg;
+};
+
+constexpr std::array<TypeName, 9> kTypes{{
+    {ColumnType::Text, "text", "text"},
+    {ColumnType::Integer, "integer", "integer"},
+    {ColumnType::Bigint, "bigint", "bigint"},
+    {ColumnType::Numeric, "numeric", "numeric"},
+    {ColumnType::Boolean, "boolean", "boolean"},
+    {ColumnType::Date, "date", "date"},
+    {ColumnType::Timestamptz, "timestamptz", "timestamptz"},
+    {ColumnType::Email, "email", "text"},
+    {ColumnType::Enum, "enum", "text"},
+}};
+
+bool is_identifier(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;
+  if (!(std::islower(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) != 0 ||
+           std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '_';
+  });
+}
+
+std::string trim_lower(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+char single_char(const nlohmann::json& format, const char* name, char fallback) {
+  if (!format.contains(name)) return fallback;
+  const auto text = format.at(name).get<std::string>();
+  if (text.size() != 1 || text[0] == '\n' || text[0] == '\r') {
+    throw std::invalid_argument(std::string("format.") + name + " must be one character");
+  }
+  return text[0];
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<ColumnType> parse_column_type(std::string_view name) {
+  for (const auto& t : kTypes) {
+    if (t.name == name) return t.type;
+  }
+  return std::nullopt;
+}
+
+std::string_view column_type_name(ColumnType type) {
+  for (const auto& t : kTypes) {
+    if (t.type == type) return t.name;
+  }
+  return "text";
+}
+
+std::string pg_type(ColumnType type) {
+  for (const auto& t : kTypes) {
+    if (t.type == type) return std::string(t.pg);
+  }
+  return "text";
+}
+
+std::optional<std::size_t> Contract::column_index(std::string_view name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+Contract parse_contract(const nlohmann::json& document) {
+  try {
+    Contract c;
+    c.dataset = document.at("dataset").get<std::string>();
+    c.version = document.value("version", 1);
+    c.schema = document.value("schema", std::string("public"));
+    c.table = document.at("table").get<std::string>();
+    if (!is_identifier(c.dataset)) throw std::invalid_argument("dataset must be an identifier");
+    if (!is_identifier(c.schema)) throw std::invalid_argument("schema must be an identifier");
+    if (!is_identifier(c.table)) throw std::invalid_argument("table must be an identifier");
+
+    const auto format = document.value("format", nlohmann::json::object());
+    c.header = format.value("header", true);
+    c.dialect.delimiter = single_char(format, "delimiter", ',');
+    c.dialect.quote = single_char(format, "quote", '"');
+    if (c.dialect.delimiter == c.dialect.quote) {
+      throw std::invalid_argument("format.delimiter and format.quote must differ");
+    }
+    const auto encoding = trim_lower(format.value("encoding", std::string("utf-8")));
+    if (encoding != "utf-8" && encoding != "utf8") {
+      throw std::invalid_argument("format.encoding: only UTF-8 is supported");
+    }
+    c.dialect.max_field_bytes = format.value("max_field_bytes", c.dialect.max_field_bytes);
+    c.dialect.max_record_bytes = format.value("max_record_bytes", c.dialect.max_record_bytes);
+    if (c.dialect.max_field_bytes == 0 || c.dialect.max_record_bytes < c.dialect.max_field_bytes) {
+      throw std::invalid_argument("format: need 0 < max_field_bytes <= max_record_bytes");
+    }
+    c.ignore_extra_columns = document.value("ignore_extra_columns", true);
+    c.max_rejected_rows = document.value("max_rejected_rows", c.max_rejected_rows);
+
+    for (const auto& entry : document.at("columns")) {
+      Column col;
+      col.name = entry.at("name").get<std::string>();
+      if (!is_identifier(col.name) || col.name == "_line") {
+        throw std::invalid_argument("column name '" + col.name + "' is not a plain identifier");
+      }
+      if (c.column_index(col.name)) {
+        throw std::invalid_argument("column '" + col.name + "' is listed twice");
+      }
+      const auto type = parse_column_type(entry.at("type").get<std::string>());
+      if (!type) throw std::invalid_argument("column '" + col.name + "': unknown type");
+      col.type = *type;
+      col.required = entry.value("required", false);
+      col.unique = entry.value("unique", false);
+      col.max_length = entry.value("max_length", std::size_t{0});
+      col.values = entry.value("values", std::vector<std::string>{});
+      col.formats = entry.value("formats", std::vector<std::string>{});
+      if (entry.contains("min")) col.min = entry.at("min").get<long long>();
+      if (entry.contains("max")) col.max = entry.at("max").get<long long>();
+      col.precision = entry.value("precision", 0);
+      col.scale = entry.value("scale", 0);
+      if (col.type == ColumnType::Enum && col.values.empty()) {
+        throw std::invalid_argument("column '" + col.name + "': an enum needs values");
+      }
+      if (col.type == ColumnType::Date && col.formats.empty()) col.formats = {"%Y-%m-%d"};
+      if (col.precision < 0 || col.scale < 0 || (col.precision > 0 && col.scale > col.precision)) {
+        throw std::invalid_argument("column '" + col.name + "': bad precision/scale");
+      }
+      c.columns.push_back(std::move(col));
+    }
+    if (c.columns.empty()) throw std::invalid_argument("columns must not be empty");
+
+    c.key = document.at("key").get<std::vector<std::string>>();
+    if (c.key.empty()) throw std::invalid_argument("key must name at least one column");
+    for (const auto& k : c.key) {
+      const auto idx = c.column_index(k);
+      if (!idx) throw std::invalid_argument("key column '" + k + "' is not a column");
+      // A NULL key could never match ON CONFLICT; key columns are always required.
+      if (!c.columns[*idx].required) {
+        throw std::invalid_argument("key column '" + k + "' must be required");
+      }
+    }
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(std::string("contract: ") + e.what());
+  }
+}
+
+HeaderMap positional_header(const Contract& contract) {
+  HeaderMap map;
+  for (std::size_t i = 0; i < contract.columns.size(); ++i) map.source.push_back(i);
+  map.field_count = contract.columns.size();
+  return map;
+}
+
+HeaderResult map_header(const Contract& contract, const Record& header) {
+  HeaderResult result;
+  if (!header.issues.empty()) {
+    result.error = "the header line is malformed: " + header.issues.front().reason;
+    return result;
+  }
+  HeaderMap map;
+  map.source.assign(contract.columns.size(), Issue::kWholeRecord);
+  map.field_count = header.fields.size();
+  std::vector<std::string> duplicates;
+  std::vector<std::string> unknown;
+  for (std::size_t f = 0; f < header.fields.size(); ++f) {
+    const std::string name = trim_lower(header.fields[f]);
+    const auto idx = contract.column_index(name);
+    if (!idx) {
+      unknown.push_back(name.empty() ? "(empty)" : name);
+      continue;
+    }
+    if (map.source[*idx] != Issue::kWholeRecord) {
+      duplicates.push_back(name);
+      continue;
+    }
+    map.source[*idx] = f;
+  }
+  std::vector<std::string> missing;
+  for (std::size_t i = 0; i < contract.columns.size(); ++i) {
+    if (contract.columns[i].required && map.source[i] == Issue::kWholeRecord) {
+      missing.push_back(contract.columns[i].name);
+    }
+  }
+  if (!missing.empty()) {
+    result.error = "missing required column(s) in the header: " + join(missing);
+  } else if (!duplicates.empty()) {
+    result.error = "column(s) listed twice in the header: " + join(duplicates);
+  } else if (!unknown.empty() && !contract.ignore_extra_columns) {
+    result.error = "unknown column(s) in the header: " + join(unknown);
+  } else {
+    result.map = std::move(map);
+  }
+  return result;
+}
+
+}  // namespace dn::core::csv

@@ -1,0 +1,431 @@
+// Row validation against a contract and the COPY text-format encoding of accepted rows. The
+// checks are strict enough that PostgreSQL accepts every row we send: a value it would refuse
+// would abort the whole COPY.
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <string>
+#include <system_error>
+
+#include "dn/core/csv.hpp"
+
+namespace dn::core::csv {
+
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+std::size_t utf8_length(std::string_view text) {
+  std::size_t n = 0;
+  for (const char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) ++n;
+  }
+  return n;
+}
+
+bool leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int days_in_month(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap(y) ? 29 : kDays[m - 1];
+}
+
+// Reads between min_digits and max_digits digits at `pos`.
+bool read_number(std::string_view s, std::size_t& pos, std::size_t min_digits,
+                 std::size_t max_digits, int& out) {
+  std::size_t n = 0;
+  int v = 0;
+  while (pos + n < s.size() && n < max_digits && is_digit(s[pos + n])) {
+    v = v * 10 + (s[pos + n] - '0');
+    ++n;
+  }
+  if (n < min_digits) return false;
+  pos += n;
+  out = v;
+  return true;
+}
+
+bool valid_ymd(int y, int m, int d) {
+  return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+}
+
+void append_2(std::string& out, int v) {
+  out += static_cast<char>('0' + v / 10);
+  out += static_cast<char>('0' + v % 10);
+}
+
+void append_ymd(std::string& out, int y, int m, int d) {
+  out += static_cast<char>('0' + y / 1000);
+  out += static_cast<char>('0' + (y / 100) % 10);
+  append_2(out, y % 100);
+  out += '-';
+  append_2(out, m);
+  out += '-';
+  append_2(out, d);
+}
+
+// One date format: %Y (4 digits), %m and %d (1 or 2 digits), anything else literal.
+bool parse_date_with(std::string_view format, std::string_view s, int& y, int& m, int& d) {
+  std::size_t pos = 0;
+  y = m = d = 0;
+  bool have_y = false;
+  bool have_m = false;
+  bool have_d = false;
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == '%' && i + 1 < format.size()) {
+      const char spec = format[++i];
+      if (spec == 'Y') {
+        if (!read_number(s, pos, 4, 4, y)) return false;
+        have_y = true;
+      } else if (spec == 'm') {
+        if (!read_number(s, pos, 1, 2, m)) return false;
+        have_m = true;
+      } else if (spec == 'd') {
+        if (!read_number(s, pos, 1, 2, d)) return false;
+        have_d = true;
+      } else if (pos < s.size() && s[pos] == spec) {
+        ++pos;
+      } else {
+        return false;
+      }
+    } else if (pos < s.size() && s[pos] == format[i]) {
+      ++pos;
+    } else {
+      return false;
+    }
+  }
+  return pos == s.size() && have_y && have_m && have_d;
+}
+
+std::optional<std::string> check_integer(const Column& col, std::string_view v, std::string& out,
+                                         long long lo, long long hi) {
+  std::string_view digits = v;
+  if (!digits.empty() && digits.front() == '+') {
+    digits.remove_prefix(1);
+    if (!digits.empty() && digits.front() == '-') return "not an integer";
+  }
+  long long value = 0;
+  const auto* end = digits.data() + digits.size();
+  const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+  if (digits.empty() || ptr != end || (ec != std::errc() && ec != std::errc::result_out_of_range) ||
+      (digits.front() == '-' && digits.size() == 1)) {
+    return "not an integer";
+  }
+  if (ec == std::errc::result_out_of_range || value < lo || value > hi) {
+    return "integer out of range";
+  }
+  if (col.min && value < *col.min) return "below the minimum " + std::to_string(*col.min);
+  if (col.max && value > *col.max) return "above the maximum " + std::to_string(*col.max);
+  out = std::to_string(value);
+  return std::nullopt;
+}
+
+std::optional<std::string> check_numeric(const Column& col, std::string_view v, std::string& out) {
+  std::size_t pos = 0;
+  if (pos < v.size() && (v[pos] == '+' || v[pos] == '-')) ++pos;
+  std::size_t int_digits = 0;
+  std::size_t frac_digits = 0;
+  while (pos < v.size() && is_digit(v[pos])) {
+    ++pos;
+    ++int_digits;
+  }
+  if (pos < v.size() && v[pos] == '.') {
+    ++pos;
+    while (pos < v.size() && is_digit(v[pos])) {
+      ++pos;
+      ++frac_digits;
+    }
+  }
+  if (pos != v.size() || int_digits + frac_digits == 0) return "not a decimal number";
+  if (col.precision > 0) {
+    // Leading zeros do not count towards precision.
+    std::size_t start = (v[0] == '+' || v[0] == '-') ? 1 : 0;
+    std::size_t significant = int_digits;
+    while (significant > 0 && v[start] == '0') {
+      ++start;
+      --significant;
+    }
+    if (frac_digits > static_cast<std::size_t>(col.scale)) {
+      return "more than " + std::to_string(col.scale) + " digits after the decimal point";
+    }
+    if (significant > static_cast<std::size_t>(col.precision - col.scale)) {
+      return "too many digits for numeric(" + std::to_string(col.precision) + "," +
+             std::to_string(col.scale) + ")";
+    }
+  }
+  out.assign(v.front() == '+' ? v.substr(1) : v);
+  return std::nullopt;
+}
+
+std::optional<std::string> check_boolean(std::string_view v, std::string& out) {
+  std::string lower(v);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "true" || lower == "t" || lower == "yes" || lower == "y" || lower == "1") {
+    out = "t";
+  } else if (lower == "false" || lower == "f" || lower == "no" || lower == "n" || lower == "0") {
+    out = "f";
+  } else {
+    return "not a boolean (true/false, yes/no, 1/0)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_date(const Column& col, std::string_view v, std::string& out) {
+  bool shape_ok = false;
+  for (const auto& format : col.formats) {
+    int y = 0;
+    int m = 0;
+    int d = 0;
+    if (!parse_date_with(format, v, y, m, d)) continue;
+    shape_ok = true;
+    if (!valid_ymd(y, m, d)) continue;
+    out.clear();
+    append_ymd(out, y, m, d);
+    return std::nullopt;
+  }
+  if (shape_ok) return "not a calendar date";
+  std::string accepted;
+  for (const auto& f : col.formats) accepted += (accepted.empty() ? "" : " or ") + f;
+  return "not a date in the accepted format(s) " + accepted;
+}
+
+// ISO 8601 with an explicit offset: YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]](Z|+HH[:MM]|-HH[:MM]).
+std::optional<std::string> check_timestamptz(std::string_view v, std::string& out) {
+  std::size_t pos = 0;
+  int y = 0;
+  int mo = 0;
+  int d = 0;
+  int h = 0;
+  int mi = 0;
+  int sec = 0;
+  const auto fail = [] { return std::optional<std::string>("not an ISO-8601 timestamp"); };
+  if (!read_number(v, pos, 4, 4, y) || pos >= v.size() || v[pos++] != '-') return fail();
+  if (!read_number(v, pos, 2, 2, mo) || pos >= v.size() || v[pos++] != '-') return fail();
+  if (!read_number(v, pos, 2, 2, d)) return fail();
+  if (pos >= v.size() || (v[pos] != 'T' && v[pos] != ' ')) return fail();
+  ++pos;
+  if (!read_number(v, pos, 2, 2, h) || pos >= v.size() || v[pos++] != ':') return fail();
+  if (!read_number(v, pos, 2, 2, mi)) return fail();
+  if (pos < v.size() && v[pos] == ':') {
+    ++pos;
+    if (!read_number(v, pos, 2, 2, sec)) return fail();
+    if (pos < v.size() && v[pos] == '.') {
+      ++pos;
+      const std::size_t start = pos;
+      while (pos < v.size() && is_digit(v[pos])) ++pos;
+      if (pos == start || pos - start > 6) return fail();
+    }
+  }
+  if (!valid_ymd(y, mo, d) || h > 23 || mi > 59 || sec > 59) return "not a valid date and time";
+  if (pos >= v.size()) return "timestamp without a time zone offset (add Z or +HH:MM)";
+  if (v[pos] == 'Z' || v[pos] == 'z') {
+    ++pos;
+  } else if (v[pos] == '+' || v[pos] == '-') {
+    ++pos;
+    int oh = 0;
+    int om = 0;
+    if (!read_number(v, pos, 2, 2, oh)) return fail();
+    if (pos < v.size() && v[pos] == ':') ++pos;
+    if (pos < v.size() && !read_number(v, pos, 2, 2, om)) return fail();
+    if (oh > 15 || om > 59) return "time zone offset out of range";
+  } else {
+    return fail();
+  }
+  if (pos != v.size()) return fail();
+  out.assign(v);
+  if (out[10] == ' ') out[10] = 'T';
+  if (out.back() == 'z') out.back() = 'Z';
+  return std::nullopt;
+}
+
+bool email_local_char(char c) {
+  if (std::isalnum(static_cast<unsigned char>(c)) != 0) return true;
+  return std::string_view(".!#$%&'*+/=?^_`{|}~-").find(c) != std::string_view::npos;
+}
+
+std::optional<std::string> check_email(std::string_view v, std::string& out) {
+  const auto at = v.rfind('@');
+  if (at == std::string_view::npos || v.find('@') != at) return "not an e-mail address";
+  const auto local = v.substr(0, at);
+  const auto domain = v.substr(at + 1);
+  if (v.size() > 254 || local.empty() || local.size() > 64 || domain.empty()) {
+    return "not an e-mail address";
+  }
+  if (!std::all_of(local.begin(), local.end(), email_local_char) || local.front() == '.' ||
+      local.back() == '.' || local.find("..") != std::string_view::npos) {
+    return "not an e-mail address (local part)";
+  }
+  std::size_t labels = 0;
+  std::size_t start = 0;
+  while (start <= domain.size()) {
+    auto dot = domain.find('.', start);
+    if (dot == std::string_view::npos) dot = domain.size();
+    const auto label = domain.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
+        !std::all_of(label.begin(), label.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+        })) {
+      return "not an e-mail address (domain)";
+    }
+    ++labels;
+    start = dot + 1;
+  }
+  if (labels < 2) return "not an e-mail address (domain has no dot)";
+  out.assign(local);
+  out += '@';
+  for (const char c : domain) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::nullopt;
+}
+
+std::string csv_field(std::string_view value) {
+  const bool quote = value.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) return std::string(value);
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> normalise_value(const Column& column, std::string_view value,
+                                           std::string& out) {
+  if (value.find('\0') != std::string_view::npos) return "contains a NUL byte";
+  switch (column.type) {
+    case ColumnType::Text:
+      if (column.max_length > 0 && utf8_length(value) > column.max_length) {
+        return "longer than " + std::to_string(column.max_length) + " characters";
+      }
+      out.assign(value);
+      return std::nullopt;
+    case ColumnType::Integer:
+      return check_integer(column, value, out, std::numeric_limits<int>::min(),
+                           std::numeric_limits<int>::max());
+    case ColumnType::Bigint:
+      return check_integer(column, value, out, std::numeric_limits<long long>::min(),
+                           std::numeric_limits<long long>::max());
+    case ColumnType::Numeric:
+      return check_numeric(column, value, out);
+    case ColumnType::Boolean:
+      return check_boolean(value, out);
+    case ColumnType::Date:
+      return check_date(column, value, out);
+    case ColumnType::Timestamptz:
+      return check_timestamptz(value, out);
+    case ColumnType::Email:
+      if (column.max_length > 0 && utf8_length(value) > column.max_length) {
+        return "longer than " + std::to_string(column.max_length) + " characters";
+      }
+      return check_email(value, out);
+    case ColumnType::Enum:
+      if (std::find(column.values.begin(), column.values.end(), value) == column.values.end()) {
+        std::string accepted;
+        for (const auto& v : column.values) accepted += (accepted.empty() ? "" : ", ") + v;
+        return "not one of: " + accepted;
+      }
+      out.assign(value);
+      return std::nullopt;
+  }
+  return "unsupported type";
+}
+
+void append_copy_escaped(std::string& out, std::string_view value) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const char* esc = nullptr;
+    switch (c) {
+      case '\\':
+        esc = "\\\\";
+        break;
+      case '\t':
+        esc = "\\t";
+        break;
+      case '\n':
+        esc = "\\n";
+        break;
+      case '\r':
+        esc = "\\r";
+        break;
+      default:
+        continue;
+    }
+    out.append(value.data() + start, i - start);
+    out += esc;
+    start = i + 1;
+  }
+  out.append(value.data() + start, value.size() - start);
+}
+
+Validator::Validator(const Contract& contract, HeaderMap map)
+    : contract_(&contract), map_(std::move(map)) {}
+
+std::optional<Reject> Validator::accept(const Record& record, std::string& copy_out) {
+  const auto& columns = contract_->columns;
+  const auto column_name = [&](std::size_t field) -> std::string {
+    if (field == Issue::kWholeRecord) return "";
+    for (std::size_t i = 0; i < map_.source.size(); ++i) {
+      if (map_.source[i] == field) return columns[i].name;
+    }
+    return "field " + std::to_string(field + 1);
+  };
+  if (!record.issues.empty()) {
+    const auto& issue = record.issues.front();
+    return Reject{record.line, column_name(issue.column), issue.reason};
+  }
+  if (record.fields.size() != map_.field_count) {
+    return Reject{record.line, "",
+                  "expected " + std::to_string(map_.field_count) + " fields, found " +
+                      std::to_string(record.fields.size())};
+  }
+  const std::size_t rollback = copy_out.size();
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const auto& col = columns[i];
+    const std::size_t src = map_.source[i];
+    const std::string_view value =
+        src == Issue::kWholeRecord ? std::string_view() : record.fields[src];
+    if (value.empty()) {
+      if (col.required) {
+        copy_out.resize(rollback);
+        return Reject{record.line, col.name, "required value is empty"};
+      }
+      copy_out += "\\N\t";
+      continue;
+    }
+    if (auto problem = normalise_value(col, value, scratch_)) {
+      copy_out.resize(rollback);
+      return Reject{record.line, col.name, std::move(*problem)};
+    }
+    append_copy_escaped(copy_out, scratch_);
+    copy_out += '\t';
+  }
+  copy_out += std::to_string(record.line);
+  copy_out += '\n';
+  return std::nullopt;
+}
+
+std::string rejects_header() {
+  return "line,column,reason,raw\r\n";
+}
+
+std::string rejects_line(const Reject& reject, std::string_view raw, std::size_t max_raw) {
+  std::string cut(raw.substr(0, max_raw));
+  // Do not end the cut inside a UTF-8 sequence.
+  if (raw.size() > max_raw) {
+    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0U) == 0x80U)
+      cut.pop_back();
+    if (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0x80U) != 0) cut.pop_back();
+  }
+  return std::to_string(reject.line) + "," + csv_field(reject.column) + "," +
+         csv_field(reject.reason) + "," + csv_field(cut) + "\r\n";
+}
+
+}  // namespace dn::core::csv

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Builds a static libpq (TLS over OpenSSL; no GSSAPI, LDAP, readline, ICU or zlib) from Debian's
+# postgresql-15 source package. Debian's libpq-dev ships libpq.a without the libpgcommon_shlib /
+# libpgport_shlib archives it needs, so the loader could not link it statically.
+# Output: functions/.deps/libpq/{include,lib}.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+prefix="${DN_LIBPQ_PREFIX:-$root/functions/.deps/libpq}"
+source_package="postgresql-15"
+stamp="$prefix/.built-from"
+
+if [[ -f "$stamp" && -f "$prefix/lib/libpq.a" ]]; then
+  echo "build-libpq: using $(cat "$stamp") at $prefix"
+  exit 0
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# A private deb-src list: the machine's apt sources stay untouched. The security suite is tried
+# first; when its pool does not serve the version its index lists (seen on mirrors), the point
+# release in bookworm/bookworm-updates is used.
+write_sources() {
+  cat <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  if [[ "$1" == with-security ]]; then
+    cat <<SRC
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  fi
+}
+fetched=""
+for variant in with-security main-only; do
+  rm -rf "$work/lists" "$work/cache" "$work/dl"
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/dl"
+  write_sources "$variant" >"$work/libpq-src.sources"
+  apt_opts=(-o "Dir::Etc::SourceList=$work/libpq-src.sources" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root)
+  if apt-get "${apt_opts[@]}" -qq update &&
+    (cd "$work/dl" && apt-get "${apt_opts[@]}" -qq source --download-only "$source_package"); then
+    fetched="$variant"
+    break
+  fi
+  echo "build-libpq: source download failed ($variant)" >&2
+done
+[[ -n "$fetched" ]] || exit 1
+dsc="$(ls "$work"/dl/"$source_package"_*.dsc)"
+version="$(sed -n 's/^Version: //p' "$dsc")"
+if [[ "$version" != 15.* ]]; then
+  echo "build-libpq: Debian now ships $source_package $version, expected 15.*; review first" >&2
+  exit 1
+fi
+# Only the upstream tree is needed: Debian's patches touch the server and packaging.
+tar -xf "$(ls "$work"/dl/"$source_package"_*.orig.tar.*)" -C "$work"
+cd "$work"/postgresql-15.*/
+
+./configure --prefix="$prefix" --with-ssl=openssl \
+  --without-readline --without-zlib --without-icu --without-gssapi --without-ldap \
+  --without-pam --without-libxml --without-libxslt --without-systemd --without-llvm \
+  --without-lz4 --without-zstd --without-perl --without-python --without-tcl \
+  CFLAGS="-O2 -fPIC -ffunction-sections -fdata-sections" >"$work/configure.log" 2>&1 ||
+  {
+    tail -40 "$work/configure.log" >&2
+    exit 1
+  }
+# libpq.a refers to symbols of the *_shlib (position-independent) variants of src/common and
+# src/port; build exactly those and the client library.
+jobs="$(nproc)"
+for dir in src/include src/common src/port src/interfaces/libpq; do
+  make -j"$jobs" -C "$dir" >>"$work/make.log" 2>&1 || {
+    tail -40 "$work/make.log" >&2
+    exit 1
+  }
+done
+mkdir -p "$prefix/lib" "$prefix/include"
+cp src/interfaces/libpq/libpq.a src/common/libpgcommon_shlib.a src/port/libpgport_shlib.a \
+  "$prefix/lib/"
+cp src/interfaces/libpq/libpq-fe.h src/include/postgres_ext.h src/include/pg_config_ext.h \
+  "$prefix/include/"
+echo "$source_package $version" >"$stamp"
+echo "build-libpq: built libpq from $source_package $version at $prefix"
