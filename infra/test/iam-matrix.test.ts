@@ -7,7 +7,8 @@ import { friendlyNames, synthEnv, type CfnTemplate, type SynthesizedEnv } from '
 
 function extractor(s: SynthesizedEnv, notifications: CfnTemplate = s.notificationsJson): GrantExtractor {
   return new GrantExtractor(s.cfg, [
-    { template: s.networkJson, names: friendlyNames(s.stacks.network) },    { template: notifications, names: friendlyNames(s.stacks.notifications) },
+    { template: s.networkJson, names: friendlyNames(s.stacks.network) },
+    { template: notifications, names: friendlyNames(s.stacks.notifications) },
     {
       template: Template.fromStack(s.stacks.monitoring).toJSON() as CfnTemplate,
       names: friendlyNames(s.stacks.monitoring),

@@ -107,7 +107,8 @@ export class GrantExtractor {
       }
       case 'AWS::KMS::Key':
         grants.push(...this.document(stack, take('KeyPolicy'), { resourceSelf: `\${${self}.Arn}` }));
-        break;      case 'AWS::SNS::TopicPolicy':
+        break;
+      case 'AWS::SNS::TopicPolicy':
         take('Topics');
         grants.push(...this.document(stack, take('PolicyDocument'), {}));
         break;
