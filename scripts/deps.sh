@@ -41,3 +41,4 @@ for req in "$root"/requirements*.txt; do
 done
 
 "$root/scripts/build-curl.sh"
+"$root/scripts/build-libpq.sh"

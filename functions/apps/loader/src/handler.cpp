@@ -1,0 +1,205 @@
+#include "handler.hpp"
+
+#include <exception>
+#include <stdexcept>
+
+#include "dn/runtime/log.hpp"
+
+namespace dn::loader {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string json_string(const nlohmann::json& j, const char* name) {
+  if (!j.is_object() || !j.contains(name) || j.at(name).is_null()) return "";
+  const auto& v = j.at(name);
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+std::uint64_t json_size(const nlohmann::json& obj) {
+  if (!obj.contains("size") || !obj.at("size").is_number_unsigned()) return 0;
+  return obj.at("size").get<std::uint64_t>();
+}
+
+}  // namespace
+
+std::string decode_event_key(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (key[i] == '+') {
+      out += ' ';
+    } else if (key[i] == '%' && i + 2 < key.size() && hex_value(key[i + 1]) >= 0 &&
+               hex_value(key[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(key[i + 1]) * 16 + hex_value(key[i + 2]));
+      i += 2;
+    } else {
+      out += key[i];
+    }
+  }
+  return out;
+}
+
+std::vector<ObjectRef> parse_message_body(std::string_view body) {
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw std::invalid_argument("body is not a JSON object");
+  std::vector<ObjectRef> objects;
+  if (j.contains("Records") && j.at("Records").is_array()) {
+    for (const auto& rec : j.at("Records")) {
+      const auto event = json_string(rec, "eventName");
+      if (!event.starts_with("ObjectCreated:")) continue;
+      const auto& s3 = rec.at("s3");
+      ObjectRef o;
+      o.bucket = s3.at("bucket").at("name").get<std::string>();
+      const auto& obj = s3.at("object");
+      o.key = decode_event_key(obj.at("key").get<std::string>());
+      o.etag = json_string(obj, "eTag");
+      o.version_id = json_string(obj, "versionId");
+      o.size = json_size(obj);
+      objects.push_back(std::move(o));
+    }
+    return objects;
+  }
+  if (json_string(j, "Event") == "s3:TestEvent") return objects;
+  if (json_string(j, "source") == "aws.s3" && json_string(j, "detail-type") == "Object Created") {
+    const auto& d = j.at("detail");
+    ObjectRef o;
+    o.bucket = d.at("bucket").at("name").get<std::string>();
+    const auto& obj = d.at("object");
+    o.key = obj.at("key").get<std::string>();  // EventBridge keys are not form-encoded
+    o.etag = json_string(obj, "etag");
+    o.version_id = json_string(obj, "version-id");
+    o.size = json_size(obj);
+    objects.push_back(std::move(o));
+    return objects;
+  }
+  throw std::invalid_argument("body is neither an S3 event notification nor an EventBridge event");
+}
+
+std::vector<Message> parse_sqs_event(const nlohmann::json& event) {
+  std::vector<Message> messages;
+  if (!event.is_object() || !event.contains("Records") || !event.at("Records").is_array()) {
+    throw std::invalid_argument("not an SQS event (no Records)");
+  }
+  for (const auto& rec : event.at("Records")) {
+    Message m;
+    m.message_id = json_string(rec, "messageId");
+    try {
+      m.objects = parse_message_body(json_string(rec, "body"));
+    } catch (const std::exception& e) {
+      m.error = e.what();
+    }
+    messages.push_back(std::move(m));
+  }
+  return messages;
+}
+
+Pg& Connection::get() {
+  if (!pg_ || !pg_->ok()) {
+    pg_.reset();
+    pg_ = std::make_unique<Pg>(params_());
+  }
+  return *pg_;
+}
+
+nlohmann::json Handler::handle(const nlohmann::json& event) {
+  auto& log = dn::runtime::logger();
+  auto& metrics = dn::runtime::metrics();
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& message : parse_sqs_event(event)) {
+    if (!message.error.empty()) {
+      // Retrying cannot fix it, but dropping it would lose it: let it reach the DLQ.
+      log.error("message not understood",
+                {{"messageId", message.message_id}, {"error", message.error}});
+      metrics.add("LoadsFailed", 1);
+      failures.push_back({{"itemIdentifier", message.message_id}});
+      continue;
+    }
+    bool failed = false;
+    for (const auto& object : message.objects) {
+      nlohmann::json fields = {{"messageId", message.message_id},
+                               {"bucket", object.bucket},
+                               {"key", object.key},
+                               {"versionId", object.version_id}};
+      try {
+        const auto out = loader_.load(connection_->get(), object, fetch_, put_);
+        fields.update({{"status", status_name(out.status)},
+                       {"dataset", out.dataset},
+                       {"reason", out.reason},
+                       {"rowsRead", out.rows_read},
+                       {"rowsLoaded", out.rows_loaded},
+                       {"rowsChanged", out.rows_changed},
+                       {"rowsRejected", out.rows_rejected},
+                       {"bytesRead", out.bytes_read},
+                       {"rejectsKey", out.rejects_key},
+                       {"durationMs", out.duration.count()}});
+        if (out.status == LoadOutcome::Status::Loaded ||
+            out.status == LoadOutcome::Status::Rejected) {
+          metrics.add("RowsRead", static_cast<double>(out.rows_read));
+          metrics.add("RowsLoaded", static_cast<double>(out.rows_loaded));
+          metrics.add("RowsRejected", static_cast<double>(out.rows_rejected));
+          metrics.add("BytesRead", static_cast<double>(out.bytes_read), dn::runtime::Unit::Bytes);
+          metrics.add("LoadDurationMs", static_cast<double>(out.duration.count()),
+                      dn::runtime::Unit::Milliseconds);
+        }
+        if (out.status == LoadOutcome::Status::Rejected) {
+          log.warn("object rejected", fields);
+        } else {
+          log.info("object processed", fields);
+        }
+      } catch (const std::exception& e) {
+        failed = true;
+        connection_->reset();  // a broken or mid-transaction connection is not reused
+        fields["status"] = "failed";
+        fields["error"] = e.what();
+        log.error("object load failed", fields);
+        metrics.add("LoadsFailed", 1);
+        break;
+      }
+    }
+    if (failed) failures.push_back({{"itemIdentifier", message.message_id}});
+  }
+  return {{"batchItemFailures", failures}};
+}
+
+std::map<std::string, std::string> connection_params(const std::string& secret_json,
+                                                     const std::string& sslmode,
+                                                     const std::string& sslrootcert,
+                                                     const std::string& application_name) {
+  const auto j = nlohmann::json::parse(secret_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    throw std::invalid_argument("database secret is not a JSON object");
+  }
+  std::map<std::string, std::string> params;
+  const std::pair<const char*, const char*> mapping[] = {{"host", "host"},
+                                                         {"port", "port"},
+                                                         {"username", "user"},
+                                                         {"password", "password"},
+                                                         {"dbname", "dbname"}};
+  for (const auto& [from, to] : mapping) {
+    const auto value = json_string(j, from);
+    if (value.empty() && std::string_view(from) != "port") {
+      throw std::invalid_argument(std::string("database secret has no '") + from + "'");
+    }
+    if (!value.empty()) params[to] = value;
+  }
+  const auto engine = json_string(j, "engine");
+  if (!engine.empty() && engine != "postgres" && engine != "aurora-postgresql") {
+    throw std::invalid_argument("database secret engine is not PostgreSQL");
+  }
+  params["sslmode"] = sslmode;
+  if (!sslrootcert.empty()) params["sslrootcert"] = sslrootcert;
+  params["application_name"] = application_name;
+  params["connect_timeout"] = "10";
+  params["keepalives"] = "1";
+  params["keepalives_idle"] = "30";
+  return params;
+}
+
+}  // namespace dn::loader

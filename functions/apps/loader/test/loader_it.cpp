@@ -1,0 +1,409 @@
+// Loader integration tests: a real PostgreSQL 15 server (TLS, verify-full) started here, S3 and
+// Secrets Manager served by the loopback stub, the whole SQS handler path.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "dn/aws/client.hpp"
+#include "dn/aws/s3.hpp"
+#include "dn/aws/secrets_manager.hpp"
+#include "embedded.hpp"
+#include "handler.hpp"
+#include "http_stub.hpp"
+#include "pg_server.hpp"
+
+namespace {
+
+using dn::aws::testing::StubRequest;
+using dn::aws::testing::StubResponse;
+using dn::loader::Pg;
+using nlohmann::json;
+
+constexpr const char* kBucket = "data-bucket";
+constexpr const char* kHeader =
+    "user_id,email,first_name,last_name,display_name,time_zone,locale,signup_date,last_login_at,"
+    "marketing_opt_in,preferred_channel,digest_hour,lifetime_value\n";
+
+// A fake S3 bucket and Secrets Manager behind one stub server.
+struct FakeAws {
+  std::mutex mutex;
+  std::map<std::string, std::string> objects;  // "/bucket/key" -> body
+  std::map<std::string, int> versions;
+  std::string secret;
+  int gets = 0;
+
+  StubResponse handle(const StubRequest& r) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (r.method == "POST" && r.header("x-amz-target") == "secretsmanager.GetSecretValue") {
+      return dn::aws::testing::json_response(200, json{{"SecretString", secret}}.dump());
+    }
+    const std::string path = r.target.substr(0, r.target.find('?'));
+    if (r.method == "PUT") {
+      objects[path] = r.body;
+      ++versions[path];
+      return StubResponse{200, {{"ETag", "\"put\""}}, "", false};
+    }
+    if (r.method == "GET") {
+      ++gets;
+      const auto it = objects.find(path);
+      if (it == objects.end()) {
+        return StubResponse{404,
+                            {{"Content-Type", "application/xml"}},
+                            "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>",
+                            false};
+      }
+      return StubResponse{
+          200,
+          {{"ETag", "\"etag-" + std::to_string(std::hash<std::string>{}(it->second)) + "\""},
+           {"x-amz-version-id", "v" + std::to_string(versions[path])}},
+          it->second,
+          false};
+    }
+    return StubResponse{400, {}, "unexpected", false};
+  }
+
+  void upload(const std::string& key, const std::string& body) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const std::string path = std::string("/") + kBucket + "/" + key;
+    objects[path] = body;
+    ++versions[path];
+  }
+  std::optional<std::string> object(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto it = objects.find(std::string("/") + kBucket + "/" + key);
+    if (it == objects.end()) return std::nullopt;
+    return it->second;
+  }
+  std::string etag_of(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return "etag-" + std::to_string(
+                         std::hash<std::string>{}(objects[std::string("/") + kBucket + "/" + key]));
+  }
+  std::string version_of(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return "v" + std::to_string(versions[std::string("/") + kBucket + "/" + key]);
+  }
+};
+
+std::string user_row(const std::string& id, int i) {
+  std::ostringstream row;
+  // Names exercise quoting (comma, quotes, a line break) and non-ASCII text.
+  const std::string display = i % 7 == 0    ? "\"O'Brien, \"\"Pat\"\"\""
+                              : i % 11 == 0 ? "\"Zoë\nSmith\""
+                                            : "User " + std::to_string(i);
+  row << id << "," << id << "@Example.com,First" << i << ",Last" << i << "," << display
+      << ",Europe/Paris,fr-FR," << (i % 2 == 0 ? "2023-01-15" : "15/01/2023") << ","
+      << (i % 3 == 0 ? "" : "2024-03-31T08:00:00Z") << "," << (i % 2 == 0 ? "true" : "no")
+      << ",email," << i % 24 << "," << i << ".50\n";
+  return row.str();
+}
+
+std::string clean_file(const std::string& prefix, int rows) {
+  std::string out = kHeader;
+  for (int i = 1; i <= rows; ++i) out += user_row(prefix + std::to_string(i), i);
+  return out;
+}
+
+json sqs_event(const std::string& message_id, const std::string& key, const std::string& etag,
+               const std::string& version) {
+  const json s3_body = {
+      {"Records",
+       {{{"eventName", "ObjectCreated:Put"},
+         {"s3",
+          {{"bucket", {{"name", kBucket}}},
+           {"object", {{"key", key}, {"eTag", etag}, {"versionId", version}, {"size", 1}}}}}}}}};
+  return {{"Records", {{{"messageId", message_id}, {"body", s3_body.dump()}}}}};
+}
+
+class LoaderIt : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = std::make_unique<dn::loader::testing::PgServer>();
+    Pg migrate(server_->loader_params());
+    dn::loader::apply_migrations(migrate, dn::loader::embedded_migrations());
+  }
+  static void TearDownTestSuite() { server_.reset(); }
+
+  void SetUp() override {
+    aws_ = std::make_unique<FakeAws>();
+    aws_->secret = server_->secret_json();
+    stub_ = std::make_unique<dn::aws::testing::StubServer>(
+        [this](const StubRequest& r) { return aws_->handle(r); });
+    const std::map<std::string, std::string> env = {{"AWS_REGION", "eu-west-1"},
+                                                    {"AWS_ACCESS_KEY_ID", "AKIDTEST"},
+                                                    {"AWS_SECRET_ACCESS_KEY", "secret"},
+                                                    {"AWS_ENDPOINT_URL", stub_->url()}};
+    auto config = dn::aws::Config::from_env(
+        [env](const char* name) -> const char* {
+          const auto it = env.find(name);
+          return it == env.end() ? nullptr : it->second.c_str();
+        },
+        {});
+    ASSERT_TRUE(config.ok());
+    client_ = std::make_unique<dn::aws::Client>(std::move(*config));
+    auto* client = client_.get();
+    const std::string cert = server_->root_cert();
+    connection_ = std::make_unique<dn::loader::Connection>([client, cert] {
+      auto secret = dn::aws::SecretsManager(*client).get_secret_value("arn:db-secret");
+      if (!secret.ok()) throw std::runtime_error(secret.error().to_string());
+      return dn::loader::connection_params(*secret, "verify-full", cert, "dn-loader");
+    });
+    fetch_ = [client](const dn::loader::ObjectRef& o,
+                      const std::function<bool(std::string_view)>& on_chunk) {
+      return dn::aws::S3(*client).get_object(o.bucket, o.key, on_chunk);
+    };
+    put_ = [client](const std::string& bucket, const std::string& key, std::string_view body,
+                    const std::string& type) -> dn::aws::Result<void> {
+      auto r = dn::aws::S3(*client).put_object(
+          bucket, key, body, {{"Content-Type", type}, {"x-amz-server-side-encryption", "aws:kms"}});
+      if (!r.ok()) return r.error();
+      return {};
+    };
+    options_.copy_buffer_bytes = 16 * 1024;  // data reaches the server while the file streams
+    db_ = std::make_unique<Pg>(server_->loader_params());
+  }
+
+  json run(const json& event, const dn::loader::FetchFn& fetch = nullptr) {
+    dn::loader::Handler handler(dn::loader::Loader(dn::loader::embedded_contracts(), options_),
+                                *connection_, fetch ? fetch : fetch_, put_);
+    return handler.handle(event);
+  }
+
+  json load(const std::string& key, const std::string& message_id = "m1") {
+    return run(sqs_event(message_id, key, aws_->etag_of(key), aws_->version_of(key)));
+  }
+
+  std::string scalar(const std::string& sql) {
+    const auto r = db_->exec(sql);
+    return PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
+  }
+  long long count(const std::string& where) {
+    return std::stoll(scalar("SELECT count(*) FROM users WHERE " + where));
+  }
+  std::string fingerprint() {
+    return scalar(
+        "SELECT md5(coalesce(string_agg(u::text, '|' ORDER BY user_id), '')) FROM "
+        "(SELECT user_id, email, first_name, last_name, display_name, time_zone, locale, "
+        "signup_date, last_login_at, marketing_opt_in, preferred_channel, digest_hour, "
+        "lifetime_value, loaded_at FROM users) u");
+  }
+
+  static std::unique_ptr<dn::loader::testing::PgServer> server_;
+  std::unique_ptr<FakeAws> aws_;
+  std::unique_ptr<dn::aws::testing::StubServer> stub_;
+  std::unique_ptr<dn::aws::Client> client_;
+  std::unique_ptr<dn::loader::Connection> connection_;
+  dn::loader::FetchFn fetch_;
+  dn::loader::PutFn put_;
+  dn::loader::LoaderOptions options_;
+  std::unique_ptr<Pg> db_;
+};
+
+std::unique_ptr<dn::loader::testing::PgServer> LoaderIt::server_;
+
+const json kNoFailures = {{"batchItemFailures", json::array()}};
+
+TEST_F(LoaderIt, CleanFileLoadsExactlyOverTls) {
+  aws_->upload("incoming/users/clean.csv", clean_file("clean-", 500));
+  EXPECT_EQ(load("incoming/users/clean.csv"), kNoFailures);
+
+  EXPECT_EQ(count("user_id LIKE 'clean-%'"), 500);
+  EXPECT_EQ(scalar("SELECT display_name FROM users WHERE user_id = 'clean-7'"), "O'Brien, \"Pat\"");
+  EXPECT_EQ(scalar("SELECT display_name FROM users WHERE user_id = 'clean-11'"), "Zoë\nSmith");
+  EXPECT_EQ(scalar("SELECT email || ' ' || signup_date || ' ' || marketing_opt_in || ' ' || "
+                   "lifetime_value FROM users WHERE user_id = 'clean-3'"),
+            "clean-3@example.com 2023-01-15 false 3.50");
+  EXPECT_EQ(scalar("SELECT last_login_at IS NULL FROM users WHERE user_id = 'clean-3'"), "t");
+  EXPECT_EQ(scalar("SELECT status || ' ' || rows_read || ' ' || rows_loaded || ' ' || "
+                   "rows_rejected FROM load_ledger WHERE object_key = 'incoming/users/clean.csv'"),
+            "loaded 500 500 0");
+  EXPECT_FALSE(aws_->object("rejected/users/clean.csv"));
+  const auto outcome = aws_->object("loaded/users/clean.csv.json");
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(json::parse(*outcome).at("rowsLoaded"), 500);
+  // The loader's own session used TLS.
+  EXPECT_EQ(scalar("SELECT bool_and(s.ssl)::text FROM pg_stat_ssl s JOIN pg_stat_activity a "
+                   "USING (pid) WHERE a.application_name = 'dn-loader'"),
+            "true");
+}
+
+TEST_F(LoaderIt, BadRowsAreRejectedByLineAndTheRestLoads) {
+  std::string file = kHeader;
+  std::set<std::string> bad_lines;
+  int line = 2;  // where the next record starts
+  int rows = 0;
+  const auto add = [&](const std::string& row, bool bad) {
+    ++rows;
+    if (bad) bad_lines.insert(std::to_string(line));
+    line += static_cast<int>(std::count(row.begin(), row.end(), '\n'));
+    file += row;
+  };
+  for (int i = 1; i <= 40; ++i) {
+    const std::string id = "bad-" + std::to_string(i);
+    switch (i) {
+      case 5:
+        add(id + ",not-an-email,a,b,Name,UTC,en,2023-01-01,,true,email,1,1\n", true);
+        break;
+      case 9:
+        add(",x9@example.com,a,b,Name,UTC,en,2023-01-01,,true,email,1,1\n", true);
+        break;
+      case 13:
+        add(id + ",x13@example.com,a,b,Name,UTC,en,2023-02-30,,true,email,1,1\n", true);
+        break;
+      case 17:
+        add(id + ",x17@example.com,a,b,Name,UTC,en,2023-01-01,,true,fax,1,1\n", true);
+        break;
+      case 21:
+        add(id + ",x21@example.com,only,nine,fields\n", true);
+        break;
+      case 25:
+        add(id + ",x25@example.com,\xC3(bad,b,Name,UTC,en,2023-01-01,,true,email,1,1\n", true);
+        break;
+      case 29:
+        add("bad-1,dup@example.com,a,b,Name,UTC,en,2023-01-01,,true,email,1,1\n", true);  // key
+        break;
+      case 33:
+        add(id + ",bad-2@example.com,a,b,Name,UTC,en,2023-01-01,,true,email,25,1\n", true);
+        break;
+      default:
+        add(user_row(id, i), false);
+    }
+  }
+  // Row 33 has digest_hour 25 (found first); the last row repeats the e-mail of row 2.
+  add("bad-99,bad-2@example.com,a,b,Name,UTC,en,2023-01-01,,true,email,1,1\n", true);
+  aws_->upload("incoming/users/bad.csv", file);
+  EXPECT_EQ(load("incoming/users/bad.csv"), kNoFailures);
+
+  const auto ledger = db_->exec(
+      "SELECT rows_read, rows_loaded, rows_rejected, rejects_key FROM load_ledger "
+      "WHERE object_key = 'incoming/users/bad.csv'");
+  ASSERT_EQ(PQntuples(ledger.get()), 1);
+  const long long read = std::stoll(PQgetvalue(ledger.get(), 0, 0));
+  const long long loaded = std::stoll(PQgetvalue(ledger.get(), 0, 1));
+  const long long rejected = std::stoll(PQgetvalue(ledger.get(), 0, 2));
+  EXPECT_EQ(read, rows);
+  EXPECT_EQ(loaded + rejected, rows);
+  EXPECT_EQ(rejected, static_cast<long long>(bad_lines.size()));
+  EXPECT_EQ(count("user_id LIKE 'bad-%'"), loaded);
+  EXPECT_EQ(std::string(PQgetvalue(ledger.get(), 0, 3)), "rejected/users/bad.csv");
+
+  const auto rejects = aws_->object("rejected/users/bad.csv");
+  ASSERT_TRUE(rejects);
+  std::set<std::string> named;
+  std::istringstream in(*rejects);
+  std::string row;
+  std::getline(in, row);
+  EXPECT_EQ(row, "line,column,reason,raw\r");
+  while (std::getline(in, row)) {
+    if (!row.empty() && std::isdigit(static_cast<unsigned char>(row[0])) != 0) {
+      named.insert(row.substr(0, row.find(',')));
+    }
+  }
+  EXPECT_EQ(named, bad_lines);
+  EXPECT_NE(rejects->find(",email,not an e-mail address"), std::string::npos);
+  EXPECT_NE(rejects->find("duplicate key, first seen on line 2"), std::string::npos);
+  EXPECT_NE(rejects->find("invalid UTF-8"), std::string::npos);
+}
+
+TEST_F(LoaderIt, SameObjectTwiceChangesNothing) {
+  aws_->upload("incoming/users/twice.csv", clean_file("twice-", 200));
+  EXPECT_EQ(load("incoming/users/twice.csv", "m1"), kNoFailures);
+  const auto before = fingerprint();
+  const auto gets = aws_->gets;
+  EXPECT_EQ(load("incoming/users/twice.csv", "m2"), kNoFailures);  // redelivery
+  EXPECT_EQ(fingerprint(), before);
+  EXPECT_EQ(aws_->gets, gets);  // skipped from the ledger without reading the object
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM load_ledger WHERE object_key = 'incoming/users/twice.csv'"),
+      "1");
+
+  // The same bytes uploaded again (a new version): loaded, but no row is rewritten.
+  aws_->upload("incoming/users/twice.csv", clean_file("twice-", 200));
+  EXPECT_EQ(load("incoming/users/twice.csv", "m3"), kNoFailures);
+  EXPECT_EQ(fingerprint(), before);
+  EXPECT_EQ(scalar("SELECT rows_loaded || '/' || rows_changed FROM load_ledger WHERE "
+                   "object_key = 'incoming/users/twice.csv' AND version_id = 'v2'"),
+            "200/0");
+}
+
+TEST_F(LoaderIt, MissingRequiredHeaderRejectsTheWholeFile) {
+  aws_->upload("incoming/users/noheader.csv", "user_id,first_name\nh-1,Ann\n");
+  EXPECT_EQ(load("incoming/users/noheader.csv"), kNoFailures);  // retrying would not help
+  EXPECT_EQ(count("user_id = 'h-1'"), 0);
+  EXPECT_EQ(scalar("SELECT status || ': ' || reason FROM load_ledger WHERE "
+                   "object_key = 'incoming/users/noheader.csv'"),
+            "rejected: missing required column(s) in the header: email, display_name, time_zone, "
+            "signup_date, marketing_opt_in, preferred_channel");
+  const auto rejects = aws_->object("rejected/users/noheader.csv");
+  ASSERT_TRUE(rejects);
+  EXPECT_NE(rejects->find("whole file: missing required column(s)"), std::string::npos);
+}
+
+TEST_F(LoaderIt, Utf16FileIsRejectedAsAWhole) {
+  aws_->upload("incoming/users/utf16.csv", std::string("\xFF\xFEu\0s\0", 6));
+  EXPECT_EQ(load("incoming/users/utf16.csv"), kNoFailures);
+  EXPECT_NE(scalar("SELECT reason FROM load_ledger WHERE object_key = 'incoming/users/utf16.csv'")
+                .find("UTF-16"),
+            std::string::npos);
+}
+
+TEST_F(LoaderIt, KilledConnectionLeavesNoRowsAndTheMessageIsRetried) {
+  const int rows = 20000;
+  aws_->upload("incoming/users/kill.csv", clean_file("kill-", rows));
+  Pg admin([&] {
+    auto p = server_->admin_params();
+    p["dbname"] = "dn";
+    return p;
+  }());
+  std::atomic<bool> killed{false};
+  std::uint64_t seen = 0;
+  const auto killing_fetch = [&](const dn::loader::ObjectRef& o,
+                                 const std::function<bool(std::string_view)>& on_chunk) {
+    return fetch_(o, [&](std::string_view chunk) {
+      seen += chunk.size();
+      // Halfway through the file, with COPY data already on the server, cut the session.
+      if (!killed && seen > 1000000) {
+        const auto r = admin.exec(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+            "application_name = 'dn-loader' AND state = 'active'");
+        killed = std::string(PQgetvalue(r.get(), 0, 0)) == "1";
+      }
+      return on_chunk(chunk);
+    });
+  };
+  const auto event =
+      sqs_event("kill-msg", "incoming/users/kill.csv", aws_->etag_of("incoming/users/kill.csv"),
+                aws_->version_of("incoming/users/kill.csv"));
+  const auto result = run(event, killing_fetch);
+  ASSERT_TRUE(killed) << "the loader's session was not found active";
+  EXPECT_EQ(result, (json{{"batchItemFailures", {{{"itemIdentifier", "kill-msg"}}}}}));
+  EXPECT_EQ(count("user_id LIKE 'kill-%'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM load_ledger WHERE object_key = 'incoming/users/kill.csv'"),
+            "0");
+
+  // SQS redelivers: a new connection is made and the file loads whole.
+  EXPECT_EQ(run(event), kNoFailures);
+  EXPECT_EQ(count("user_id LIKE 'kill-%'"), rows);
+}
+
+TEST_F(LoaderIt, MissingObjectAndBadBodiesAreReportedFailed) {
+  EXPECT_EQ(run(sqs_event("gone", "incoming/users/none.csv", "e", "v")),
+            (json{{"batchItemFailures", {{{"itemIdentifier", "gone"}}}}}));
+  const json junk = {{"Records", {{{"messageId", "junk"}, {"body", "{\"hello\":1}"}}}}};
+  EXPECT_EQ(run(junk), (json{{"batchItemFailures", {{{"itemIdentifier", "junk"}}}}}));
+}
+
+TEST_F(LoaderIt, KeysOutsideIncomingAreIgnored) {
+  aws_->upload("rejected/users/x.csv", "anything");
+  EXPECT_EQ(run(sqs_event("ign", "rejected/users/x.csv", "e", "v")), kNoFailures);
+  EXPECT_EQ(aws_->gets, 0);
+}
+
+}  // namespace
