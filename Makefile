@@ -65,3 +65,10 @@ format: ## Rewrite C++ sources with clang-format
 
 clean: ## Remove build outputs (keeps the static libcurl and the venv)
 	rm -rf $(FUNCTIONS)/build $(FUNCTIONS)/dist
+
+# ---- data pipeline (owner: loader) -------------------------------------------------------------
+.PHONY: load-csv
+load-csv: ## Upload FILE=<csv> to the data bucket's incoming/ (SSE-KMS) and report the load [ENV=local]
+	@test -n "$(FILE)" || { echo "usage: make load-csv FILE=<path> [ENV=local]" >&2; exit 2; }
+	@py=.venv/bin/python; [ -x "$$py" ] || py=python3; \
+	  "$$py" data/load_csv.py --file "$(FILE)" --env "$(ENV)"

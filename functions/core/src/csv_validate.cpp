@@ -166,9 +166,9 @@ std::optional<std::string> check_boolean(std::string_view v, std::string& out) {
   std::string lower(v);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower == "true" || lower == "t" || lower == "yes" || lower == "y" || lower == "1") {
-    out = "t";
+    out.assign(1, 't');
   } else if (lower == "false" || lower == "f" || lower == "no" || lower == "n" || lower == "0") {
-    out = "f";
+    out.assign(1, 'f');
   } else {
     return "not a boolean (true/false, yes/no, 1/0)";
   }
@@ -190,7 +190,10 @@ std::optional<std::string> check_date(const Column& col, std::string_view v, std
   }
   if (shape_ok) return "not a calendar date";
   std::string accepted;
-  for (const auto& f : col.formats) accepted += (accepted.empty() ? "" : " or ") + f;
+  for (const auto& f : col.formats) {
+    if (!accepted.empty()) accepted += " or ";
+    accepted += f;
+  }
   return "not a date in the accepted format(s) " + accepted;
 }
 
@@ -328,7 +331,10 @@ std::optional<std::string> normalise_value(const Column& column, std::string_vie
     case ColumnType::Enum:
       if (std::find(column.values.begin(), column.values.end(), value) == column.values.end()) {
         std::string accepted;
-        for (const auto& v : column.values) accepted += (accepted.empty() ? "" : ", ") + v;
+        for (const auto& v : column.values) {
+          if (!accepted.empty()) accepted += ", ";
+          accepted += v;
+        }
         return "not one of: " + accepted;
       }
       out.assign(value);

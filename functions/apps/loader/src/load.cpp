@@ -205,7 +205,7 @@ LoadOutcome Loader::load(Pg& db, const ObjectRef& event_object, const FetchFn& f
     std::optional<csv::Validator> validator;
     std::optional<WholeFileRejection> whole_file;
     std::string copy_buf;
-    copy_buf.reserve(options_.copy_buffer_bytes + 64 * 1024);
+    copy_buf.reserve(options_.copy_buffer_bytes + std::size_t{64} * 1024);
     const auto& dialect = contract->dialect;
     csv::Parser parser(dialect, [&](const csv::Record& r) {
       if (whole_file) return;

@@ -166,7 +166,8 @@ class LoaderIt : public ::testing::Test {
       if (!r.ok()) return r.error();
       return {};
     };
-    options_.copy_buffer_bytes = 16 * 1024;  // data reaches the server while the file streams
+    options_.copy_buffer_bytes =
+        std::size_t{16} * 1024;  // data reaches the server while the file streams
     db_ = std::make_unique<Pg>(server_->loader_params());
   }
 
@@ -208,11 +209,13 @@ class LoaderIt : public ::testing::Test {
 
 std::unique_ptr<dn::loader::testing::PgServer> LoaderIt::server_;
 
-const json kNoFailures = {{"batchItemFailures", json::array()}};
+json no_failures() {
+  return {{"batchItemFailures", json::array()}};
+}
 
 TEST_F(LoaderIt, CleanFileLoadsExactlyOverTls) {
   aws_->upload("incoming/users/clean.csv", clean_file("clean-", 500));
-  EXPECT_EQ(load("incoming/users/clean.csv"), kNoFailures);
+  EXPECT_EQ(load("incoming/users/clean.csv"), no_failures());
 
   EXPECT_EQ(count("user_id LIKE 'clean-%'"), 500);
   EXPECT_EQ(scalar("SELECT display_name FROM users WHERE user_id = 'clean-7'"), "O'Brien, \"Pat\"");
@@ -279,7 +282,7 @@ TEST_F(LoaderIt, BadRowsAreRejectedByLineAndTheRestLoads) {
   // Row 33 has digest_hour 25 (found first); the last row repeats the e-mail of row 2.
   add("bad-99,bad-2@example.com,a,b,Name,UTC,en,2023-01-01,,true,email,1,1\n", true);
   aws_->upload("incoming/users/bad.csv", file);
-  EXPECT_EQ(load("incoming/users/bad.csv"), kNoFailures);
+  EXPECT_EQ(load("incoming/users/bad.csv"), no_failures());
 
   const auto ledger = db_->exec(
       "SELECT rows_read, rows_loaded, rows_rejected, rejects_key FROM load_ledger "
@@ -314,10 +317,10 @@ TEST_F(LoaderIt, BadRowsAreRejectedByLineAndTheRestLoads) {
 
 TEST_F(LoaderIt, SameObjectTwiceChangesNothing) {
   aws_->upload("incoming/users/twice.csv", clean_file("twice-", 200));
-  EXPECT_EQ(load("incoming/users/twice.csv", "m1"), kNoFailures);
+  EXPECT_EQ(load("incoming/users/twice.csv", "m1"), no_failures());
   const auto before = fingerprint();
   const auto gets = aws_->gets;
-  EXPECT_EQ(load("incoming/users/twice.csv", "m2"), kNoFailures);  // redelivery
+  EXPECT_EQ(load("incoming/users/twice.csv", "m2"), no_failures());  // redelivery
   EXPECT_EQ(fingerprint(), before);
   EXPECT_EQ(aws_->gets, gets);  // skipped from the ledger without reading the object
   EXPECT_EQ(
@@ -326,7 +329,7 @@ TEST_F(LoaderIt, SameObjectTwiceChangesNothing) {
 
   // The same bytes uploaded again (a new version): loaded, but no row is rewritten.
   aws_->upload("incoming/users/twice.csv", clean_file("twice-", 200));
-  EXPECT_EQ(load("incoming/users/twice.csv", "m3"), kNoFailures);
+  EXPECT_EQ(load("incoming/users/twice.csv", "m3"), no_failures());
   EXPECT_EQ(fingerprint(), before);
   EXPECT_EQ(scalar("SELECT rows_loaded || '/' || rows_changed FROM load_ledger WHERE "
                    "object_key = 'incoming/users/twice.csv' AND version_id = 'v2'"),
@@ -335,7 +338,7 @@ TEST_F(LoaderIt, SameObjectTwiceChangesNothing) {
 
 TEST_F(LoaderIt, MissingRequiredHeaderRejectsTheWholeFile) {
   aws_->upload("incoming/users/noheader.csv", "user_id,first_name\nh-1,Ann\n");
-  EXPECT_EQ(load("incoming/users/noheader.csv"), kNoFailures);  // retrying would not help
+  EXPECT_EQ(load("incoming/users/noheader.csv"), no_failures());  // retrying would not help
   EXPECT_EQ(count("user_id = 'h-1'"), 0);
   EXPECT_EQ(scalar("SELECT status || ': ' || reason FROM load_ledger WHERE "
                    "object_key = 'incoming/users/noheader.csv'"),
@@ -348,7 +351,7 @@ TEST_F(LoaderIt, MissingRequiredHeaderRejectsTheWholeFile) {
 
 TEST_F(LoaderIt, Utf16FileIsRejectedAsAWhole) {
   aws_->upload("incoming/users/utf16.csv", std::string("\xFF\xFEu\0s\0", 6));
-  EXPECT_EQ(load("incoming/users/utf16.csv"), kNoFailures);
+  EXPECT_EQ(load("incoming/users/utf16.csv"), no_failures());
   EXPECT_NE(scalar("SELECT reason FROM load_ledger WHERE object_key = 'incoming/users/utf16.csv'")
                 .find("UTF-16"),
             std::string::npos);
@@ -389,7 +392,7 @@ TEST_F(LoaderIt, KilledConnectionLeavesNoRowsAndTheMessageIsRetried) {
             "0");
 
   // SQS redelivers: a new connection is made and the file loads whole.
-  EXPECT_EQ(run(event), kNoFailures);
+  EXPECT_EQ(run(event), no_failures());
   EXPECT_EQ(count("user_id LIKE 'kill-%'"), rows);
 }
 
@@ -402,7 +405,7 @@ TEST_F(LoaderIt, MissingObjectAndBadBodiesAreReportedFailed) {
 
 TEST_F(LoaderIt, KeysOutsideIncomingAreIgnored) {
   aws_->upload("rejected/users/x.csv", "anything");
-  EXPECT_EQ(run(sqs_event("ign", "rejected/users/x.csv", "e", "v")), kNoFailures);
+  EXPECT_EQ(run(sqs_event("ign", "rejected/users/x.csv", "e", "v")), no_failures());
   EXPECT_EQ(aws_->gets, 0);
 }
 

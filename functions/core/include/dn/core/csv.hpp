@@ -24,8 +24,8 @@ struct Dialect {
   char delimiter = ',';
   char quote = '"';
   // A field (record) longer than this is cut off and reported: the parser never holds more.
-  std::size_t max_field_bytes = 64 * 1024;
-  std::size_t max_record_bytes = 256 * 1024;
+  std::size_t max_field_bytes = std::size_t{64} * 1024;
+  std::size_t max_record_bytes = std::size_t{256} * 1024;
 };
 
 // Something wrong with one field (column is 0-based) or the record as a whole (column = npos).

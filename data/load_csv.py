@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""make load-csv: upload a CSV to the data bucket's incoming/ prefix with SSE-KMS, then wait (with
+a deadline) for the loader's outcome record loaded/<key>.json and report it.
+
+Bucket and key come from --bucket/--kms-key-id, else DATA_BUCKET/DATA_KMS_KEY_ID, else the CDK
+outputs file of the environment (infra/cdk-outputs-<env>.json or .local/outputs.json: any output
+whose name contains DataBucketName / DataKeyArn). ENV=local talks to AWS_ENDPOINT_URL (default
+http://localhost:4566). Exit status: 0 loaded, 2 rejected as a whole, 1 error or timeout.
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+import time
+
+import botocore.session
+from botocore.exceptions import ClientError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def find_output(env, fragment):
+    candidates = [os.path.join(ROOT, "infra", f"cdk-outputs-{env}.json"),
+                  os.path.join(ROOT, ".local", "outputs.json")]
+    candidates += glob.glob(os.path.join(ROOT, ".local", "*outputs*.json"))
+    for path in candidates:
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        stacks = data.values() if all(isinstance(v, dict) for v in data.values()) else [data]
+        for outputs in stacks:
+            for name, value in outputs.items():
+                if fragment.lower() in name.lower():
+                    return value
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--file", required=True)
+    ap.add_argument("--env", default="local")
+    ap.add_argument("--dataset", default="users")
+    ap.add_argument("--bucket")
+    ap.add_argument("--kms-key-id")
+    ap.add_argument("--key", help="object key (default incoming/<dataset>/<file name>)")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the outcome")
+    args = ap.parse_args()
+
+    bucket = args.bucket or os.environ.get("DATA_BUCKET") or find_output(args.env, "DataBucketName")
+    kms = args.kms_key_id or os.environ.get("DATA_KMS_KEY_ID") or find_output(args.env, "DataKeyArn")
+    if not bucket:
+        sys.exit("load-csv: no data bucket (set DATA_BUCKET or deploy the data stack for "
+                 f"ENV={args.env})")
+    key = args.key or f"incoming/{args.dataset}/{os.path.basename(args.file)}"
+    if not key.startswith("incoming/"):
+        sys.exit("load-csv: the key must be under incoming/")
+
+    session = botocore.session.get_session()
+    kwargs = {"region_name": os.environ.get("AWS_REGION", "eu-west-1")}
+    if args.env == "local":
+        kwargs["endpoint_url"] = os.environ.get("AWS_ENDPOINT_URL", "http://localhost:4566")
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    s3 = session.create_client("s3", **kwargs)
+
+    put = {"Bucket": bucket, "Key": key, "ServerSideEncryption": "aws:kms",
+           "ContentType": "text/csv"}
+    if kms:
+        put["SSEKMSKeyId"] = kms
+    with open(args.file, "rb") as body:
+        put["Body"] = body
+        sent = s3.put_object(**put)
+    etag = sent.get("ETag", "").strip('"')
+    version = sent.get("VersionId", "")
+    print(f"load-csv: uploaded s3://{bucket}/{key} (etag {etag}, version {version or '-'})")
+
+    outcome_key = "loaded/" + key[len("incoming/"):] + ".json"
+    deadline = time.monotonic() + args.timeout
+    delay = 0.5
+    while True:
+        try:
+            got = json.loads(s3.get_object(Bucket=bucket, Key=outcome_key)["Body"].read())
+            # An outcome of an earlier upload of the same key does not count.
+            if got.get("etag", "").strip('"') == etag or (version and got.get("versionId") == version):
+                break
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
+        if time.monotonic() > deadline:
+            sys.exit(f"load-csv: no outcome at s3://{bucket}/{outcome_key} after {args.timeout:.0f}s "
+                     "(check the loader's logs and its DLQ)")
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+    print(f"load-csv: status {got['status']}" + (f" ({got['reason']})" if got.get("reason") else ""))
+    print(f"load-csv: rows read {got['rowsRead']}, loaded {got['rowsLoaded']} "
+          f"(changed {got['rowsChanged']}), rejected {got['rowsRejected']}")
+    if got.get("rejectsKey"):
+        print(f"load-csv: rejects at s3://{bucket}/{got['rejectsKey']}")
+    sys.exit(0 if got["status"] == "loaded" else 2)
+
+
+if __name__ == "__main__":
+    main()

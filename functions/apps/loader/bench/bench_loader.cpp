@@ -1,0 +1,178 @@
+// Loader benchmark on one generated users file (DN_LOADER_BENCH_BYTES, default 1 GiB), against
+// a throwaway PostgreSQL 15 over TLS, printed as `name: value` lines:
+//   the loader's parse + validate + COPY + merge path fed from the local file (peak RSS too),
+//   psql \copy of the same file (the limit), pgloader when installed, and a row-by-row INSERT
+//   baseline on a slice.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "dn/core/csv.hpp"
+#include "embedded.hpp"
+#include "load.hpp"
+#include "pg.hpp"
+#include "pg_server.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int sh(const std::string& command) {
+  return std::system(command.c_str());  // NOLINT(cert-env33-c, concurrency-mt-unsafe): bench
+}
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): single-threaded bench
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+}  // namespace
+
+int main() {
+  try {
+    const std::string bytes = env_or("DN_LOADER_BENCH_BYTES", "1GB");
+    const std::string slice_rows = env_or("DN_LOADER_BENCH_INSERT_ROWS", "20000");
+    dn::loader::testing::PgServer server;
+    const std::string file = server.dir() + "/bench.csv";
+    if (sh("python3 '" + std::string(DN_DATA_DIR) + "/generate_sample.py' --size " + bytes +
+           " --out '" + file + "' 2>/dev/null") != 0) {
+      std::cerr << "bench_loader: sample generation failed\n";
+      return 1;
+    }
+    const auto file_bytes = std::filesystem::file_size(file);
+
+    auto params = server.loader_params();
+    dn::loader::Pg db(params);
+    dn::loader::apply_migrations(db, dn::loader::embedded_migrations());
+
+    // 1. The loader, from the local file in 64 KiB chunks (Lambda hands out smaller ones).
+    dn::loader::Loader loader(dn::loader::embedded_contracts(), {});
+    const auto fetch = [&](const dn::loader::ObjectRef&,
+                           const std::function<bool(std::string_view)>& on_chunk)
+        -> dn::aws::Result<dn::aws::ObjectInfo> {
+      std::ifstream in(file, std::ios::binary);
+      std::string buf(std::size_t{64} * 1024, '\0');
+      while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) break;
+        if (!on_chunk(std::string_view(buf.data(), n))) break;
+      }
+      return dn::aws::ObjectInfo{"\"bench\"", "", file_bytes, "text/csv"};
+    };
+    const auto put = [](const std::string&, const std::string&, std::string_view,
+                        const std::string&) -> dn::aws::Result<void> { return {}; };
+    const auto t0 = Clock::now();
+    const auto out =
+        loader.load(db, {"bench", "incoming/users/bench.csv", "", "bench", 0}, fetch, put);
+    const double loader_s = seconds_since(t0);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const double rows = static_cast<double>(out.rows_loaded);
+    std::printf("loader_file_mb: %.0f\n", static_cast<double>(file_bytes) / 1048576.0);
+    std::printf("loader_rows: %.0f\n", rows);
+    std::printf("loader_rows_per_s: %.0f\n", rows / loader_s);
+    std::printf("loader_mb_per_s: %.1f\n", static_cast<double>(file_bytes) / 1048576.0 / loader_s);
+    std::printf("loader_peak_rss_mb: %.1f\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
+
+    // 2. psql \copy of the same file into the same (emptied) table, over the same TLS link.
+    db.exec("TRUNCATE users");
+    const std::string pgpass = server.dir() + "/pgpass";
+    {
+      std::ofstream pass(pgpass);
+      pass << "localhost:" << server.port() << ":dn:loader:" << params.at("password") << "\n";
+    }
+    std::filesystem::permissions(
+        pgpass, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    const std::string conn =
+        "host=localhost port=" + std::to_string(server.port()) +
+        " user=loader dbname=dn sslmode=verify-full sslrootcert=" + server.root_cert();
+    const std::string cols =
+        "user_id,email,first_name,last_name,display_name,time_zone,locale,signup_date,"
+        "last_login_at,marketing_opt_in,preferred_channel,digest_hour,lifetime_value";
+    const auto t1 = Clock::now();
+    if (sh("PGPASSFILE='" + pgpass +
+           "' PGOPTIONS='-c datestyle=ISO,DMY' psql -q -v ON_ERROR_STOP=1 '" + conn +
+           "' -c \"\\copy users(" + cols + ") FROM '" + file +
+           "' WITH (FORMAT csv, HEADER true)\"") != 0) {
+      std::cerr << "bench_loader: psql \\copy failed\n";
+      return 1;
+    }
+    const double psql_s = seconds_since(t1);
+    std::printf("psql_copy_rows_per_s: %.0f\n", rows / psql_s);
+    std::printf("loader_vs_psql_copy: %.2f\n", psql_s / loader_s);
+
+    // 3. pgloader, when installed (Debian package pgloader).
+    if (sh("command -v pgloader >/dev/null 2>&1") == 0) {
+      db.exec("TRUNCATE users");
+      const std::string load_file = server.dir() + "/bench.load";
+      {
+        std::ofstream cmd(load_file);
+        cmd << "LOAD CSV FROM '" << file << "' (" << cols << ")\n"
+            << "INTO postgresql://loader@localhost:" << server.port() << "/dn?sslmode=require"
+            << "&tablename=users (" << cols << ")\n"
+            << "WITH skip header = 1, fields terminated by ',', fields optionally enclosed by '\"'"
+            << ", fields escaped by double-quote\n"
+            << "SET datestyle = 'ISO,DMY';\n";
+      }
+      const auto t2 = Clock::now();
+      const int rc = sh("PGPASSFILE='" + pgpass + "' pgloader --quiet '" + load_file + "' >'" +
+                        server.dir() + "/pgloader.log' 2>&1");
+      const double pgl_s = seconds_since(t2);
+      if (rc == 0) {
+        std::printf("pgloader_rows_per_s: %.0f\n", rows / pgl_s);
+        std::printf("loader_vs_pgloader: %.2f\n", pgl_s / loader_s);
+      } else {
+        std::printf("loader_vs_pgloader: nan\n");
+        std::cerr << "bench_loader: pgloader failed (rc " << rc << ")\n";
+      }
+    } else {
+      std::printf("loader_vs_pgloader: nan\n");
+      std::cerr << "bench_loader: pgloader not installed\n";
+    }
+
+    // 4. Row-by-row INSERT (autocommit) on a slice: the naive baseline.
+    db.exec("TRUNCATE users");
+    db.exec("SET datestyle = 'ISO,DMY'");
+    const std::size_t limit = std::stoul(slice_rows);
+    std::size_t inserted = 0;
+    const std::string insert = "INSERT INTO users (" + cols +
+                               ") VALUES ($1,$2,$3,$4,$5,$6,NULLIF($7,''),$8,NULLIF($9,'')::"
+                               "timestamptz,$10,$11,$12::int,$13::numeric)";
+    std::ifstream in(file, std::ios::binary);
+    std::string chunk(std::size_t{64} * 1024, '\0');
+    bool header = true;
+    const auto t3 = Clock::now();
+    dn::core::csv::Parser parser({}, [&](const dn::core::csv::Record& r) {
+      if (header || inserted >= limit) {
+        header = false;
+        return;
+      }
+      std::vector<std::string> values(r.fields.begin(), r.fields.end());
+      db.exec(insert, values);
+      ++inserted;
+    });
+    while (in && inserted < limit) {
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      parser.feed(std::string_view(chunk.data(), static_cast<std::size_t>(in.gcount())));
+    }
+    const double insert_s = seconds_since(t3);
+    std::printf("row_insert_rows_per_s: %.0f\n", static_cast<double>(inserted) / insert_s);
+    std::printf("loader_vs_row_insert: %.1f\n",
+                (rows / loader_s) / (static_cast<double>(inserted) / insert_s));
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "bench_loader: " << e.what() << "\n";
+    return 1;
+  }
+}
