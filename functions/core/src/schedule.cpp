@@ -1,0 +1,327 @@
+#include "dn/core/schedule.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "dn/core/keys.hpp"
+#include "dn/core/validate.hpp"
+
+namespace dn::core {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kSecondsPerDay = 86400;
+constexpr std::size_t kMaxReasonLength = 500;
+constexpr const char* kEventShape =
+    R"(event must be an EventBridge Scheduler event {"source":"aws.scheduler","scheduledTime":...})"
+    R"( or {"date":"YYYY-MM-DD","force":true|false})";
+
+bool digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+int to_int(std::string_view s) {
+  int v = 0;
+  for (const char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+// The scheduler's literal context attribute, e.g. "<aws.scheduler.scheduled-time>", which a
+// local emulator passes through unexpanded.
+bool is_placeholder(std::string_view s) {
+  return s.size() >= 2 && s.front() == '<' && s.back() == '>';
+}
+
+json s(std::string_view v) {
+  return json{{"S", std::string(v)}};
+}
+json n(std::int64_t v) {
+  return json{{"N", std::to_string(v)}};
+}
+std::int64_t epoch(Instant t) {
+  return t.time_since_epoch().count();
+}
+
+const std::string* string_attr(const json& item, const char* name) {
+  const auto it = item.find(name);
+  if (it == item.end() || !it->is_object()) return nullptr;
+  const auto v = it->find("S");
+  return v != it->end() && v->is_string() ? v->get_ptr<const std::string*>() : nullptr;
+}
+
+json marker_key(std::string_view date) {
+  return json{{std::string(keys::kPk), s(keys::run_pk(date))},
+              {std::string(keys::kSk), s(keys::kRunSk)}};
+}
+
+}  // namespace
+
+std::string_view day_source_name(DaySource source) {
+  switch (source) {
+    case DaySource::scheduled_time:
+      return "scheduledTime";
+    case DaySource::now:
+      return "now";
+    case DaySource::explicit_date:
+      return "date";
+  }
+  return "date";
+}
+
+std::optional<Instant> parse_timestamp(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS is 19 characters; the zone designator follows any fraction.
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') ||
+      t[13] != ':' || t[16] != ':') {
+    return std::nullopt;
+  }
+  for (const std::size_t at : {0U, 5U, 8U, 11U, 14U, 17U}) {
+    if (!digits(t.substr(at, at == 0 ? 4 : 2))) return std::nullopt;
+  }
+  const int year = to_int(t.substr(0, 4));
+  const int month = to_int(t.substr(5, 2));
+  const int day = to_int(t.substr(8, 2));
+  const std::int64_t hour = to_int(t.substr(11, 2));
+  const std::int64_t minute = to_int(t.substr(14, 2));
+  const std::int64_t second = to_int(t.substr(17, 2));
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  const Civil check = civil_from_days(
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)));
+  if (check.day != static_cast<unsigned>(day)) return std::nullopt;  // e.g. Feb 30
+  std::string_view rest = t.substr(19);
+  if (rest.front() == '.') {
+    std::size_t k = 1;
+    while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9') ++k;
+    if (k == 1) return std::nullopt;
+    rest.remove_prefix(k);
+  }
+  std::int64_t offset = 0;
+  if (rest == "Z" || rest == "z") {
+    offset = 0;
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+             digits(rest.substr(1, 2)) && digits(rest.substr(4, 2))) {
+    const std::int64_t oh = to_int(rest.substr(1, 2));
+    const std::int64_t om = to_int(rest.substr(4, 2));
+    if (oh > 23 || om > 59) return std::nullopt;
+    offset = (rest[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+  } else {
+    return std::nullopt;
+  }
+  const std::int64_t days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return Instant{
+      std::chrono::seconds{days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset}};
+}
+
+std::string format_timestamp(Instant instant) {
+  constexpr std::int64_t kMin = -62167219200;  // 0000-01-01T00:00:00Z
+  constexpr std::int64_t kMax = 253402300799;  // 9999-12-31T23:59:59Z
+  const std::int64_t t = std::clamp(epoch(instant), kMin, kMax);
+  const std::int64_t days = (t - kMin) / kSecondsPerDay + kMin / kSecondsPerDay;
+  const std::int64_t secs = t - days * kSecondsPerDay;
+  const Civil c = civil_from_days(days);
+  std::string out = "0000-00-00T00:00:00Z";
+  auto put = [&out](std::size_t at, std::int64_t value, std::size_t width) {
+    for (std::size_t k = 0; k < width; ++k, value /= 10) {
+      out[at + width - 1 - k] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, c.year, 4);
+  put(5, c.month, 2);
+  put(8, c.day, 2);
+  put(11, secs / 3600, 2);
+  put(14, secs / 60 % 60, 2);
+  put(17, secs % 60, 2);
+  return out;
+}
+
+std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Instant now,
+                                                    const TimeZone& zone) {
+  const json j = json::parse(event, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return ScheduleError{kEventShape};
+
+  RunDay day;
+  if (const auto f = j.find("force"); f != j.end() && !f->is_null()) {
+    if (!f->is_boolean()) return ScheduleError{"force must be true or false"};
+    day.force = f->get<bool>();
+  }
+
+  if (const auto d = j.find("date"); d != j.end()) {
+    if (!d->is_string()) return ScheduleError{"date must be a string written YYYY-MM-DD"};
+    if (auto reason = check_date(d->get_ref<const std::string&>())) return ScheduleError{*reason};
+    day.date = d->get<std::string>();
+    day.source = DaySource::explicit_date;
+    return day;
+  }
+
+  const auto src = j.find("source");
+  const auto st = j.find("scheduledTime");
+  const bool scheduler = src != j.end() && src->is_string() && *src == "aws.scheduler";
+  if (!scheduler && st == j.end()) return ScheduleError{kEventShape};
+
+  Instant instant = now;
+  day.source = DaySource::now;
+  if (st != j.end() && !st->is_null()) {
+    if (!st->is_string()) return ScheduleError{"scheduledTime must be a string"};
+    const auto& text = st->get_ref<const std::string&>();
+    if (!text.empty() && !is_placeholder(text)) {
+      const auto parsed = parse_timestamp(text);
+      if (!parsed) {
+        return ScheduleError{
+            "scheduledTime must be an RFC 3339 timestamp such as "
+            "2026-11-24T06:00:00Z"};
+      }
+      instant = *parsed;
+      day.source = DaySource::scheduled_time;
+    }
+  }
+  const auto local = local_date(instant, zone);
+  if (!local || check_date(*local)) {
+    return ScheduleError{
+        "the scheduled instant falls outside the supported days "
+        "(2000-01-01..2999-12-31)"};
+  }
+  day.date = *local;
+  return day;
+}
+
+json run_marker_put(std::string_view table, const RunClaim& claim) {
+  json item = marker_key(claim.day.date);
+  item["date"] = s(claim.day.date);
+  item["status"] = s(kRunStarted);
+  item["startedAt"] = s(format_timestamp(claim.started_at));
+  item["leaseUntil"] = n(epoch(claim.lease_until));
+  item["requestId"] = s(claim.request_id);
+  item["force"] = json{{"BOOL", claim.day.force}};
+  item["source"] = s(day_source_name(claim.day.source));
+  json request{{"TableName", std::string(table)}, {"Item", std::move(item)}};
+  if (!claim.day.force) {
+    request["ConditionExpression"] =
+        "attribute_not_exists(pk) OR #status = :failed OR "
+        "(#status = :started AND leaseUntil < :now)";
+    request["ExpressionAttributeNames"] = json{{"#status", "status"}};
+    request["ExpressionAttributeValues"] = json{{":failed", s(kRunFailed)},
+                                                {":started", s(kRunStarted)},
+                                                {":now", n(epoch(claim.started_at))}};
+  }
+  return request;
+}
+
+bool run_marker_claimable(const json* stored_item, const RunClaim& claim) {
+  if (claim.day.force || stored_item == nullptr) return true;
+  const std::string* status = string_attr(*stored_item, "status");
+  if (status == nullptr) return false;
+  if (*status == kRunFailed) return true;
+  if (*status != kRunStarted) return false;
+  const auto lease = stored_item->find("leaseUntil");
+  if (lease == stored_item->end() || !lease->is_object() || !lease->contains("N")) return false;
+  const auto& text = (*lease)["N"];
+  if (!text.is_string()) return false;
+  try {
+    return std::stoll(text.get<std::string>()) < epoch(claim.started_at);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+json run_marker_complete(std::string_view table, const RunClaim& claim, Instant at,
+                         std::size_t queued, std::size_t skipped) {
+  return json{
+      {"TableName", std::string(table)},
+      {"Key", marker_key(claim.day.date)},
+      {"UpdateExpression",
+       "SET #status = :completed, completedAt = :at, notificationsQueued = :queued, "
+       "itemsSkipped = :skipped"},
+      {"ConditionExpression", "requestId = :rid"},
+      {"ExpressionAttributeNames", {{"#status", "status"}}},
+      {"ExpressionAttributeValues",
+       {{":completed", s(kRunCompleted)},
+        {":at", s(format_timestamp(at))},
+        {":queued", n(static_cast<std::int64_t>(queued))},
+        {":skipped", n(static_cast<std::int64_t>(skipped))},
+        {":rid", s(claim.request_id)}}},
+  };
+}
+
+json run_marker_fail(std::string_view table, const RunClaim& claim, Instant at,
+                     std::string_view reason) {
+  std::string text(reason.substr(0, kMaxReasonLength));
+  if (text.empty()) text = "unknown";
+  return json{
+      {"TableName", std::string(table)},
+      {"Key", marker_key(claim.day.date)},
+      {"UpdateExpression", "SET #status = :failed, failedAt = :at, failureReason = :reason"},
+      {"ConditionExpression", "requestId = :rid"},
+      {"ExpressionAttributeNames", {{"#status", "status"}}},
+      {"ExpressionAttributeValues",
+       {{":failed", s(kRunFailed)},
+        {":at", s(format_timestamp(at))},
+        {":reason", s(text)},
+        {":rid", s(claim.request_id)}}},
+  };
+}
+
+json day_query(std::string_view table, std::string_view date) {
+  return json{
+      {"TableName", std::string(table)},
+      {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
+      {"ExpressionAttributeValues",
+       {{":pk", s(keys::day_pk(date))}, {":prefix", s(keys::kNotificationPrefix)}}},
+      // "segment" is a DynamoDB reserved word.
+      {"ProjectionExpression", "sk, notificationId, #segment"},
+      {"ExpressionAttributeNames", {{"#segment", "segment"}}},
+      {"ConsistentRead", true},
+  };
+}
+
+DayMessages build_day_messages(std::string_view date, const std::vector<json>& items) {
+  DayMessages out;
+  std::set<std::string, std::less<>> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const json& item = items[i];
+    const std::string* sk = item.is_object() ? string_attr(item, "sk") : nullptr;
+    const std::string key = sk != nullptr ? *sk : "item " + std::to_string(i);
+    auto skip = [&](std::string reason) { out.skipped.push_back({key, std::move(reason)}); };
+    if (!item.is_object()) {
+      skip("item is not an object");
+      continue;
+    }
+    const std::string* id_attr = string_attr(item, "notificationId");
+    std::string id;
+    if (id_attr != nullptr) {
+      id = *id_attr;
+    } else if (sk != nullptr) {
+      id = std::string(keys::strip_prefix(*sk, keys::kNotificationPrefix));
+    }
+    if (id.empty()) {
+      skip("notificationId is missing");
+      continue;
+    }
+    if (auto reason = check_notification_id(id)) {
+      skip(*reason);
+      continue;
+    }
+    if (sk != nullptr && *sk != keys::notification_sk(id)) {
+      skip("notificationId does not match the sort key");
+      continue;
+    }
+    const std::string* segment = string_attr(item, "segment");
+    if (segment == nullptr) {
+      skip("segment is missing");
+      continue;
+    }
+    if (auto reason = check_segment(*segment)) {
+      skip(*reason);
+      continue;
+    }
+    if (!seen.insert(id).second) {
+      skip("duplicate notificationId");
+      continue;
+    }
+    out.messages.push_back(GenerateMessage{std::string(date), id, *segment});
+  }
+  return out;
+}
+
+}  // namespace dn::core

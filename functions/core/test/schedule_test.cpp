@@ -1,0 +1,314 @@
+// find-daily's pure decisions: which day an event asks for, the run-marker requests and the
+// messages built from the day's items.
+#include "dn/core/schedule.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using dn::core::DaySource;
+using dn::core::Instant;
+using dn::core::RunClaim;
+using dn::core::RunDay;
+using dn::core::ScheduleError;
+using dn::core::TimeZone;
+using nlohmann::json;
+
+Instant at(const std::string& iso) {
+  return dn::core::parse_timestamp(iso).value();
+}
+
+TimeZone london() {
+  // GMT/BST as a rule (the TZif files are exercised in timezone_test).
+  return std::get<TimeZone>(TimeZone::from_posix("GMT0BST,M3.5.0/1,M10.5.0"));
+}
+TimeZone new_york() {
+  return std::get<TimeZone>(TimeZone::from_posix("EST5EDT,M3.2.0,M11.1.0"));
+}
+
+RunDay resolve(const std::string& event, const std::string& now = "2030-01-01T12:00:00Z",
+               const TimeZone& zone = london()) {
+  auto r = dn::core::resolve_run_day(event, at(now), zone);
+  if (const auto* e = std::get_if<ScheduleError>(&r)) {
+    throw std::runtime_error("unexpected error: " + e->reason);
+  }
+  return std::get<RunDay>(r);
+}
+
+std::string error_of(const std::string& event) {
+  auto r = dn::core::resolve_run_day(event, at("2030-01-01T12:00:00Z"), london());
+  const auto* e = std::get_if<ScheduleError>(&r);
+  return e == nullptr ? "<accepted>" : e->reason;
+}
+
+// ------------------------------------------------------------ timestamps
+
+TEST(Timestamp, ParsesRfc3339) {
+  EXPECT_EQ(at("1970-01-01T00:00:00Z").time_since_epoch().count(), 0);
+  EXPECT_EQ(at("2026-11-24T06:00:00Z").time_since_epoch().count(), 1795500000);
+  EXPECT_EQ(at("2026-11-24T06:00:00.123Z"), at("2026-11-24T06:00:00Z"));
+  EXPECT_EQ(at("2026-11-24T07:00:00+01:00"), at("2026-11-24T06:00:00Z"));
+  EXPECT_EQ(at("2026-11-24T01:30:00-04:30"), at("2026-11-24T06:00:00Z"));
+  EXPECT_EQ(at("2024-02-29t00:00:00z"), at("2024-02-29T00:00:00Z"));
+  for (const char* bad :
+       {"", "2026-11-24", "2026-11-24T06:00:00", "2026-11-24 06:00:00Z", "2026-13-01T00:00:00Z",
+        "2026-02-29T00:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T06:60:00Z",
+        "2026-11-24T06:00:60Z", "2026-11-24T06:00:00.Z", "2026-11-24T06:00:00+0100",
+        "2026-11-24T06:00:00+24:00", "2026-11-24T06:00:00Zjunk", "２026-11-24T06:00:00Z",
+        "+2026-11-24T06:00:00Z"}) {
+    EXPECT_FALSE(dn::core::parse_timestamp(bad)) << bad;
+  }
+}
+
+TEST(Timestamp, Formats) {
+  EXPECT_EQ(dn::core::format_timestamp(at("2026-11-24T06:07:08Z")), "2026-11-24T06:07:08Z");
+  EXPECT_EQ(dn::core::format_timestamp(Instant{}), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(dn::core::format_timestamp(at("1969-12-31T23:59:59Z")), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(dn::core::format_timestamp(
+                Instant{std::chrono::seconds{std::numeric_limits<std::int64_t>::max()}}),
+            "9999-12-31T23:59:59Z");
+}
+
+// ------------------------------------------------------------ resolving the day
+
+TEST(ResolveRunDay, SchedulerEventUsesScheduledTimeInTheZone) {
+  const auto day = resolve(R"({"source":"aws.scheduler","scheduleArn":"arn:x","scheduledTime":)"
+                           R"("2026-11-24T06:00:00Z","executionId":"e1"})");
+  EXPECT_EQ(day.date, "2026-11-24");
+  EXPECT_FALSE(day.force);
+  EXPECT_EQ(day.source, DaySource::scheduled_time);
+  EXPECT_EQ(dn::core::day_source_name(day.source), "scheduledTime");
+}
+
+TEST(ResolveRunDay, LocalMidnightDecidesTheDay) {
+  const std::string ev = R"({"source":"aws.scheduler","scheduledTime":")";
+  // London in summer: 23:00 UTC is already tomorrow.
+  EXPECT_EQ(resolve(ev + R"(2026-06-30T22:59:59Z"})").date, "2026-06-30");
+  EXPECT_EQ(resolve(ev + R"(2026-06-30T23:00:00Z"})").date, "2026-07-01");
+  // New York: 03:00 UTC is still yesterday.
+  EXPECT_EQ(resolve(ev + R"(2026-11-24T03:00:00Z"})", "2030-01-01T00:00:00Z", new_york()).date,
+            "2026-11-23");
+  EXPECT_EQ(resolve(ev + R"(2026-11-24T05:00:00Z"})", "2030-01-01T00:00:00Z", new_york()).date,
+            "2026-11-24");
+  // A DST change day: 2026-03-29 in London (clocks go forward at 01:00 UTC).
+  EXPECT_EQ(resolve(ev + R"(2026-03-29T00:30:00Z"})").date, "2026-03-29");
+  EXPECT_EQ(resolve(ev + R"(2026-03-29T22:59:59Z"})").date, "2026-03-29");
+  EXPECT_EQ(resolve(ev + R"(2026-03-29T23:00:00Z"})").date, "2026-03-30");
+}
+
+TEST(ResolveRunDay, PlaceholderOrMissingTimeFallsBackToNow) {
+  for (const char* ev :
+       {R"({"source":"aws.scheduler","scheduledTime":"<aws.scheduler.scheduled-time>",)"
+        R"("scheduleArn":"<aws.scheduler.schedule-arn>"})",
+        R"({"source":"aws.scheduler"})", R"({"source":"aws.scheduler","scheduledTime":null})",
+        R"({"source":"aws.scheduler","scheduledTime":""})"}) {
+    const auto day = resolve(ev, "2026-07-01T23:30:00Z");  // 00:30 BST on July 2
+    EXPECT_EQ(day.date, "2026-07-02") << ev;
+    EXPECT_EQ(day.source, DaySource::now) << ev;
+    EXPECT_EQ(dn::core::day_source_name(day.source), "now");
+  }
+}
+
+TEST(ResolveRunDay, ExplicitDateAndForce) {
+  auto day = resolve(R"({"date":"2026-11-24"})");
+  EXPECT_EQ(day.date, "2026-11-24");
+  EXPECT_FALSE(day.force);
+  EXPECT_EQ(day.source, DaySource::explicit_date);
+  day = resolve(R"({"date":"2024-02-29","force":true})");
+  EXPECT_EQ(day.date, "2024-02-29");
+  EXPECT_TRUE(day.force);
+  EXPECT_FALSE(resolve(R"({"date":"2024-02-29","force":false})").force);
+  EXPECT_FALSE(resolve(R"({"date":"2024-02-29","force":null})").force);
+  EXPECT_EQ(dn::core::day_source_name(DaySource::explicit_date), "date");
+}
+
+TEST(ResolveRunDay, RejectsEverythingElseWithAReason) {
+  const std::string shape = error_of("[]");
+  EXPECT_NE(shape.find("EventBridge Scheduler"), std::string::npos);
+  for (const char* ev :
+       {"", "not json", "null", "42", R"("2026-11-24")", "{}",
+        R"({"source":"aws.events","detail-type":"Scheduled Event"})", R"({"Records":[]})"}) {
+    EXPECT_EQ(error_of(ev), shape) << ev;
+  }
+  EXPECT_EQ(error_of(R"({"date":"2026-02-30"})"),
+            "date must be a calendar day written YYYY-MM-DD (2000-01-01..2999-12-31)");
+  EXPECT_EQ(error_of(R"({"date":"1999-12-31"})"),
+            "date must be a calendar day written YYYY-MM-DD (2000-01-01..2999-12-31)");
+  EXPECT_EQ(error_of(R"({"date":""})"), "date is required");
+  EXPECT_EQ(error_of(R"({"date":20261124})"), "date must be a string written YYYY-MM-DD");
+  EXPECT_EQ(error_of(R"({"date":"2026-11-24","force":"yes"})"), "force must be true or false");
+  EXPECT_EQ(error_of(R"({"source":"aws.scheduler","scheduledTime":"yesterday"})"),
+            "scheduledTime must be an RFC 3339 timestamp such as 2026-11-24T06:00:00Z");
+  EXPECT_EQ(error_of(R"({"source":"aws.scheduler","scheduledTime":123})"),
+            "scheduledTime must be a string");
+  EXPECT_EQ(error_of(R"({"source":"aws.scheduler","scheduledTime":"1990-01-01T00:00:00Z"})"),
+            "the scheduled instant falls outside the supported days (2000-01-01..2999-12-31)");
+}
+
+// ------------------------------------------------------------ run marker
+
+RunClaim claim(bool force = false) {
+  RunClaim c;
+  c.day = RunDay{"2026-11-24", force, DaySource::scheduled_time};
+  c.request_id = "req-1";
+  c.started_at = at("2026-11-24T06:00:05Z");
+  c.lease_until = at("2026-11-24T06:16:05Z");
+  return c;
+}
+
+TEST(RunMarker, PutIsConditionalUnlessForced) {
+  const json put = dn::core::run_marker_put("tbl", claim());
+  EXPECT_EQ(put["TableName"], "tbl");
+  const json& item = put["Item"];
+  EXPECT_EQ(item["pk"]["S"], "RUN#2026-11-24");
+  EXPECT_EQ(item["sk"]["S"], "RUN");
+  EXPECT_EQ(item["status"]["S"], "started");
+  EXPECT_EQ(item["startedAt"]["S"], "2026-11-24T06:00:05Z");
+  EXPECT_EQ(item["requestId"]["S"], "req-1");
+  EXPECT_EQ(item["leaseUntil"]["N"],
+            std::to_string(at("2026-11-24T06:16:05Z").time_since_epoch().count()));
+  EXPECT_EQ(item["force"]["BOOL"], false);
+  EXPECT_EQ(item["source"]["S"], "scheduledTime");
+  const std::string cond = put["ConditionExpression"];
+  EXPECT_EQ(cond.rfind("attribute_not_exists(pk)", 0), 0U);
+  EXPECT_EQ(put["ExpressionAttributeNames"]["#status"], "status");
+  EXPECT_EQ(put["ExpressionAttributeValues"][":failed"]["S"], "failed");
+  EXPECT_EQ(put["ExpressionAttributeValues"][":now"]["N"],
+            std::to_string(at("2026-11-24T06:00:05Z").time_since_epoch().count()));
+
+  const json forced = dn::core::run_marker_put("tbl", claim(true));
+  EXPECT_FALSE(forced.contains("ConditionExpression"));
+  EXPECT_FALSE(forced.contains("ExpressionAttributeValues"));
+  EXPECT_EQ(forced["Item"]["force"]["BOOL"], true);
+}
+
+TEST(RunMarker, ClaimableMirrorsTheCondition) {
+  const RunClaim c = claim();
+  EXPECT_TRUE(dn::core::run_marker_claimable(nullptr, c));
+  json stored = dn::core::run_marker_put("tbl", claim())["Item"];
+  // A live run (lease not expired) blocks; so does a completed one.
+  stored["leaseUntil"]["N"] = std::to_string(c.started_at.time_since_epoch().count() + 1);
+  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));
+  stored["leaseUntil"]["N"] = std::to_string(c.started_at.time_since_epoch().count());
+  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));  // "<", not "<="
+  stored["leaseUntil"]["N"] = std::to_string(c.started_at.time_since_epoch().count() - 1);
+  EXPECT_TRUE(dn::core::run_marker_claimable(&stored, c));
+  stored["status"]["S"] = "completed";
+  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));
+  EXPECT_TRUE(dn::core::run_marker_claimable(&stored, claim(true)));
+  stored["status"]["S"] = "failed";
+  EXPECT_TRUE(dn::core::run_marker_claimable(&stored, c));
+  stored["status"]["S"] = "started";
+  stored["leaseUntil"]["N"] = "garbage";
+  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));
+  stored.erase("status");
+  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));
+}
+
+TEST(RunMarker, CompleteAndFailAreOwnedByTheClaim) {
+  const json done =
+      dn::core::run_marker_complete("tbl", claim(), at("2026-11-24T06:00:09Z"), 12, 1);
+  EXPECT_EQ(done["Key"], (json{{"pk", {{"S", "RUN#2026-11-24"}}}, {"sk", {{"S", "RUN"}}}}));
+  EXPECT_EQ(done["ConditionExpression"], "requestId = :rid");
+  const auto& v = done["ExpressionAttributeValues"];
+  EXPECT_EQ(v[":completed"]["S"], "completed");
+  EXPECT_EQ(v[":queued"]["N"], "12");
+  EXPECT_EQ(v[":skipped"]["N"], "1");
+  EXPECT_EQ(v[":at"]["S"], "2026-11-24T06:00:09Z");
+  EXPECT_EQ(v[":rid"]["S"], "req-1");
+  EXPECT_NE(done["UpdateExpression"].get<std::string>().find("#status = :completed"),
+            std::string::npos);
+
+  const json failed =
+      dn::core::run_marker_fail("tbl", claim(), at("2026-11-24T06:00:09Z"), std::string(900, 'x'));
+  EXPECT_EQ(failed["ConditionExpression"], "requestId = :rid");
+  EXPECT_EQ(failed["ExpressionAttributeValues"][":failed"]["S"], "failed");
+  EXPECT_EQ(failed["ExpressionAttributeValues"][":reason"]["S"].get<std::string>().size(), 500U);
+  EXPECT_EQ(dn::core::run_marker_fail("tbl", claim(), Instant{},
+                                      "")["ExpressionAttributeValues"][":reason"]["S"],
+            "unknown");
+}
+
+// ------------------------------------------------------------ the day's query and messages
+
+TEST(DayQuery, KeysOnTheDayPartition) {
+  const json q = dn::core::day_query("tbl", "2026-11-24");
+  EXPECT_EQ(q["TableName"], "tbl");
+  EXPECT_EQ(q["KeyConditionExpression"], "pk = :pk AND begins_with(sk, :prefix)");
+  EXPECT_EQ(q["ExpressionAttributeValues"][":pk"]["S"], "DAY#2026-11-24");
+  EXPECT_EQ(q["ExpressionAttributeValues"][":prefix"]["S"], "NOTIF#");
+  EXPECT_EQ(q["ExpressionAttributeNames"]["#segment"], "segment");
+  EXPECT_EQ(q["ConsistentRead"], true);
+}
+
+json notif(const std::string& id, const std::string& segment) {
+  return json{{"pk", {{"S", "DAY#2026-11-24"}}},
+              {"sk", {{"S", "NOTIF#" + id}}},
+              {"notificationId", {{"S", id}}},
+              {"segment", {{"S", segment}}}};
+}
+
+TEST(DayMessages, OneMessagePerValidItem) {
+  const auto out =
+      dn::core::build_day_messages("2026-11-24", {notif("n1", "all"), notif("n2", "vip")});
+  ASSERT_EQ(out.messages.size(), 2U);
+  EXPECT_TRUE(out.skipped.empty());
+  EXPECT_EQ(out.messages[0].date, "2026-11-24");
+  EXPECT_EQ(out.messages[0].notification_id, "n1");
+  EXPECT_EQ(out.messages[0].segment, "all");
+  EXPECT_FALSE(out.messages[0].cursor);
+  EXPECT_EQ(dn::core::encode_message(out.messages[1]),
+            R"({"date":"2026-11-24","notificationId":"n2","segment":"vip","v":1})");
+}
+
+TEST(DayMessages, IdFromTheSortKeyWhenTheAttributeIsAbsent) {
+  json item = notif("n9", "all");
+  item.erase("notificationId");
+  const auto out = dn::core::build_day_messages("2026-11-24", {item});
+  ASSERT_EQ(out.messages.size(), 1U);
+  EXPECT_EQ(out.messages[0].notification_id, "n9");
+}
+
+TEST(DayMessages, BadItemsAreReportedNotFatal) {
+  json no_segment = notif("n2", "all");
+  no_segment.erase("segment");
+  json bad_segment = notif("n3", "a#b");
+  json number_segment = notif("n4", "all");
+  number_segment["segment"] = json{{"N", "5"}};
+  json mismatch = notif("n5", "all");
+  mismatch["notificationId"]["S"] = "other";
+  json no_id = json{{"segment", {{"S", "all"}}}};
+  json bad_id = notif("n 6", "all");
+  const auto out = dn::core::build_day_messages(
+      "2026-11-24", {notif("n1", "all"), no_segment, bad_segment, number_segment, mismatch, no_id,
+                     bad_id, json::array(), notif("n1", "vip"), notif("n7", "vip")});
+  ASSERT_EQ(out.messages.size(), 2U);
+  EXPECT_EQ(out.messages[0].notification_id, "n1");
+  EXPECT_EQ(out.messages[1].notification_id, "n7");
+  ASSERT_EQ(out.skipped.size(), 8U);
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"NOTIF#n2", "segment is missing"},
+      {"NOTIF#n3", "segment may contain only letters, digits, '_' and '-'"},
+      {"NOTIF#n4", "segment is missing"},
+      {"NOTIF#n5", "notificationId does not match the sort key"},
+      {"item 5", "notificationId is missing"},
+      {"NOTIF#n 6", "notificationId may contain only letters, digits, '_' and '-'"},
+      {"item 7", "item is not an object"},
+      {"NOTIF#n1", "duplicate notificationId"},
+  };
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(out.skipped[i].key, want[i].first) << i;
+    EXPECT_EQ(out.skipped[i].reason, want[i].second) << i;
+  }
+}
+
+TEST(DayMessages, EmptyDay) {
+  const auto out = dn::core::build_day_messages("2026-11-24", {});
+  EXPECT_TRUE(out.messages.empty());
+  EXPECT_TRUE(out.skipped.empty());
+}
+
+}  // namespace
