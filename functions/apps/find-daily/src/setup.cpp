@@ -1,0 +1,116 @@
+#include "setup.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+#include "find_daily.hpp"
+
+namespace dn::find_daily {
+namespace {
+
+constexpr std::size_t kMaxZoneName = 128;
+constexpr std::streamsize kMaxZoneFile = 1 << 20;  // real files are < 4 KB
+// Leave time to log and post the result before Lambda's own deadline.
+constexpr std::chrono::seconds kReportMargin{2};
+
+std::string required(const GetenvFn& getenv, const char* name) {
+  const char* v = getenv(name);
+  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set");
+  return v;
+}
+
+// The file's bytes, or nullopt when it cannot be opened.
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string data(static_cast<std::size_t>(kMaxZoneFile) + 1, '\0');
+  in.read(data.data(), kMaxZoneFile + 1);
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  return data;
+}
+
+struct State {
+  std::unique_ptr<aws::Client> client;
+  std::unique_ptr<AwsTable> table;
+  std::unique_ptr<AwsQueue> queue;
+  std::unique_ptr<Handler> handler;
+};
+
+}  // namespace
+
+std::optional<std::string> check_zone_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxZoneName) {
+    return std::string("TIMEZONE must be an IANA zone name such as Europe/London");
+  }
+  std::size_t segment_start = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || name[i] == '/') {
+      const auto segment = name.substr(segment_start, i - segment_start);
+      if (segment.empty() || segment.front() == '.') {
+        return std::string("TIMEZONE must be an IANA zone name such as Europe/London");
+      }
+      segment_start = i + 1;
+      continue;
+    }
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '+' || c == '.';
+    if (!ok) return std::string("TIMEZONE must be an IANA zone name such as Europe/London");
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> zoneinfo_roots(const GetenvFn& getenv) {
+  std::vector<std::string> roots;
+  if (const char* task_root = getenv("LAMBDA_TASK_ROOT"); task_root != nullptr && *task_root) {
+    roots.push_back(std::string(task_root) + "/zoneinfo");
+  }
+  roots.emplace_back("/usr/share/zoneinfo");
+  return roots;
+}
+
+core::TimeZone load_zone(const std::string& name, const std::vector<std::string>& roots) {
+  if (auto reason = check_zone_name(name)) throw std::runtime_error(*reason + ": " + name);
+  for (const auto& root : roots) {
+    const auto data = read_file(root + "/" + name);
+    if (!data) continue;
+    auto zone = core::TimeZone::from_tzif(*data);
+    if (auto* e = std::get_if<core::TzError>(&zone)) {
+      throw std::runtime_error("TIMEZONE " + name + ": " + root + "/" + name + ": " + e->reason);
+    }
+    return std::get<core::TimeZone>(std::move(zone));
+  }
+  if (name == "UTC") return core::TimeZone::utc();
+  throw std::runtime_error("TIMEZONE " + name + ": no such zone file");
+}
+
+runtime::Handler handler_from_env(const GetenvFn& getenv,
+                                  const std::vector<std::string>& ca_candidates,
+                                  aws::ClientOptions client_options) {
+  Settings settings{required(getenv, "TABLE_NAME"), required(getenv, "QUEUE_URL"),
+                    required(getenv, "TIMEZONE")};
+  core::TimeZone zone = load_zone(settings.timezone_name, zoneinfo_roots(getenv));
+  auto config = aws::Config::from_env(getenv, ca_candidates);
+  if (!config.ok()) throw std::runtime_error(config.error().to_string());
+
+  auto state = std::make_shared<State>();
+  state->client = std::make_unique<aws::Client>(std::move(*config), std::move(client_options));
+  state->table = std::make_unique<AwsTable>(*state->client);
+  state->queue = std::make_unique<AwsQueue>(*state->client);
+  state->handler = std::make_unique<Handler>(
+      std::move(settings), std::move(zone), *state->table, *state->queue,
+      [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); });
+  return [state](const runtime::Request& request) {
+    if (request.deadline.time_since_epoch().count() != 0) {
+      state->client->set_deadline(request.deadline - kReportMargin);
+    } else {
+      state->client->clear_deadline();
+    }
+    return state->handler->handle(request);
+  };
+}
+
+}  // namespace dn::find_daily
