@@ -15,7 +15,6 @@
 namespace {
 
 using dn::core::Instant;
-using dn::core::PosixTz;
 using dn::core::TimeZone;
 using dn::core::TzError;
 
@@ -47,7 +46,9 @@ TimeZone posix_zone(const std::string& text) {
 
 // "2024-03-31T01:00:00Z" -> Instant (test inputs are always well formed).
 Instant utc(const std::string& iso) {
-  const auto num = [&](std::size_t at, std::size_t n) { return std::stoi(iso.substr(at, n)); };
+  const auto num = [&](std::size_t at, std::size_t n) {
+    return static_cast<std::int64_t>(std::stoi(iso.substr(at, n)));
+  };
   const std::int64_t days = dn::core::days_from_civil(num(0, 4), static_cast<unsigned>(num(5, 2)),
                                                       static_cast<unsigned>(num(8, 2)));
   return Instant{

@@ -75,11 +75,20 @@ std::vector<std::string> zoneinfo_roots(const GetenvFn& getenv) {
 core::TimeZone load_zone(const std::string& name, const std::vector<std::string>& roots) {
   if (auto reason = check_zone_name(name)) throw std::runtime_error(*reason + ": " + name);
   for (const auto& root : roots) {
-    const auto data = read_file(root + "/" + name);
+    std::string path = root;
+    path += '/';
+    path += name;
+    const auto data = read_file(path);
     if (!data) continue;
     auto zone = core::TimeZone::from_tzif(*data);
     if (auto* e = std::get_if<core::TzError>(&zone)) {
-      throw std::runtime_error("TIMEZONE " + name + ": " + root + "/" + name + ": " + e->reason);
+      std::string message = "TIMEZONE ";
+      message += name;
+      message += ": ";
+      message += path;
+      message += ": ";
+      message += e->reason;
+      throw std::runtime_error(message);
     }
     return std::get<core::TimeZone>(std::move(zone));
   }
