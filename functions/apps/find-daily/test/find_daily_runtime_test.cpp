@@ -47,7 +47,7 @@ struct FakeAws {
       json items = json::array();
       const bool first = !body.contains("ExclusiveStartKey");
       for (int i = first ? 0 : 2; i < (first ? 2 : 3); ++i) {
-        const std::string id = "n" + std::to_string(i);
+        const std::string id = std::string("n").append(std::to_string(i));
         items.push_back({{"sk", {{"S", "NOTIF#" + id}}},
                          {"notificationId", {{"S", id}}},
                          {"segment", {{"S", "all"}}}});
@@ -64,7 +64,7 @@ struct FakeAws {
       for (const auto& e : body["Entries"]) {
         sent_bodies.push_back(json::parse(e["MessageBody"].get<std::string>()));
         ok.push_back({{"Id", e["Id"]},
-                      {"MessageId", "m-" + e["Id"].get<std::string>()},
+                      {"MessageId", std::string("m-").append(e["Id"].get<std::string>())},
                       {"MD5OfMessageBody", "x"}});
       }
       return dn::aws::testing::json_response(

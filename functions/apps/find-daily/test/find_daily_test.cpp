@@ -147,7 +147,8 @@ class FindDaily : public ::testing::Test {
     (void)dn::runtime::metrics().flush();  // drop anything an earlier test left
     lines.clear();
     for (int i = 0; i < 12; ++i) {
-      table.add(notification("2026-11-24", "n" + std::to_string(i), i % 2 == 0 ? "all" : "vip"));
+      table.add(notification("2026-11-24", std::string("n").append(std::to_string(i)),
+                             i % 2 == 0 ? "all" : "vip"));
     }
     table.add(notification("2026-11-25", "other-day", "all"));
   }
@@ -417,8 +418,8 @@ TEST(Setup, ZoneNames) {
 }
 
 TEST(Setup, LoadsTheBundledZoneFirstThenTheSystemOne) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("find-daily-test-" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   std::string("find-daily-test-").append(std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "zoneinfo" / "Europe");
   // The bundled "Europe/London" is really Kolkata's file, so we can tell which one was read.
   std::filesystem::copy_file("/usr/share/zoneinfo/Asia/Kolkata", dir / "zoneinfo/Europe/London",
