@@ -8,7 +8,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DN_RELEASE_BUILD:-$root/functions/build/release}"
 dist="${DN_ARTIFACT_DIR:-$root/functions/dist}"
-functions=(find-daily generate get-notifications)
+# Every app folder under functions/apps/ is one artifact (the three Lambdas and the CSV loader).
+mapfile -t functions < <(find "$root/functions/apps" -mindepth 2 -maxdepth 2 -name CMakeLists.txt \
+  -printf '%h\n' | xargs -n1 basename | LC_ALL=C sort)
 # Only find-daily resolves "the day" in a time zone; Amazon Linux 2023's Lambda image is not
 # guaranteed to carry tzdata, so its zip carries the zone files (posix/ and right/ duplicates left out).
 zoneinfo_for=(find-daily)

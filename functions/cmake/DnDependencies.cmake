@@ -19,9 +19,10 @@ target_compile_definitions(dn_curl INTERFACE CURL_STATICLIB)
 target_link_libraries(dn_curl INTERFACE "${DN_CURL_ROOT}/lib/libcurl.a" OpenSSL::SSL OpenSSL::Crypto
                                         "${DN_ZLIB_STATIC}" Threads::Threads ${CMAKE_DL_LIBS})
 
+# CTest runs the unit suites and, under the fuzz preset (no unit suites), the fuzz targets.
+enable_testing()
 if(DN_BUILD_TESTS)
   find_package(GTest REQUIRED)
-  enable_testing()
   include(GoogleTest)
 endif()
 if(DN_BUILD_BENCH)

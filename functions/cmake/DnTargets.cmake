@@ -13,6 +13,10 @@ if(DN_STATIC_RUNTIME)
   target_compile_options(dn_options INTERFACE -ffunction-sections -fdata-sections)
   target_link_options(dn_options INTERFACE -static-libstdc++ -static-libgcc -Wl,--gc-sections
                                            -Wl,-O1 -Wl,--as-needed)
+  # glibc 2.35/2.36 symbols the static C++ runtime references, provided for glibc 2.34 (see file).
+  enable_language(C)
+  add_library(dn_glibc_compat OBJECT "${CMAKE_CURRENT_LIST_DIR}/glibc_compat.c")
+  link_libraries("$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:dn_glibc_compat>")
 endif()
 
 # dn_library(<name> SOURCES ... DEPS ...): a static library with include/ as its public headers.
