@@ -22,7 +22,7 @@ build: deps ## Configure and build the C++ presets (debug with sanitizers, relea
 	  (cd $(FUNCTIONS) && cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS)); \
 	done
 
-test: lint test-cpp test-infra ## Run every test (what CI runs)
+test: lint test-cpp test-fuzz check-artifacts test-infra ## Run every test (what CI runs)
 
 test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
 	@for p in $(CMAKE_PRESETS); do \
