@@ -1,0 +1,155 @@
+#include "dn/core/inbox.hpp"
+
+#include "dn/core/keys.hpp"
+#include "dn/core/validate.hpp"
+
+namespace dn::core {
+namespace {
+
+using nlohmann::json;
+
+json str(std::string_view v) {
+  return json{{"S", std::string(v)}};
+}
+
+// The S value of attribute `name`, or nullptr.
+const std::string* text(const json& item, const char* name) {
+  if (!item.is_object()) return nullptr;
+  const auto a = item.find(name);
+  if (a == item.end() || !a->is_object()) return nullptr;
+  const auto s = a->find("S");
+  return s != a->end() && s->is_string() ? s->get_ptr<const std::string*>() : nullptr;
+}
+
+// Cuts `s` to at most `limit` bytes without splitting a UTF-8 sequence.
+void truncate_utf8(std::string& s, std::size_t limit) {
+  if (s.size() <= limit) return;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0U) == 0x80U) --cut;
+  s.resize(cut);
+}
+
+// Days from 1970-01-01 to y-m-d (proleptic Gregorian).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+std::string render(std::string_view text_in, std::string_view user_id,
+                   std::string_view display_name) {
+  static constexpr std::string_view kName = "{{displayName}}";
+  static constexpr std::string_view kUser = "{{userId}}";
+  const std::string_view name = display_name.empty() ? kDefaultDisplayName : display_name;
+  std::string out;
+  out.reserve(text_in.size());
+  std::size_t i = 0;
+  while (i < text_in.size() && out.size() <= kMaxRenderedLength) {
+    const auto rest = text_in.substr(i);
+    if (rest.starts_with(kName)) {
+      out.append(name);
+      i += kName.size();
+    } else if (rest.starts_with(kUser)) {
+      out.append(user_id);
+      i += kUser.size();
+    } else {
+      out.push_back(text_in[i]);
+      ++i;
+    }
+  }
+  truncate_utf8(out, kMaxRenderedLength);
+  return out;
+}
+
+std::variant<Notification, std::string> notification_from_item(const json& item) {
+  const auto* pk = text(item, "pk");
+  const auto* sk = text(item, "sk");
+  const auto* segment = text(item, "segment");
+  const auto* title = text(item, "title");
+  const auto* body = text(item, "body");
+  if (pk == nullptr || sk == nullptr) return std::string("notification item has no pk/sk");
+  const auto date = keys::strip_prefix(*pk, keys::kDayPrefix);
+  const auto id = keys::strip_prefix(*sk, keys::kNotificationPrefix);
+  if (check_date(date) || check_notification_id(id)) {
+    return std::string("notification item keys are not DAY#<date>/NOTIF#<id>");
+  }
+  if (segment == nullptr || check_segment(*segment)) {
+    return std::string("notification has no valid segment");
+  }
+  if (title == nullptr || body == nullptr) return std::string("notification has no title/body");
+  const auto* created = text(item, "createdAt");
+  return Notification{std::string(date),
+                      std::string(id),
+                      *segment,
+                      *title,
+                      *body,
+                      created != nullptr ? *created : std::string()};
+}
+
+json notification_query(std::string_view table, std::string_view date,
+                        std::string_view notification_id) {
+  return json{
+      {"TableName", std::string(table)},
+      {"KeyConditionExpression", "pk = :pk AND sk = :sk"},
+      {"ExpressionAttributeValues",
+       {{":pk", str(keys::day_pk(date))}, {":sk", str(keys::notification_sk(notification_id))}}}};
+}
+
+json audience_query(std::string_view table, std::string_view segment, int page_size,
+                    const json& start_key) {
+  json q{{"TableName", std::string(table)},
+         {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :user)"},
+         {"ExpressionAttributeValues",
+          {{":pk", str(keys::segment_pk(segment))}, {":user", str(keys::kUserPrefix)}}},
+         {"Limit", page_size}};
+  if (!start_key.is_null()) q["ExclusiveStartKey"] = start_key;
+  return q;
+}
+
+std::optional<std::string> encode_audience_cursor(const json& last_key) {
+  const auto* sk = text(last_key, "sk");
+  if (sk == nullptr) return std::nullopt;
+  const auto user = keys::strip_prefix(*sk, keys::kUserPrefix);
+  if (check_user_id(user)) return std::nullopt;
+  return std::string(user);
+}
+
+std::variant<json, std::string> decode_audience_cursor(std::string_view segment,
+                                                       std::string_view cursor) {
+  if (auto reason = check_user_id(cursor)) return "invalid continuation cursor: " + *reason;
+  return json{{"pk", str(keys::segment_pk(segment))}, {"sk", str(keys::member_sk(cursor))}};
+}
+
+std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days) {
+  const auto d = parse_date(date);
+  if (!d || ttl_days < 1) return std::nullopt;
+  return (days_from_civil(d->year, d->month, d->day) + ttl_days) * 86400;
+}
+
+std::variant<json, std::string> inbox_item(const Notification& n, const json& member,
+                                           std::int64_t expires_at_epoch) {
+  // The user id is the member key's suffix; a userId attribute, when present, must agree.
+  const auto* sk = text(member, "sk");
+  const std::string_view uid = sk != nullptr ? keys::strip_prefix(*sk, keys::kUserPrefix) : "";
+  if (auto reason = check_user_id(uid)) return "member key is not USER#<userId>: " + *reason;
+  if (const auto* attr = text(member, "userId"); attr != nullptr && *attr != uid) {
+    return std::string("member userId does not match its key");
+  }
+  const auto* name = text(member, "displayName");
+  const std::string_view display = name != nullptr ? std::string_view(*name) : std::string_view();
+  return json{{"pk", str(keys::user_pk(uid))},
+              {"sk", str(keys::inbox_sk(n.date, n.notification_id))},
+              {"notificationId", str(n.notification_id)},
+              {"date", str(n.date)},
+              {"title", str(render(n.title, uid, display))},
+              {"body", str(render(n.body, uid, display))},
+              {"createdAt", str(n.created_at)},
+              {"expiresAt", json{{"N", std::to_string(expires_at_epoch)}}}};
+}
+
+}  // namespace dn::core
