@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include "dn/core/api.hpp"
+#include "dn/core/cursor.hpp"
+
+namespace dn::core {
+namespace {
+
+using nlohmann::json;
+
+std::string reason(const std::variant<std::string, std::string>& r) {
+  return r.index() == 1 ? std::get<1>(r) : std::string();
+}
+
+TEST(CoreCursor, Base64UrlRoundTripsEveryLength) {
+  std::string bytes;
+  for (int n = 0; n < 70; ++n) {
+    std::string back;
+    ASSERT_TRUE(base64url_decode(base64url_encode(bytes), back));
+    EXPECT_EQ(back, bytes);
+    bytes += static_cast<char>(n * 37);
+  }
+  std::string out;
+  EXPECT_FALSE(base64url_decode("a", out));
+  EXPECT_FALSE(base64url_decode("ab+c", out));
+  EXPECT_FALSE(base64url_decode("ab=", out));
+  EXPECT_FALSE(base64url_decode("AB", out));  // non-zero leftover bits: not canonical
+  EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
+}
+
+TEST(CoreCursor, RoundTripsForItsUserOnly) {
+  const auto c = encode_cursor("k1", "alice", "INBOX#2026-11-24#n1");
+  const auto ok = decode_cursor("k1", "alice", c);
+  ASSERT_EQ(ok.index(), 0U);
+  EXPECT_EQ(std::get<0>(ok), "INBOX#2026-11-24#n1");
+  EXPECT_EQ(reason(decode_cursor("k1", "bob", c)),
+            "cursor is invalid or was issued for another request");
+  EXPECT_EQ(reason(decode_cursor("k2", "alice", c)),
+            "cursor is invalid or was issued for another request");
+}
+
+TEST(CoreCursor, EveryModifiedByteIsRejected) {
+  const auto c = encode_cursor("k", "alice", "INBOX#2026-11-24#n1");
+  std::string raw;
+  ASSERT_TRUE(base64url_decode(c, raw));
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    std::string m = raw;
+    m[i] = static_cast<char>(m[i] ^ 0x01);
+    EXPECT_EQ(decode_cursor("k", "alice", base64url_encode(m)).index(), 1U) << i;
+  }
+}
+
+TEST(CoreCursor, GarbageAndForeignKeysAreRejected) {
+  EXPECT_EQ(reason(decode_cursor("k", "a", "")), "cursor is malformed");
+  EXPECT_EQ(reason(decode_cursor("k", "a", "!!!!")), "cursor is malformed");
+  EXPECT_EQ(reason(decode_cursor("k", "a", std::string(600, 'A'))), "cursor is malformed");
+  EXPECT_EQ(reason(decode_cursor("k", "a", encode_cursor("k", "a", "PROFILE"))),
+            "cursor is malformed");
+}
+
+TEST(CoreApi, ParsesAValidRequest) {
+  const auto r = parse_inbox_request(
+      R"({"httpMethod":"GET","pathParameters":{"userId":"user-1"},"queryStringParameters":{"limit":"5","cursor":"abc"}})");
+  ASSERT_EQ(r.index(), 0U);
+  EXPECT_EQ(std::get<0>(r).user_id, "user-1");
+  EXPECT_EQ(std::get<0>(r).limit, 5);
+  EXPECT_EQ(std::get<0>(r).cursor.value_or(""), "abc");
+  const auto d = parse_inbox_request(
+      R"({"httpMethod":"GET","pathParameters":{"userId":"u"},"queryStringParameters":null})");
+  ASSERT_EQ(d.index(), 0U);
+  EXPECT_EQ(std::get<0>(d).limit, kDefaultLimit);
+  EXPECT_FALSE(std::get<0>(d).cursor);
+}
+
+TEST(CoreApi, RejectsBadInputWithAReason) {
+  auto err = [](std::string_view e) {
+    const auto r = parse_inbox_request(e);
+    return r.index() == 1 ? std::get<1>(r) : ApiError{0, "", ""};
+  };
+  EXPECT_EQ(err("nope").status, 400);
+  EXPECT_EQ(err(R"({"httpMethod":"POST","pathParameters":{"userId":"u"}})").status, 405);
+  EXPECT_EQ(err(R"({"pathParameters":{"userId":"a#b"}})").message,
+            "userId may contain only letters, digits, '_' and '-'");
+  EXPECT_EQ(err(R"({"pathParameters":{}})").message, "userId is required");
+  for (const char* limit : {"0", "101", "abc", "5x", "", "-1", "99999999999"}) {
+    const std::string e =
+        std::string(R"({"pathParameters":{"userId":"u"},"queryStringParameters":{"limit":")") +
+        limit + "\"}}";
+    EXPECT_EQ(err(e).message, "limit must be an integer from 1 to 100") << limit;
+  }
+  EXPECT_EQ(
+      err(R"({"pathParameters":{"userId":"u"},"queryStringParameters":{"cursor":""}})").message,
+      "cursor must be a non-empty string");
+}
+
+TEST(CoreApi, QueryIsNewestFirstInTheUsersInbox) {
+  const auto q = inbox_query("T", "u1", 7, std::string("INBOX#2026-11-24#n1"));
+  EXPECT_EQ(q["ScanIndexForward"], false);
+  EXPECT_EQ(q["Limit"], 7);
+  EXPECT_EQ(q["ExpressionAttributeValues"][":pk"]["S"], "USER#u1");
+  EXPECT_EQ(q["ExpressionAttributeValues"][":inbox"]["S"], "INBOX#");
+  EXPECT_EQ(q["ExclusiveStartKey"]["sk"]["S"], "INBOX#2026-11-24#n1");
+  EXPECT_FALSE(inbox_query("T", "u1", 7, std::nullopt).contains("ExclusiveStartKey"));
+  EXPECT_EQ(profile_query("T", "u1")["ExpressionAttributeValues"][":sk"]["S"], "PROFILE");
+}
+
+TEST(CoreApi, ResponsesHaveTheDocumentedShape) {
+  const json items = json::array({{{"notificationId", {{"S", "n1"}}}, {"title", {{"S", "t"}}}}});
+  const auto body = inbox_body("u1", items, std::string("c"));
+  EXPECT_EQ(body["items"][0]["notificationId"], "n1");
+  EXPECT_EQ(body["items"][0]["body"], "");
+  EXPECT_EQ(body["nextCursor"], "c");
+  EXPECT_TRUE(inbox_body("u1", json::array(), std::nullopt)["nextCursor"].is_null());
+  const auto r = json::parse(error_response({404, "NotFound", "no such user"}));
+  EXPECT_EQ(r["statusCode"], 404);
+  EXPECT_EQ(r["headers"]["Content-Type"], "application/json");
+  EXPECT_EQ(json::parse(r["body"].get<std::string>())["error"], "NotFound");
+  const auto i = json::parse(internal_error_response());
+  EXPECT_EQ(i["statusCode"], 500);
+  EXPECT_EQ(json::parse(i["body"].get<std::string>())["message"],
+            "the request could not be completed; try again");
+}
+
+}  // namespace
+}  // namespace dn::core
