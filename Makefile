@@ -72,3 +72,32 @@ load-csv: ## Upload FILE=<csv> to the data bucket's incoming/ (SSE-KMS) and repo
 	@test -n "$(FILE)" || { echo "usage: make load-csv FILE=<path> [ENV=local]" >&2; exit 2; }
 	@py=.venv/bin/python; [ -x "$$py" ] || py=python3; \
 	  "$$py" data/load_csv.py --file "$(FILE)" --env "$(ENV)"
+
+# ---- environments (local = MiniStack) ----------------------------------------------------------
+.PHONY: up down deploy seed run-day demo smoke test-e2e
+PY := .venv/bin/python
+
+up: ## Start the local environment (MiniStack) in the background
+	bash scripts/local/up.sh
+
+down: ## Stop the local environment
+	bash scripts/local/down.sh
+
+deploy: ## Deploy ENV (local|dev|qa|prod) with the CDK CLI; local needs `make up`
+	@if [ "$(ENV)" = local ] || [ ! -d functions/dist ]; then $(MAKE) --no-print-directory package; fi
+	bash scripts/deploy.sh $(ENV)
+
+seed: ## Seed demo data into ENV (notifications for today, >= 10,000 users)
+	$(PY) tests/e2e/seed.py --env $(ENV)
+
+run-day: ## Start today's run in ENV and wait until every inbox record exists
+	$(PY) tests/e2e/run_day.py --env $(ENV) --force
+
+demo: ## Fresh machine -> local environment -> a day's notifications through the API
+	bash scripts/demo.sh
+
+smoke: ## Non-destructive deployment tests against ENV (after deploy, seed, run-day)
+	cd tests/e2e && DN_ENV=$(ENV) ../../$(PY) -m unittest -v test_deployment
+
+test-e2e: package ## Full local deployment suite: up, deploy, seed, run the day, every test, down
+	bash scripts/test-e2e.sh

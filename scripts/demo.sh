@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make demo: from a fresh machine to a day's notifications coming out of the API, locally.
+# deps -> MiniStack up -> package -> deploy `local` -> seed (>= 10,000 users) -> run the day ->
+# first and second page of a user's inbox -> summary.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+start=$SECONDS
+py="$root/.venv/bin/python"
+step() { printf '\n== %s (%d s)\n' "$1" "$((SECONDS - start))"; }
+
+step "dependencies"
+bash scripts/deps.sh
+step "MiniStack"
+bash scripts/local/up.sh
+step "package the functions"
+make --no-print-directory package
+step "deploy the local environment"
+bash scripts/deploy.sh local
+step "seed demo data"
+"$py" tests/e2e/seed.py --env local
+step "run the day"
+"$py" tests/e2e/run_day.py --env local --force
+step "the API"
+"$py" tests/e2e/show_inbox.py --env local
+seed="$root/.local/seed-local.json"
+printf '\n== summary\n'
+"$py" - "$seed" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"day {s['date']}: {s['notifications']} notifications, {s['users']} users, "
+      f"{s['expectedInbox']} inbox records generated")
+PY
+echo "total time: $((SECONDS - start)) s"
+echo "logs: .local/ministack.log (function output included); outputs: .local/cdk-outputs-local.json"
+echo "stop everything with: make down"

@@ -1,0 +1,150 @@
+"""Access to one deployed environment, from its CDK outputs file (.local/cdk-outputs-<env>.json):
+AWS clients (pointed at MiniStack for `local`), the signed API caller and table helpers. Shared by
+the seeding/run-day tools and the deployment tests, so every environment is exercised the same way."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.config
+import botocore.credentials
+import botocore.session
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+LOCAL_ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://localhost:4566")
+
+
+def outputs_file(env: str) -> pathlib.Path:
+    return ROOT / ".local" / f"cdk-outputs-{env}.json"
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: dict
+
+
+class Environment:
+    def __init__(self, env: str):
+        path = outputs_file(env)
+        if not path.exists():
+            raise SystemExit(f"{path} not found: deploy first (make deploy ENV={env})")
+        stacks = json.loads(path.read_text())
+        self.name = env
+        self.outputs = {k: v for stack in stacks.values() for k, v in stack.items()}
+        self.local = env == "local"
+        self.session = botocore.session.get_session()
+        self.region = "us-east-1" if self.local else self.session.get_config_variable("region")
+        self._clients: dict[str, object] = {}
+
+    def out(self, name: str) -> str:
+        if name not in self.outputs:
+            raise KeyError(f"stack output {name} missing in {outputs_file(self.name)}")
+        return self.outputs[name]
+
+    def client(self, service: str):
+        if service not in self._clients:
+            kwargs = {"region_name": self.region,
+                      "config": botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"},
+                                                       read_timeout=120)}
+            if self.local:
+                kwargs.update(endpoint_url=LOCAL_ENDPOINT, aws_access_key_id="test",
+                              aws_secret_access_key="test")
+            self._clients[service] = self.session.create_client(service, **kwargs)
+        return self._clients[service]
+
+    # ---- API -------------------------------------------------------------------------------
+    def api(self, user_id: str, limit: int | str | None = None, cursor: str | None = None,
+            method: str = "GET") -> ApiResponse:
+        """Calls GET /users/{userId}/notifications signed with SigV4 (IAM authorization)."""
+        query = {}
+        if limit is not None:
+            query["limit"] = str(limit)
+        if cursor is not None:
+            query["cursor"] = cursor
+        path = f"/users/{urllib.parse.quote(user_id, safe='')}/notifications"
+        stage = self.out("ApiStageName")
+        headers = {}
+        if self.local:
+            # MiniStack routes execute-api calls by Host: <apiId>.execute-api.localhost.
+            port = urllib.parse.urlsplit(LOCAL_ENDPOINT).port or 4566
+            host = f"{self.out('ApiId')}.execute-api.localhost:{port}"
+            url = f"{LOCAL_ENDPOINT}/{stage}{path}"
+            headers["Host"] = host
+        else:
+            base = self.out("ApiUrl").rstrip("/")
+            url = f"{base}{path}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        creds = (botocore.credentials.Credentials("test", "test") if self.local
+                 else self.session.get_credentials().get_frozen_credentials())
+        request = botocore.awsrequest.AWSRequest(method=method, url=url, headers=headers)
+        botocore.auth.SigV4Auth(creds, "execute-api", self.region).add_auth(request)
+        prepared = request.prepare()
+        req = urllib.request.Request(prepared.url, method=method, headers=dict(prepared.headers))
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return ApiResponse(resp.status, json.loads(resp.read() or b"{}"))
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            try:
+                body = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                body = {"raw": raw.decode(errors="replace")}
+            return ApiResponse(err.code, body)
+
+    # ---- table -----------------------------------------------------------------------------
+    def count_inbox(self, date: str) -> int:
+        """Inbox records of one day across all users (a paginated COUNT scan)."""
+        ddb = self.client("dynamodb")
+        total, start = 0, None
+        while True:
+            kwargs = {"TableName": self.out("TableName"), "Select": "COUNT",
+                      "FilterExpression": "begins_with(sk, :p)",
+                      "ExpressionAttributeValues": {":p": {"S": f"INBOX#{date}#"}}}
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = ddb.scan(**kwargs)
+            total += page["Count"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return total
+
+    def batch_write(self, items: list[dict]) -> None:
+        ddb = self.client("dynamodb")
+        table = self.out("TableName")
+        for i in range(0, len(items), 25):
+            pending = [{"PutRequest": {"Item": it}} for it in items[i:i + 25]]
+            delay = 0.05
+            while pending:
+                resp = ddb.batch_write_item(RequestItems={table: pending})
+                pending = resp.get("UnprocessedItems", {}).get(table, [])
+                if pending:
+                    time.sleep(delay)  # backoff between resends, not synchronisation
+                    delay = min(delay * 2, 2.0)
+
+    def invoke(self, function_output: str, payload: dict) -> tuple[dict | None, str | None]:
+        resp = self.client("lambda").invoke(FunctionName=self.out(function_output),
+                                            Payload=json.dumps(payload).encode())
+        raw = resp["Payload"].read()
+        return (json.loads(raw) if raw else None), resp.get("FunctionError")
+
+
+def poll(what: str, check, timeout_s: float, interval_s: float = 0.5):
+    """Calls check() until it returns a truthy value or the deadline passes (then raises)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(interval_s)

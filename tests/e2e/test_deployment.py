@@ -1,0 +1,106 @@
+"""Deployment tests: run against any environment's stack outputs (.local/cdk-outputs-<env>.json)
+after seed.py and run_day.py. DN_ENV picks the environment (default local). DN_E2E_DESTRUCTIVE=1
+adds the tests that write to the environment (poison message, a second daily trigger); `make smoke`
+leaves them out. Real services only: nothing here is mocked."""
+from __future__ import annotations
+
+import json
+import os
+import unittest
+import uuid
+
+from dn_env import ROOT, Environment, poll
+
+ENV = os.environ.get("DN_ENV", "local")
+DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
+
+
+class Deployment(unittest.TestCase):
+    env: Environment
+    seed: dict
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Environment(ENV)
+        cls.seed = json.loads((ROOT / ".local" / f"seed-{ENV}.json").read_text())
+
+    def test_outputs_name_every_resource(self):
+        for name in ("TableName", "GenerateQueueUrl", "GenerateDlqUrl", "FindDailyFunctionName",
+                     "GenerateFunctionName", "GetNotificationsFunctionName", "ApiId", "ApiStageName"):
+            self.assertTrue(self.env.out(name), name)
+
+    def test_first_page_is_newest_first_for_a_seeded_user(self):
+        r = self.env.api(self.seed["sampleUser"], limit=2)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.body["userId"], self.seed["sampleUser"])
+        self.assertEqual(len(r.body["items"]), 2)
+        self.assertIsInstance(r.body["nextCursor"], str)
+        keys = [(i["date"], i["notificationId"]) for i in r.body["items"]]
+        self.assertEqual(keys, sorted(keys, reverse=True))
+        self.assertIn("User", r.body["items"][0]["body"] + r.body["items"][0]["title"])
+
+    def test_cursor_walk_reaches_every_item_once(self):
+        user, seen, cursor = self.seed["sampleUser"], [], None
+        for _ in range(20):
+            r = self.env.api(user, limit=1, cursor=cursor)
+            self.assertEqual(r.status, 200, r.body)
+            seen += [i["notificationId"] for i in r.body["items"]]
+            cursor = r.body["nextCursor"]
+            if cursor is None:
+                break
+        self.assertEqual(len(seen), self.seed["sampleUserNotifications"])
+        self.assertEqual(len(set(seen)), len(seen))
+
+    def test_tampered_cursor_is_400(self):
+        r = self.env.api(self.seed["sampleUser"], limit=1)
+        cursor = r.body["nextCursor"]
+        flipped = cursor[:10] + ("A" if cursor[10] != "A" else "B") + cursor[11:]
+        bad = self.env.api(self.seed["sampleUser"], cursor=flipped)
+        self.assertEqual(bad.status, 400, bad.body)
+        self.assertEqual(bad.body["error"], "BadRequest")
+        other = self.env.api(self.seed["singleNotificationUser"], cursor=cursor)
+        self.assertEqual(other.status, 400, other.body)
+
+    def test_bad_limit_is_400_with_a_reason(self):
+        for limit in (0, 101, "ten"):
+            r = self.env.api(self.seed["sampleUser"], limit=limit)
+            self.assertEqual(r.status, 400, r.body)
+            self.assertIn("limit", r.body["message"])
+
+    def test_unknown_user_is_404(self):
+        r = self.env.api(self.seed["unknownUser"])
+        self.assertEqual(r.status, 404, r.body)
+        self.assertEqual(r.body["error"], "NotFound")
+
+    def test_every_expected_inbox_record_exists(self):
+        self.assertEqual(self.env.count_inbox(self.seed["date"]), self.seed["expectedInbox"])
+
+    @unittest.skipUnless(DESTRUCTIVE, "writes to the environment")
+    def test_second_trigger_for_the_day_is_a_no_op(self):
+        before = self.env.count_inbox(self.seed["date"])
+        result, error = self.env.invoke("FindDailyFunctionName", {"date": self.seed["date"]})
+        self.assertIsNone(error, result)
+        self.assertNotEqual(result.get("outcome"), "queued", result)
+        self.assertEqual(self.env.count_inbox(self.seed["date"]), before)
+
+    @unittest.skipUnless(DESTRUCTIVE, "writes to the environment")
+    def test_poison_message_ends_in_the_dlq(self):
+        sqs = self.env.client("sqs")
+        marker = f"poison-{uuid.uuid4()}"
+        sqs.send_message(QueueUrl=self.env.out("GenerateQueueUrl"), MessageBody=marker)
+        dlq = self.env.out("GenerateDlqUrl")
+
+        def arrived():
+            msgs = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                       VisibilityTimeout=1).get("Messages", [])
+            hit = [m for m in msgs if m["Body"] == marker]
+            for m in hit:
+                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=m["ReceiptHandle"])
+            return bool(hit)
+
+        # maxReceiveCount receives, each after the visibility timeout.
+        poll("the poison message in the DLQ", arrived, timeout_s=420, interval_s=1.0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
