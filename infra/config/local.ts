@@ -1,4 +1,4 @@
-import { localEndpointUrl } from './process-env';
+import { localEndpointUrl, localPostgres } from './process-env';
 import type { EnvConfig } from './types';
 
 /**
@@ -89,6 +89,32 @@ export const local: EnvConfig = {
     dlqRetentionDays: 14,
   },
   data: { inboxTtlDays: 7, deletionProtection: false },
+  dataPipeline: {
+    loader: { memoryMb: 512, timeoutSeconds: 120, reservedConcurrency: 2 },
+    maxConcurrency: 2,
+    queue: { maxReceiveCount: 3, retentionDays: 1, dlqRetentionDays: 14 },
+    bucket: {
+      incomingExpirationDays: 1,
+      rejectedExpirationDays: 1,
+      noncurrentVersionExpirationDays: 1,
+      accessLogsExpirationDays: 1,
+    },
+    // The server `make up` starts has a certificate from a CA it generates under .local/.
+    tls: { sslMode: 'verify-full', rootCertPath: localPostgres().rootCertPath },
+    database: {
+      kind: 'external',
+      reason: 'MiniStack cannot run RDS without Docker: the local scripts run a real PostgreSQL 15 server.',
+      host: 'localhost',
+      port: localPostgres().port,
+      dbname: 'daily_notifications',
+      username: 'dn_loader',
+    },
+    vpcEndpointRestriction: {
+      enabled: false,
+      reason:
+        'MiniStack runs the loader as a host process, not through a VPC endpoint, so aws:SourceVpce would never match.',
+    },
+  },
   removalPolicy: 'destroy',
   awsEndpointUrl: localEndpointUrl(),
 };

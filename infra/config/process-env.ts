@@ -24,3 +24,10 @@ export function localEndpointUrl(): string {
   const fromEnv = process.env.AWS_ENDPOINT_URL;
   return fromEnv && fromEnv.length > 0 ? fromEnv : DEFAULT_LOCAL_ENDPOINT;
 }
+
+/** The local PostgreSQL server (scripts/local/postgres.sh): port and the CA that signed its certificate. */
+export function localPostgres(): { port: number; rootCertPath: string } {
+  const dir = process.env.DN_LOCAL_DIR ?? path.resolve(__dirname, '..', '..', '.local');
+  const port = Number(process.env.DN_LOCAL_PG_PORT ?? '55432');
+  return { port, rootCertPath: path.join(path.resolve(dir), 'postgres', 'tls', 'ca.crt') };
+}

@@ -50,5 +50,30 @@ export const prod: EnvConfig = {
   },
   queue: { maxReceiveCount: 5, batchSize: 10, maxConcurrency: 40, retentionDays: 4, dlqRetentionDays: 14 },
   data: { inboxTtlDays: 90, deletionProtection: true },
+  dataPipeline: {
+    loader: { memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 4 },
+    maxConcurrency: 4,
+    queue: { maxReceiveCount: 3, retentionDays: 4, dlqRetentionDays: 14 },
+    bucket: {
+      incomingExpirationDays: 30,
+      rejectedExpirationDays: 90,
+      noncurrentVersionExpirationDays: 30,
+      accessLogsExpirationDays: 365,
+    },
+    // The loader zip carries the RDS CA bundle (scripts/package.sh, see docs/DATA_PIPELINE.md).
+    tls: { sslMode: 'verify-full', rootCertPath: '/var/task/certs/rds-global-bundle.pem' },
+    database: {
+      kind: 'aurora',
+      engineVersion: '16.11',
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 16,
+      readers: 1,
+      backupRetentionDays: 35,
+      deletionProtection: true,
+      performanceInsights: true,
+      rotationDays: 30,
+    },
+    vpcEndpointRestriction: { enabled: true },
+  },
   removalPolicy: 'retain',
 };

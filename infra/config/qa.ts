@@ -50,5 +50,30 @@ export const qa: EnvConfig = {
   },
   queue: { maxReceiveCount: 5, batchSize: 10, maxConcurrency: 8, retentionDays: 4, dlqRetentionDays: 14 },
   data: { inboxTtlDays: 30, deletionProtection: false },
+  dataPipeline: {
+    loader: { memoryMb: 1024, timeoutSeconds: 900, reservedConcurrency: 2 },
+    maxConcurrency: 2,
+    queue: { maxReceiveCount: 3, retentionDays: 4, dlqRetentionDays: 14 },
+    bucket: {
+      incomingExpirationDays: 14,
+      rejectedExpirationDays: 30,
+      noncurrentVersionExpirationDays: 14,
+      accessLogsExpirationDays: 90,
+    },
+    // The loader zip carries the RDS CA bundle (scripts/package.sh, see docs/DATA_PIPELINE.md).
+    tls: { sslMode: 'verify-full', rootCertPath: '/var/task/certs/rds-global-bundle.pem' },
+    database: {
+      kind: 'aurora',
+      engineVersion: '16.11',
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 4,
+      readers: 0,
+      backupRetentionDays: 7,
+      deletionProtection: false,
+      performanceInsights: true,
+      rotationDays: 30,
+    },
+    vpcEndpointRestriction: { enabled: true },
+  },
   removalPolicy: 'destroy',
 };

@@ -102,6 +102,69 @@ export type DeploymentConfig =
     }
   | { readonly gradual: false; readonly reason: string };
 
+/** Where the loader's PostgreSQL database lives. */
+export type DatabaseConfig =
+  | {
+      /** Aurora PostgreSQL Serverless v2 in the isolated subnets (AWS environments). */
+      readonly kind: 'aurora';
+      /** Aurora PostgreSQL engine version, e.g. '16.11'. */
+      readonly engineVersion: string;
+      readonly minCapacityAcu: number;
+      readonly maxCapacityAcu: number;
+      /** Reader instances besides the writer (0 = writer only). */
+      readonly readers: number;
+      readonly backupRetentionDays: number;
+      readonly deletionProtection: boolean;
+      /** Performance Insights (free tier: 7 days) on every instance. */
+      readonly performanceInsights: boolean;
+      /** The admin secret is rotated by Secrets Manager every this many days. */
+      readonly rotationDays: number;
+    }
+  | {
+      /**
+       * A PostgreSQL server the stack does not manage (local: the server `make up` starts). The
+       * stack creates the secret with the same shape as Aurora's; the local scripts fill in the
+       * password and create the role.
+       */
+      readonly kind: 'external';
+      readonly reason: string;
+      readonly host: string;
+      readonly port: number;
+      readonly dbname: string;
+      readonly username: string;
+    };
+
+export interface DataPipelineConfig {
+  readonly loader: FunctionSizing;
+  /** SQS event source: maximum concurrent loads (>= 2). One object per invocation. */
+  readonly maxConcurrency: number;
+  readonly queue: {
+    /** Receives of an object-created message before it is parked in the ingest DLQ. */
+    readonly maxReceiveCount: number;
+    readonly retentionDays: number;
+    readonly dlqRetentionDays: number;
+  };
+  readonly bucket: {
+    /** incoming/ objects (already loaded or rejected) expire after this many days. */
+    readonly incomingExpirationDays: number;
+    readonly rejectedExpirationDays: number;
+    /** Noncurrent versions (overwritten uploads) are kept this many days. */
+    readonly noncurrentVersionExpirationDays: number;
+    readonly accessLogsExpirationDays: number;
+  };
+  /** TLS to the database: libpq sslmode and the CA bundle path as the loader sees it. */
+  readonly tls: {
+    readonly sslMode: 'verify-full' | 'verify-ca' | 'require';
+    readonly rootCertPath: string;
+  };
+  readonly database: DatabaseConfig;
+  /**
+   * Bucket policy: the loader role may touch objects only through the VPC's S3 gateway endpoint
+   * (aws:SourceVpce). Off only where there is no endpoint path (the emulator).
+   */
+  readonly vpcEndpointRestriction: Feature;
+}
+
 export interface EnvConfig {
   readonly name: EnvName;
   /** 12-digit AWS account id. Given explicitly so synth needs no credentials. */
@@ -176,6 +239,9 @@ export interface EnvConfig {
     readonly inboxTtlDays: number;
     readonly deletionProtection: boolean;
   };
+
+  /** The CSV data pipeline: bucket, ingest queue, loader, database. */
+  readonly dataPipeline: DataPipelineConfig;
 
   /** Removal policy of stateful resources (table, queues, keys, secret, log groups). */
   readonly removalPolicy: RemovalPolicyName;

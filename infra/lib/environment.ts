@@ -1,13 +1,15 @@
 import { Tags, type App } from 'aws-cdk-lib';
 import type { EnvConfig } from '../config';
+import { DataStack } from './data-stack';
 import { MonitoringStack } from './monitoring-stack';
-import { stackName } from './naming';
+import { lambdaLogGroupName, resourcePrefix, stackName } from './naming';
 import { NetworkStack } from './network-stack';
 import { NotificationsStack } from './notifications-stack';
 
 export interface EnvironmentStacks {
   readonly network: NetworkStack;
   readonly notifications: NotificationsStack;
+  readonly data: DataStack;
   readonly monitoring: MonitoringStack;
 }
 
@@ -33,6 +35,18 @@ export function addEnvironment(app: App, cfg: EnvConfig, artifactDir: string): E
     artifactDir,
   });
   notifications.addStackDependency(network);
+  const data = new DataStack(app, stackName(cfg.name, 'Data'), {
+    env,
+    config: cfg,
+    terminationProtection,
+    description: `daily-notifications ${cfg.name}: data bucket, ingest queue, CSV loader, database`,
+    vpc: network.vpc,
+    databaseClientsSecurityGroup: network.databaseClientsSecurityGroup,
+    s3Endpoint: network.s3Endpoint,
+    secretsManagerEndpoint: network.secretsManagerEndpoint,
+    artifactDir,
+  });
+  data.addDependency(network);
   // Alarms, topics, dashboards and saved queries of every system (issue 5). A system added later
   // is monitored with one call, e.g. monitoring.addDataPipeline({...}).
   const monitoring = new MonitoringStack(app, stackName(cfg.name, 'Monitoring'), {
@@ -42,12 +56,23 @@ export function addEnvironment(app: App, cfg: EnvConfig, artifactDir: string): E
     description: `daily-notifications ${cfg.name}: alarms, alarm topics, dashboards, saved queries`,
     notifications,
   });
-  // No export ties the two (alarms address resources by name); the order keeps deploys tidy.
+  monitoring.addDataPipeline({
+    // Physical names, not tokens: the monitoring stack imports nothing from the others.
+    loaderFunctionName: `${resourcePrefix(cfg.name)}-loader`,
+    loaderSizing: cfg.dataPipeline.loader,
+    loaderServiceName: 'loader',
+    loaderLogGroupName: lambdaLogGroupName(cfg.name, 'loader'),
+    ingestQueueName: `${resourcePrefix(cfg.name)}-ingest`,
+    ingestDlqName: `${resourcePrefix(cfg.name)}-ingest-dlq`,
+    auroraClusterIdentifier: data.cluster ? `${resourcePrefix(cfg.name)}-db` : undefined,
+  });
+  // No export ties them (alarms address resources by name); the order keeps deploys tidy.
   monitoring.addDependency(notifications);
+  monitoring.addDependency(data);
 
-  for (const stack of [network, notifications, monitoring]) {
+  for (const stack of [network, notifications, data, monitoring]) {
     Tags.of(stack).add('project', 'daily-notifications');
     Tags.of(stack).add('environment', cfg.name);
   }
-  return { network, notifications, monitoring };
+  return { network, notifications, data, monitoring };
 }

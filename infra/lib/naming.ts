@@ -3,18 +3,21 @@ import type { EnvName } from '../config';
 
 export const FUNCTION_NAMES = ['find-daily', 'generate', 'get-notifications'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+/** Every Lambda artifact (functions/dist/<name>.zip): the notification functions and the loader. */
+export const ARTIFACT_NAMES = [...FUNCTION_NAMES, 'loader'] as const;
+export type ArtifactName = (typeof ARTIFACT_NAMES)[number];
 
 /** Prefix of every physical resource name of an environment. */
 export function resourcePrefix(env: EnvName): string {
   return `daily-notifications-${env}`;
 }
 
-export function stackName(env: EnvName, part: 'Network' | 'Notifications' | 'Monitoring'): string {
+export function stackName(env: EnvName, part: 'Network' | 'Notifications' | 'Data' | 'Monitoring'): string {
   return `DailyNotifications-${env}-${part}`;
 }
 
 /** Log group names: one prefix per service so the KMS key policy can scope to them. */
-export function lambdaLogGroupName(env: EnvName, fn: FunctionName): string {
+export function lambdaLogGroupName(env: EnvName, fn: ArtifactName): string {
   return `/aws/lambda/${resourcePrefix(env)}-${fn}`;
 }
 

@@ -26,7 +26,14 @@ const INTERFACE_ENDPOINTS = {
   },
   SecretsManager: {
     service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-    actions: ['secretsmanager:GetSecretValue'],
+    // GetSecretValue: the functions. The rest: the database secret's rotation function.
+    actions: [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetRandomPassword',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+    ],
     arn: 'secretsmanager:{R}:{A}:secret:*',
   },
   Kms: {
@@ -62,8 +69,14 @@ export class NetworkStack extends Stack {
   readonly vpc: ec2.Vpc;
   /** Attached to every function; may only open HTTPS connections. */
   readonly functionsSecurityGroup: ec2.SecurityGroup;
+  /** Attached to the loader and the secret rotation function: HTTPS and PostgreSQL only. */
+  readonly databaseClientsSecurityGroup: ec2.SecurityGroup;
   /** The execute-api endpoint a PRIVATE REST API is pinned to. */
   readonly executeApiEndpoint: ec2.InterfaceVpcEndpoint;
+  /** S3 gateway endpoint: the data bucket admits the loader only through it. */
+  readonly s3Endpoint: ec2.GatewayVpcEndpoint;
+  /** Secrets Manager endpoint: the database secret's rotation function calls it. */
+  readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
 
   private readonly config: EnvConfig;
 
@@ -103,9 +116,29 @@ export class NetworkStack extends Stack {
       'HTTPS to the VPC endpoints (no other route exists)',
     );
 
+    // The loader and the database secret's rotation function: HTTPS to the endpoints and
+    // PostgreSQL inside the VPC (the database's own group admits only this group).
+    this.databaseClientsSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseClientsSecurityGroup', {
+      vpc: this.vpc,
+      description: 'daily-notifications database clients: HTTPS to the endpoints, PostgreSQL in the VPC',
+      allowAllOutbound: false,
+    });
+    this.databaseClientsSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the VPC endpoints (no other route exists)',
+    );
+    this.databaseClientsSecurityGroup.addEgressRule(
+      ec2.Peer.ipv4(cfg.network.vpcCidr),
+      ec2.Port.tcp(5432),
+      'PostgreSQL inside the VPC',
+    );
+
     const endpointsSecurityGroup = this.createEndpointsSecurityGroup();
-    this.addGatewayEndpoints();
-    this.executeApiEndpoint = this.addInterfaceEndpoints(endpointsSecurityGroup);
+    this.s3Endpoint = this.addGatewayEndpoints();
+    const interfaceEndpoints = this.addInterfaceEndpoints(endpointsSecurityGroup);
+    this.executeApiEndpoint = interfaceEndpoints.ExecuteApi;
+    this.secretsManagerEndpoint = interfaceEndpoints.SecretsManager;
 
     if (cfg.network.flowLogs.enabled) {
       this.addFlowLogs();
@@ -152,6 +185,13 @@ export class NetworkStack extends Stack {
           sourceSecurityGroupId: this.functionsSecurityGroup.securityGroupId,
           description: 'HTTPS from the functions',
         },
+        {
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          sourceSecurityGroupId: this.databaseClientsSecurityGroup.securityGroupId,
+          description: 'HTTPS from the database clients',
+        },
       ],
       // Endpoints never open connections: allow no egress (CDK's conventional "no traffic" rule).
       securityGroupEgress: [
@@ -184,7 +224,7 @@ export class NetworkStack extends Stack {
     });
   }
 
-  private addGatewayEndpoints(): void {
+  private addGatewayEndpoints(): ec2.GatewayVpcEndpoint {
     const subnets = [{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }];
     const dynamodb = this.vpc.addGatewayEndpoint('DynamoDbEndpoint', {
       service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
@@ -194,7 +234,7 @@ export class NetworkStack extends Stack {
       this.endpointStatement(DYNAMODB_ENDPOINT_ACTIONS, [this.accountArn('dynamodb:{R}:{A}:table/*')]),
     );
 
-    // No function reads S3 today; the endpoint keeps S3 (e.g. the data pipeline's bucket)
+    // The loader reads and writes the data bucket through this endpoint; it keeps S3
     // private to the VPC and limited to buckets owned by this account.
     const s3 = this.vpc.addGatewayEndpoint('S3Endpoint', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
@@ -210,10 +250,13 @@ export class NetworkStack extends Stack {
         },
       }),
     );
+    return s3;
   }
 
-  private addInterfaceEndpoints(securityGroup: ec2.ISecurityGroup): ec2.InterfaceVpcEndpoint {
-    let executeApi: ec2.InterfaceVpcEndpoint | undefined;
+  private addInterfaceEndpoints(
+    securityGroup: ec2.ISecurityGroup,
+  ): Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint> {
+    const endpoints: Partial<Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint>> = {};
     for (const [id, spec] of Object.entries(INTERFACE_ENDPOINTS)) {
       const endpoint = this.vpc.addInterfaceEndpoint(`${id}Endpoint`, {
         service: spec.service,
@@ -223,10 +266,9 @@ export class NetworkStack extends Stack {
         privateDnsEnabled: true,
       });
       endpoint.addToPolicy(this.endpointStatement([...spec.actions], [this.accountArn(spec.arn)]));
-      if (id === 'ExecuteApi') executeApi = endpoint;
+      endpoints[id as keyof typeof INTERFACE_ENDPOINTS] = endpoint;
     }
-    if (!executeApi) throw new Error('execute-api endpoint missing from INTERFACE_ENDPOINTS');
-    return executeApi;
+    return endpoints as Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint>;
   }
 
   private addFlowLogs(): void {

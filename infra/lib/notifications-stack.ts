@@ -1,21 +1,22 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvConfig, FunctionSizing } from '../config/types';
-import { functionCode } from './artifacts';
-import { days, logRetention, removalPolicy } from './config-helpers';
+import { createVpcFunction } from './function';
+import { encryptedQueue } from './queue';
+import { logRetention, removalPolicy } from './config-helpers';
 import { allowLogsToUseKey, createKey } from './kms';
 import { GradualDeployments } from './monitoring-deployment';
-import { apiAccessLogGroupName, lambdaLogGroupName, resourcePrefix, type FunctionName } from './naming';
+import { apiAccessLogGroupName, resourcePrefix, type FunctionName } from './naming';
 
 export interface NotificationsStackProps extends StackProps {
   readonly config: EnvConfig;
@@ -30,16 +31,6 @@ export interface NotificationsStackProps extends StackProps {
 
 /** Path of the one API route, as API Gateway writes it in ARNs and resource policies. */
 const ROUTE_ARN_PATH = 'GET/users/*/notifications';
-
-/** Actions every VPC function needs to manage its network interfaces (AWS requires Resource *). */
-const VPC_ENI_ACTIONS = [
-  'ec2:AssignPrivateIpAddresses',
-  'ec2:CreateNetworkInterface',
-  'ec2:DeleteNetworkInterface',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DescribeSubnets',
-  'ec2:UnassignPrivateIpAddresses',
-];
 
 /**
  * The notification system: keys, the Notifications table, the GenerateMessage queue and its DLQ,
@@ -253,15 +244,7 @@ export class NotificationsStack extends Stack {
     retentionDays: number,
     extra: Partial<sqs.QueueProps> = {},
   ): sqs.Queue {
-    return new sqs.Queue(this, id, {
-      queueName: `${this.prefix}-${suffix}`,
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: days(retentionDays),
-      removalPolicy: removalPolicy(this.config),
-      ...extra,
-    });
+    return encryptedQueue(this, id, this.config, key, suffix, retentionDays, extra);
   }
 
   /** Table access limited to items whose partition key starts with one of `keyPrefixes`. */
@@ -295,76 +278,26 @@ export class NotificationsStack extends Stack {
     },
     spec: { description: string; environment: Record<string, string>; statements: iam.PolicyStatement[] },
   ): lambda.Function {
-    const cfg = this.config;
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      logGroupName: lambdaLogGroupName(cfg.name, name),
-      encryptionKey: common.logsKey,
-      retention: logRetention(cfg),
-      removalPolicy: removalPolicy(cfg),
-    });
-
-    // One role per function, with inline statements written out (no grant helpers, which add
-    // actions the function never calls).
-    const role = new iam.Role(this, `${id}Role`, {
-      description: `Execution role of ${this.prefix}-${name}`,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      inlinePolicies: {
-        Access: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [logGroup.logGroupArn],
-            }),
-            new iam.PolicyStatement({ actions: VPC_ENI_ACTIONS, resources: ['*'] }),
-            // DynamoDB decrypts the table key with the caller's permission (via DynamoDB only).
-            new iam.PolicyStatement({
-              actions: ['kms:Decrypt'],
-              resources: [common.tableKey.keyArn],
-              conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
-            }),
-            ...spec.statements,
-          ],
-        }),
-      },
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'EC2 network-interface actions of a VPC Lambda (CreateNetworkInterface etc.) do not support ' +
-        'resource-level permissions; AWS requires Resource "*" (same actions as AWSLambdaVPCAccessExecutionRole).',
-    });
-
-    const environment: Record<string, string> = {
-      LOG_LEVEL: cfg.functions.logLevel,
-      SERVICE_NAME: name,
-      METRICS_NAMESPACE: cfg.functions.metricsNamespace,
-      ...spec.environment,
-    };
-    if (cfg.awsEndpointUrl !== undefined) environment.AWS_ENDPOINT_URL = cfg.awsEndpointUrl;
-
-    const fn = new lambda.Function(this, id, {
-      functionName: `${this.prefix}-${name}`,
+    return createVpcFunction(this, id, this.config, {
+      name,
+      sizing,
       description: spec.description,
-      runtime: lambda.Runtime.PROVIDED_AL2023,
-      // The release preset builds x86-64 binaries (scripts/package.sh).
-      architecture: lambda.Architecture.X86_64,
-      handler: 'bootstrap',
-      code: functionCode(common.artifactDir, name),
-      memorySize: sizing.memoryMb,
-      timeout: Duration.seconds(sizing.timeoutSeconds),
-      reservedConcurrentExecutions: sizing.reservedConcurrency,
-      role,
       vpc: common.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [common.securityGroup],
-      logGroup,
-      environment,
-      environmentEncryption: common.configKey,
+      artifactDir: common.artifactDir,
+      configKey: common.configKey,
+      logsKey: common.logsKey,
+      environment: spec.environment,
+      statements: [
+        // DynamoDB decrypts the table key with the caller's permission (via DynamoDB only).
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [common.tableKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
+        }),
+        ...spec.statements,
+      ],
     });
-    // CDK adds DependsOn <role>, which the Role GetAtt already implies (cfn-lint W3005). The role
-    // carries its policies inline, so the GetAtt alone orders the function after its permissions.
-    (fn.node.defaultChild as lambda.CfnFunction).addDeletionOverride('DependsOn');
-    return fn;
   }
 
   /** EventBridge Scheduler schedule (timezone-aware) that invokes find-daily once a day. */

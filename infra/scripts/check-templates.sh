@@ -3,7 +3,7 @@
 # templates. Exits non-zero on any cfn-lint error or warning and on any failed checkov check
 # (checkov skips are listed, with reasons, in infra/.checkov.yaml).
 #
-# Function code: DN_ARTIFACT_DIR if set, else functions/dist when all three zips exist, else
+# Function code: DN_ARTIFACT_DIR if set, else functions/dist when every zip exists, else
 # placeholder zips (the checks read templates, not code).
 set -euo pipefail
 
@@ -13,9 +13,9 @@ venv="$root/.venv"
 checkov_venv="$venv/checkov"
 checkov_req="$infra/requirements-checkov.txt"
 envs=(local dev qa prod)
-functions=(find-daily generate get-notifications)
+functions=(find-daily generate get-notifications loader)
 # Stacks of one environment: Network, Notifications, Monitoring.
-stacks_per_env=3
+stacks_per_env=4
 
 if [[ ! -x "$venv/bin/cfn-lint" ]]; then
   echo "check-templates: $venv/bin/cfn-lint is missing: run scripts/deps.sh (requirements-dev.txt)" >&2

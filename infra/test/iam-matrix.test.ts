@@ -10,6 +10,10 @@ function extractor(s: SynthesizedEnv, notifications: CfnTemplate = s.notificatio
     { template: s.networkJson, names: friendlyNames(s.stacks.network) },
     { template: notifications, names: friendlyNames(s.stacks.notifications) },
     {
+      template: Template.fromStack(s.stacks.data).toJSON() as CfnTemplate,
+      names: friendlyNames(s.stacks.data),
+    },
+    {
       template: Template.fromStack(s.stacks.monitoring).toJSON() as CfnTemplate,
       names: friendlyNames(s.stacks.monitoring),
     },

@@ -84,20 +84,32 @@ describe.each(ENV_NAMES)('network stack (%s)', (env) => {
     }
   });
 
-  it('lets the functions open only HTTPS, and the endpoints accept only HTTPS from the functions', () => {
+  it('lets the functions open only HTTPS, database clients HTTPS and PostgreSQL in the VPC, and the endpoints accept only HTTPS from both', () => {
     const groups = ofType(t, 'AWS::EC2::SecurityGroup');
-    const [fnSgId, fnSg] = groups.find(([, p]) => String(p.GroupDescription).includes('functions'))!;
+    const [fnSgId, fnSg] = groups.find(([, p]) => String(p.GroupDescription).includes('functions:'))!;
+    const [dbSgId, dbSg] = groups.find(([, p]) => String(p.GroupDescription).includes('database clients'))!;
     const [, epSg] = groups.find(([, p]) => String(p.GroupDescription).includes('interface endpoints'))!;
     expect(fnSg.SecurityGroupIngress).toBeUndefined();
     expect(fnSg.SecurityGroupEgress).toEqual([
       expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
     ]);
-    expect(epSg.SecurityGroupIngress).toEqual([
+    expect(dbSg.SecurityGroupIngress).toBeUndefined();
+    expect(dbSg.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 5432,
+        ToPort: 5432,
+        CidrIp: s.cfg.network.vpcCidr,
+      }),
+    ]);
+    const ingress = epSg.SecurityGroupIngress as Record<string, unknown>[];
+    expect(ingress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
       expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
     ]);
-    const ingress = (epSg.SecurityGroupIngress as Record<string, unknown>[])[0];
-    expect(refId(ingress.SourceSecurityGroupId)).toBe(fnSgId);
-    expect(ingress.CidrIp).toBeUndefined();
+    expect(ingress.map((r) => refId(r.SourceSecurityGroupId)).sort()).toEqual([fnSgId, dbSgId].sort());
+    for (const r of ingress) expect(r.CidrIp).toBeUndefined();
     // The conventional "no traffic" egress rule: nothing leaves the endpoints' group.
     expect(epSg.SecurityGroupEgress).toEqual([
       expect.objectContaining({ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp' }),

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { FUNCTION_NAMES } from '../../lib/naming';
+import { ARTIFACT_NAMES } from '../../lib/naming';
 
 let dir: string | undefined;
 
@@ -13,7 +13,7 @@ let dir: string | undefined;
 export function placeholderArtifactDir(): string {
   if (dir) return dir;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dn-artifacts-'));
-  for (const name of FUNCTION_NAMES) {
+  for (const name of ARTIFACT_NAMES) {
     fs.writeFileSync(
       path.join(dir, `${name}.zip`),
       storedZip('bootstrap', `#!/bin/sh\n# placeholder for ${name}\nexit 1\n`),

@@ -116,6 +116,15 @@ export class GrantExtractor {
         take('Queues');
         grants.push(...this.document(stack, take('PolicyDocument'), {}));
         break;
+      case 'AWS::S3::BucketPolicy':
+        take('Bucket');
+        grants.push(...this.document(stack, take('PolicyDocument'), {}));
+        break;
+      case 'AWS::SecretsManager::ResourcePolicy':
+        take('SecretId');
+        take('BlockPublicPolicy');
+        grants.push(...this.document(stack, take('ResourcePolicy'), {}));
+        break;
       case 'AWS::ApiGateway::RestApi':
         grants.push(...this.document(stack, take('Policy'), { resourcePrefix: `\${${self}}` }));
         break;
