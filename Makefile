@@ -97,7 +97,7 @@ demo: ## Fresh machine -> local environment -> a day's notifications through the
 	bash scripts/demo.sh
 
 smoke: ## Non-destructive deployment tests against ENV (after deploy, seed, run-day)
-	cd tests/e2e && DN_ENV=$(ENV) ../../$(PY) -m unittest -v test_deployment
+	cd tests/e2e && DN_ENV=$(ENV) ../../$(PY) -m unittest -v test_deployment test_data_pipeline
 
 test-e2e: package ## Full local deployment suite: up, deploy, seed, run the day, every test, down
 	bash scripts/test-e2e.sh

@@ -58,11 +58,20 @@ def main():
         sys.exit("load-csv: the key must be under incoming/")
 
     session = botocore.session.get_session()
-    kwargs = {"region_name": os.environ.get("AWS_REGION", "eu-west-1")}
+    kwargs = {"region_name": session.get_config_variable("region") or "us-east-1"}
     if args.env == "local":
         kwargs["endpoint_url"] = os.environ.get("AWS_ENDPOINT_URL", "http://localhost:4566")
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    else:
+        # In AWS only the uploader role may write incoming/ (the bucket policy denies others).
+        role = os.environ.get("DATA_UPLOADER_ROLE_ARN") or find_output(args.env, "UploaderRoleArn")
+        if role:
+            creds = session.create_client("sts", **kwargs).assume_role(
+                RoleArn=role, RoleSessionName="make-load-csv", DurationSeconds=3600)["Credentials"]
+            kwargs.update(aws_access_key_id=creds["AccessKeyId"],
+                          aws_secret_access_key=creds["SecretAccessKey"],
+                          aws_session_token=creds["SessionToken"])
     s3 = session.create_client("s3", **kwargs)
 
     put = {"Bucket": bucket, "Key": key, "ServerSideEncryption": "aws:kms",
@@ -83,7 +92,9 @@ def main():
         try:
             got = json.loads(s3.get_object(Bucket=bucket, Key=outcome_key)["Body"].read())
             # An outcome of an earlier upload of the same key does not count.
-            if got.get("etag", "").strip('"') == etag or (version and got.get("versionId") == version):
+            # An identical re-upload has the same ETag, so with versioning only the version id
+            # tells this upload's outcome from the previous one's.
+            if (got.get("versionId") == version) if version else (got.get("etag", "").strip('"') == etag):
                 break
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The full deployment suite against a fresh local environment: MiniStack up, deploy, seed, run
-# the day, every deployment test (destructive ones included), then MiniStack down (also on failure).
+# the day, every deployment test of both systems (destructive ones included), then the local
+# environment down (also on failure).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,4 +12,4 @@ bash scripts/local/up.sh
 bash scripts/deploy.sh local
 "$py" tests/e2e/seed.py --env local
 "$py" tests/e2e/run_day.py --env local --force
-(cd tests/e2e && DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v test_deployment)
+(cd tests/e2e && DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v test_deployment test_data_pipeline)

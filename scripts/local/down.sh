@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Stops the MiniStack started by up.sh (and the function processes it spawned), waiting until the
-# port is free. The emulator keeps its state in memory, so the local environment is gone after.
+# port is free, and the local PostgreSQL server. The emulator keeps its state in memory, so the
+# AWS side of the local environment is gone after; the database keeps its data under .local/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=scripts/local/env.sh
 source "$root/scripts/local/env.sh"
 pidfile="$DN_LOCAL_DIR/ministack.pid"
+bash "$root/scripts/local/postgres.sh" stop
 if [[ ! -f "$pidfile" ]]; then
   echo "down: nothing to stop (no $pidfile)"
   exit 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts MiniStack in the background (pinned, in its own venv) with its log and pid under .local/,
-# and waits until its health endpoint answers. Idempotent: an emulator already up is reused.
+# Starts the local environment in the background: MiniStack (pinned, in its own venv) and the
+# PostgreSQL server of the data pipeline (scripts/local/postgres.sh), logs and pids under .local/.
+# Waits until both answer. Idempotent: what is already up is reused.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=scripts/local/env.sh
@@ -22,12 +23,16 @@ if [[ ! -x "$venv/bin/ministack" || ! -f "$stamp" || "$(cat "$stamp")" != "$sum"
   echo "$sum" >"$stamp"
 fi
 
+bash "$root/scripts/local/postgres.sh" start
+
 if healthy; then
   echo "up: MiniStack already answering on $AWS_ENDPOINT_URL"
   exit 0
 fi
-(cd "$DN_LOCAL_DIR/ministack" && GATEWAY_PORT="$DN_LOCAL_PORT" nohup "$venv/bin/ministack" >"$log" 2>&1 &
-  echo $! >"$pidfile")
+# exec: the background job *is* the emulator (its pid is $!), holding none of our output pipes.
+(cd "$DN_LOCAL_DIR/ministack" &&
+  GATEWAY_PORT="$DN_LOCAL_PORT" exec nohup "$venv/bin/ministack" >"$log" 2>&1 </dev/null) &
+echo $! >"$pidfile"
 deadline=$((SECONDS + 60))
 until healthy; do
   if ((SECONDS > deadline)) || ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then

@@ -148,3 +148,20 @@ def poll(what: str, check, timeout_s: float, interval_s: float = 0.5):
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         time.sleep(interval_s)
+
+
+def _main(argv: list[str]) -> int:
+    """`dn_env.py database-secret <env>`: print the deployed database secret (for local set-up)."""
+    import sys
+    if len(argv) != 3 or argv[1] != "database-secret":
+        print("usage: dn_env.py database-secret <env>", file=sys.stderr)
+        return 2
+    env = Environment(argv[2])
+    secret = env.client("secretsmanager").get_secret_value(SecretId=env.out("DatabaseSecretArn"))
+    sys.stdout.write(secret["SecretString"])
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    raise SystemExit(_main(sys.argv))
