@@ -22,7 +22,7 @@ build: deps ## Configure and build the C++ presets (debug with sanitizers, relea
 	  (cd $(FUNCTIONS) && cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS)); \
 	done
 
-test: lint test-cpp test-fuzz check-artifacts test-infra ## Run every test (what CI runs)
+test: lint test-cpp test-fuzz check-artifacts test-infra test-e2e ## Run every test (what CI runs)
 
 test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
 	@for p in $(CMAKE_PRESETS); do \
@@ -33,8 +33,11 @@ test-fuzz: deps ## Run each libFuzzer target for its bounded time
 	cd $(FUNCTIONS) && cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j $(JOBS)
 	cd $(FUNCTIONS) && ctest --preset fuzz
 
-package: deps ## Build the release Lambda zips into functions/dist/
-	cd $(FUNCTIONS) && cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)
+# Reported by the functions (X-Build-Id on API responses): which code a deployment runs.
+BUILD_ID ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+package: deps ## Build the release Lambda zips into functions/dist/ [BUILD_ID=<git describe>]
+	cd $(FUNCTIONS) && cmake --preset release -DDN_BUILD_ID=$(BUILD_ID) >/dev/null && cmake --build --preset release -j $(JOBS)
 	bash scripts/package.sh
 
 check-artifacts: package ## Fail if an artifact needs a glibc newer than Amazon Linux 2023's

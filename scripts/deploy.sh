@@ -26,6 +26,12 @@ if [[ "$env" == local ]]; then
   fi
   (cd "$root/infra" && "${cdk[@]}" bootstrap aws://000000000000/us-east-1 -c env=local >/dev/null)
 else
+  # The loader verifies Aurora's certificate (verify-full) against the RDS CA bundle in its zip.
+  if ! unzip -l "$DN_ARTIFACT_DIR/loader.zip" 2>/dev/null | grep -q 'certs/rds-global-bundle.pem'; then
+    echo "deploy: $DN_ARTIFACT_DIR/loader.zip has no certs/rds-global-bundle.pem; download the RDS CA" \
+      "bundle to functions/apps/loader/certs/ and run make package (docs/DATA_PIPELINE.md)" >&2
+    exit 1
+  fi
   if ! "$root/.venv/bin/python" "$root/scripts/aws_identity.py" >/dev/null; then
     echo "deploy: no usable AWS credentials for $env (configure a profile or the CI OIDC role)" >&2
     exit 1

@@ -31,6 +31,11 @@ for fn in "${functions[@]}"; do
     rm -rf "$stage/zoneinfo/posix" "$stage/zoneinfo/right" "$stage/zoneinfo/localtime"
     chmod -R u=rwX,go=rX "$stage/zoneinfo"
   fi
+  # CA bundles a function verifies its peers with (the loader: Amazon RDS's, for Aurora TLS).
+  if compgen -G "$root/functions/apps/$fn/certs/*.pem" >/dev/null; then
+    install -d "$stage/certs"
+    install -m 0644 "$root/functions/apps/$fn/certs/"*.pem "$stage/certs/"
+  fi
   find "$stage" -exec touch -h -d '2000-01-01T00:00:00Z' {} +
   rm -f "$dist/$fn.zip"
   (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | zip -q -X -9 -@ "$dist/$fn.zip")

@@ -13,3 +13,11 @@ bash scripts/deploy.sh local
 "$py" tests/e2e/seed.py --env local
 "$py" tests/e2e/run_day.py --env local --force
 (cd tests/e2e && DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v test_deployment test_data_pipeline)
+
+# A code change reaches the deployed functions: rebuild with a new build id, deploy again, and
+# the API must answer from the new build.
+build_id="e2e-redeploy-$(date +%s)"
+make --no-print-directory package BUILD_ID="$build_id" >/dev/null
+bash scripts/deploy.sh local >/dev/null
+(cd tests/e2e && DN_ENV=local DN_EXPECT_BUILD_ID="$build_id" "$py" -m unittest -v \
+  test_deployment.Deployment.test_the_deployed_build_answers)

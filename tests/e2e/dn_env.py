@@ -30,6 +30,7 @@ def outputs_file(env: str) -> pathlib.Path:
 class ApiResponse:
     status: int
     body: dict
+    headers: dict
 
 
 class Environment:
@@ -63,8 +64,9 @@ class Environment:
 
     # ---- API -------------------------------------------------------------------------------
     def api(self, user_id: str, limit: int | str | None = None, cursor: str | None = None,
-            method: str = "GET") -> ApiResponse:
-        """Calls GET /users/{userId}/notifications signed with SigV4 (IAM authorization)."""
+            method: str = "GET", signed: bool = True) -> ApiResponse:
+        """Calls GET /users/{userId}/notifications signed with SigV4 (IAM authorization), or
+        without any credentials when `signed` is false."""
         query = {}
         if limit is not None:
             query["limit"] = str(limit)
@@ -87,19 +89,20 @@ class Environment:
         creds = (botocore.credentials.Credentials("test", "test") if self.local
                  else self.session.get_credentials().get_frozen_credentials())
         request = botocore.awsrequest.AWSRequest(method=method, url=url, headers=headers)
-        botocore.auth.SigV4Auth(creds, "execute-api", self.region).add_auth(request)
+        if signed:
+            botocore.auth.SigV4Auth(creds, "execute-api", self.region).add_auth(request)
         prepared = request.prepare()
         req = urllib.request.Request(prepared.url, method=method, headers=dict(prepared.headers))
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
-                return ApiResponse(resp.status, json.loads(resp.read() or b"{}"))
+                return ApiResponse(resp.status, json.loads(resp.read() or b"{}"), dict(resp.headers))
         except urllib.error.HTTPError as err:
             raw = err.read()
             try:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError:
                 body = {"raw": raw.decode(errors="replace")}
-            return ApiResponse(err.code, body)
+            return ApiResponse(err.code, body, dict(err.headers))
 
     # ---- table -----------------------------------------------------------------------------
     def count_inbox(self, date: str) -> int:

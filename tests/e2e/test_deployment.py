@@ -72,6 +72,22 @@ class Deployment(unittest.TestCase):
         self.assertEqual(r.status, 404, r.body)
         self.assertEqual(r.body["error"], "NotFound")
 
+    def test_request_without_credentials_is_refused(self):
+        r = self.env.api(self.seed["sampleUser"], signed=False)
+        if self.env.local and r.status == 200:
+            self.skipTest("MiniStack does not enforce AWS_IAM authorization on REST APIs: the method "
+                          "is configured with it (see the infra tests), only AWS refuses the call")
+        self.assertEqual(r.status, 403, r.body)
+        self.assertIn("message", r.body)
+
+    @unittest.skipUnless(os.environ.get("DN_EXPECT_BUILD_ID"), "set DN_EXPECT_BUILD_ID to the build just deployed")
+    def test_the_deployed_build_answers(self):
+        # After a redeploy of changed code, the API must be served by the new build (not a warm
+        # process of the previous one).
+        r = self.env.api(self.seed["sampleUser"], limit=1)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.headers.get("X-Build-Id"), os.environ["DN_EXPECT_BUILD_ID"])
+
     def test_every_expected_inbox_record_exists(self):
         self.assertEqual(self.env.count_inbox(self.seed["date"]), self.seed["expectedInbox"])
 
@@ -81,6 +97,26 @@ class Deployment(unittest.TestCase):
         result, error = self.env.invoke("FindDailyFunctionName", {"date": self.seed["date"]})
         self.assertIsNone(error, result)
         self.assertNotEqual(result.get("outcome"), "queued", result)
+        self.assertEqual(self.env.count_inbox(self.seed["date"]), before)
+
+    @unittest.skipUnless(DESTRUCTIVE, "writes to the environment")
+    def test_redelivered_generate_message_creates_no_duplicate(self):
+        before = self.env.count_inbox(self.seed["date"])
+        message = {"v": 1, "date": self.seed["date"], "notificationId": "beta-feature", "segment": "beta"}
+        batch = {"Records": [{"messageId": f"redelivery-{uuid.uuid4()}", "eventSource": "aws:sqs",
+                              "body": json.dumps(message)}]}
+        result, error = self.env.invoke("GenerateFunctionName", batch)
+        self.assertIsNone(error, result)
+        self.assertEqual(result, {"batchItemFailures": []})
+        sqs = self.env.client("sqs")
+        queue = self.env.out("GenerateQueueUrl")
+
+        def drained():  # continuation messages of a large segment go through the real queue
+            a = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            return all(v == "0" for v in a.values())
+
+        poll("the generate queue to drain", drained, timeout_s=300, interval_s=1.0)
         self.assertEqual(self.env.count_inbox(self.seed["date"]), before)
 
     @unittest.skipUnless(DESTRUCTIVE, "writes to the environment")

@@ -9,6 +9,7 @@
 #include "dn/aws/secrets_manager.hpp"
 #include "dn/core/api.hpp"
 #include "dn/core/cursor.hpp"
+#include "dn/runtime/build.hpp"
 #include "dn/runtime/log.hpp"
 
 namespace dn::get_notifications {
@@ -28,7 +29,10 @@ runtime::Response respond(int status, std::string body, const json& log_fields) 
     runtime::logger().info("request served", fields);
   }
   if (status >= 400 && status < 500) runtime::metrics().add("BadRequests", 1);
-  return runtime::Response::success(std::move(body));
+  // Which build answered: lets a deployment test see that new code serves after a deploy.
+  json proxy = json::parse(body);
+  proxy["headers"]["X-Build-Id"] = std::string(runtime::build_id());
+  return runtime::Response::success(proxy.dump());
 }
 
 std::string required(const GetenvFn& getenv, const char* name) {

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "dn/runtime/build.hpp"
+
 namespace dn::get_notifications {
 namespace {
 
@@ -81,6 +83,9 @@ struct Fixture {
     const auto resp = handler.handle(req);
     EXPECT_TRUE(resp.is_success());
     const auto proxy = json::parse(resp.body());
+    // Every response, success or error, names the build that served it.
+    EXPECT_EQ(proxy["headers"].value("X-Build-Id", ""), std::string(runtime::build_id()));
+    EXPECT_EQ(proxy["headers"].value("Content-Type", ""), "application/json");
     return {proxy["statusCode"].get<int>(), json::parse(proxy["body"].get<std::string>())};
   }
 };
