@@ -12,7 +12,7 @@ bash scripts/local/up.sh
 bash scripts/deploy.sh local
 "$py" tests/e2e/seed.py --env local
 "$py" tests/e2e/run_day.py --env local --force
-(cd tests/e2e && DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v test_deployment test_data_pipeline)
+(cd tests/e2e && DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v test_deployment test_data_pipeline test_alerting)
 
 # A code change reaches the deployed functions: rebuild with a new build id, deploy again, and
 # the API must answer from the new build.
