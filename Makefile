@@ -8,7 +8,7 @@ JOBS ?= 2
 FUNCTIONS := functions
 CMAKE_PRESETS := debug release
 
-.PHONY: help deps build test lint bench package clean \
+.PHONY: help deps build test lint bench package clean lint-workflows \
         test-cpp test-fuzz check-artifacts lint-cpp lint-shell lint-infra test-infra infra-deps format
 
 help: ## List the targets
@@ -46,13 +46,17 @@ check-artifacts: package ## Fail if an artifact needs a glibc newer than Amazon 
 bench: package ## Benchmarks: one `name: value` line per figure
 	bash scripts/bench.sh
 
-lint: deps lint-cpp lint-shell lint-infra ## Every linter and formatter check
+lint: deps lint-cpp lint-shell lint-infra lint-workflows ## Every linter and formatter check
 
 lint-cpp: ## clang-format (check) and clang-tidy over the C++ sources
 	bash scripts/lint-cpp.sh
 
 lint-shell: ## shellcheck over every shell script
 	shellcheck -x $$(git ls-files '*.sh' .ci/run)
+
+lint-workflows: ## actionlint (with shellcheck) over .github/workflows; the delivery rules test
+	.venv/bin/actionlint
+	$(PY) -m unittest discover -s tests/workflows -v
 
 infra-deps: ## Install the CDK app's pinned npm packages (package-lock.json)
 	cd infra && { [ -d node_modules ] || npm ci --no-audit --no-fund; }

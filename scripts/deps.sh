@@ -9,7 +9,7 @@ debian_packages=(
   build-essential cmake ninja-build pkg-config dpkg-dev ca-certificates tzdata zip unzip
   libssl-dev zlib1g-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 clang-format clang-tidy libclang-rt-14-dev libfuzzer-14-dev
-  shellcheck binutils file
+  shellcheck binutils file curl git python3 python3-venv
   postgresql-15 postgresql-client-15 libpq-dev
 )
 
@@ -39,6 +39,14 @@ for req in "$root"/requirements*.txt; do
     echo "$sum" >"$stamp"
   fi
 done
+
+# actionlint (lints .github/workflows, running shellcheck on their scripts), pinned, built from
+# the Go module proxy with the machine's Go.
+actionlint_version="v1.7.12"
+if [[ "$("$root/.venv/bin/actionlint" -version 2>/dev/null | head -1)" != "$actionlint_version" ]]; then
+  echo "deps: go install actionlint $actionlint_version"
+  GOBIN="$root/.venv/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
+fi
 
 "$root/scripts/build-curl.sh"
 "$root/scripts/build-libpq.sh"
