@@ -66,7 +66,16 @@ if ! CDK_DISABLE_CLI_TELEMETRY=true DN_ARTIFACT_DIR="$artifacts" \
   exit 1
 fi
 
-# "<region> <template>" for every stack of the assembly (environment is aws://account/region).
+# The delivery bootstrap app (GitHub OIDC provider and roles, bin/delivery.ts) is checked too.
+if ! CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet --no-notices -a "npx tsx bin/delivery.ts" \
+  -o "$out/delivery.out" >"$out/synth-delivery.log" 2>&1; then
+  cat "$out/synth-delivery.log" >&2
+  echo "check-templates: synth of the delivery app failed" >&2
+  exit 1
+fi
+
+# "<region> <template>" for every stack of the assemblies (environment is aws://account/region).
+for assembly in "$out/cdk.out" "$out/delivery.out"; do
 node -e '
   const path = require("path");
   const dir = process.argv[1];
@@ -76,7 +85,8 @@ node -e '
       console.log(a.environment.split("/").pop(), path.join(dir, a.properties.templateFile));
     }
   }
-' "$out/cdk.out" >"$out/stacks.txt"
+ ' "$assembly"
+done >"$out/stacks.txt"
 
 status=0
 templates=()
@@ -92,8 +102,10 @@ for region in "${!by_region[@]}"; do
     status=1
   fi
 done
-if ((${#templates[@]} != stacks_per_env * ${#envs[@]})); then
-  echo "check-templates: expected $((stacks_per_env * ${#envs[@]})) templates, found ${#templates[@]}" >&2
+# Four stacks per environment, plus one delivery stack per AWS environment (dev, qa, prod).
+expected=$((stacks_per_env * ${#envs[@]} + 3))
+if ((${#templates[@]} != expected)); then
+  echo "check-templates: expected $expected templates, found ${#templates[@]}" >&2
   exit 1
 fi
 

@@ -63,6 +63,13 @@ class DataPipeline(unittest.TestCase):
     def setUpClass(cls):
         cls.env = Environment(ENV)
         cls.s3 = cls.env.client("s3")
+        if not cls.env.local:
+            # The bucket policy admits object access only from the uploader (and loader) role.
+            creds = cls.env.client("sts").assume_role(RoleArn=cls.env.out("UploaderRoleArn"),
+                                                      RoleSessionName="deployment-tests")["Credentials"]
+            cls.s3 = cls.env.session.create_client(
+                "s3", region_name=cls.env.region, aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
         cls.bucket = cls.env.out("DataBucketName")
 
     def upload(self, name: str, body: bytes) -> tuple[str, dict]:

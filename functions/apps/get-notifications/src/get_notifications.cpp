@@ -20,7 +20,7 @@ using nlohmann::json;
 constexpr std::size_t kMinKeyBytes = 32;
 constexpr std::chrono::seconds kReportMargin{1};
 
-runtime::Response respond(int status, std::string body, const json& log_fields) {
+runtime::Response respond(int status, const std::string& body, const json& log_fields) {
   json fields = log_fields;
   fields["status"] = status;
   if (status >= 500) {
