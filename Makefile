@@ -22,7 +22,7 @@ build: deps ## Configure and build the C++ presets (debug with sanitizers, relea
 	  (cd $(FUNCTIONS) && cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS)); \
 	done
 
-test: lint test-cpp test-fuzz check-artifacts test-infra test-e2e ## Run every test (what CI runs)
+test: lint test-cpp test-fuzz check-artifacts test-infra test-cost test-e2e ## Run every test (what CI runs)
 
 test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
 	@for p in $(CMAKE_PRESETS); do \
@@ -72,6 +72,15 @@ format: ## Rewrite C++ sources with clang-format
 
 clean: ## Remove build outputs (keeps the static libcurl and the venv)
 	rm -rf $(FUNCTIONS)/build $(FUNCTIONS)/dist
+
+# ---- cost ------------------------------------------------------------------------------------
+.PHONY: cost test-cost
+cost: infra-deps ## Regenerate docs/COST.md from the synthesized templates and unit prices
+	$(PY) scripts/cost.py --write docs/COST.md
+
+test-cost: infra-deps ## cost.py's arithmetic, and docs/COST.md still true of the templates
+	$(PY) -m unittest discover -s tests/cost -v
+	$(PY) scripts/cost.py --check docs/COST.md
 
 # ---- data pipeline (owner: loader) -------------------------------------------------------------
 .PHONY: load-csv
