@@ -18,7 +18,7 @@ const Cmp = cloudwatch.ComparisonOperator;
 const Missing = cloudwatch.TreatMissingData;
 
 /** DynamoDB operations the functions call (their IAM grants): SystemErrors is per operation. */
-export const TABLE_OPERATIONS = ['BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'] as const;
+export const TABLE_OPERATIONS = ['BatchWriteItem', 'PutItem', 'Query', 'UpdateItem'] as const;
 
 /**
  * What the monitoring stack needs of the data pipeline (infra/lib/data-stack.ts): physical names

@@ -51,7 +51,6 @@ const INTERFACE_ENDPOINTS = {
 /** DynamoDB actions any function of this account may send through the gateway endpoint. */
 export const DYNAMODB_ENDPOINT_ACTIONS = [
   'dynamodb:BatchWriteItem',
-  'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',

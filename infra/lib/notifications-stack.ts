@@ -129,7 +129,7 @@ export class NotificationsStack extends Stack {
       },
       statements: [
         this.tableStatement(
-          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+          ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
           ['DAY#*', 'RUN#*'],
         ),
         new iam.PolicyStatement({
@@ -153,10 +153,7 @@ export class NotificationsStack extends Stack {
         MAX_PAGES_PER_INVOCATION: String(cfg.functions.maxPagesPerInvocation),
       },
       statements: [
-        this.tableStatement(
-          ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-          ['DAY#*', 'SEGMENT#*', 'USER#*'],
-        ),
+        this.tableStatement(['dynamodb:BatchWriteItem', 'dynamodb:Query'], ['DAY#*', 'SEGMENT#*', 'USER#*']),
         new iam.PolicyStatement({
           // Receive/Delete/GetQueueAttributes: the SQS event source polls with this role.
           // SendMessage: continuation messages for segments larger than one invocation.
@@ -186,7 +183,7 @@ export class NotificationsStack extends Stack {
         description: "API: a user's inbox, newest first, paginated with signed cursors",
         environment: { TABLE_NAME: this.table.tableName, CURSOR_SECRET_ARN: cursorSecret.secretArn },
         statements: [
-          this.tableStatement(['dynamodb:GetItem', 'dynamodb:Query'], ['USER#*']),
+          this.tableStatement(['dynamodb:Query'], ['USER#*']),
           new iam.PolicyStatement({
             actions: ['secretsmanager:GetSecretValue'],
             resources: [cursorSecret.secretArn],

@@ -18,6 +18,10 @@ type Doc = {
   Statement: { Action: string | string[]; Resource?: unknown; Condition?: unknown; Principal?: unknown }[];
 };
 
+it('covers exactly the AWS environments', () => {
+  expect(Object.keys(stacks).sort()).toEqual(['dev', 'prod', 'qa']);
+});
+
 describe.each(['dev', 'qa', 'prod'] as const)('delivery stack (%s)', (env) => {
   const cfg = loadConfig(env);
   const t = Template.fromStack(stacks[env]);
