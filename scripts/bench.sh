@@ -39,3 +39,16 @@ for b in json.load(sys.stdin)["benchmarks"]:
       ;;
   esac
 done
+
+# The data pipeline as deployed locally: the loader end to end from MiniStack's S3 (upload ->
+# outcome) beside the emulator's own S3 read speed. Starts the local environment when it is not
+# up (and stops it again afterwards).
+# shellcheck source=scripts/local/env.sh
+source "$root/scripts/local/env.sh"
+if ! curl -sf "$AWS_ENDPOINT_URL/_ministack/health" >/dev/null 2>&1 ||
+  [[ ! -f "$root/.local/cdk-outputs-local.json" ]]; then
+  trap 'bash "$root/scripts/local/down.sh" >/dev/null 2>&1' EXIT
+  bash "$root/scripts/local/up.sh" >&2
+  bash "$root/scripts/deploy.sh" local >/dev/null 2>&1
+fi
+(cd "$root/tests/e2e" && "$root/.venv/bin/python" bench_load.py --env local)

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Benchmark of the deployed data pipeline (make bench, when the local environment is up): one
+generated users CSV uploaded to the data bucket, timed from the end of the upload to the loader's
+outcome record, next to a plain GetObject of the same object (the emulator's own S3 read speed,
+the ceiling for a loader that streams from S3). Prints `name: value` lines.
+
+  bench_load.py [--env local] [--size 100MB]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+from dn_env import ROOT, Environment, outputs_file, poll
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--env", default="local")
+    ap.add_argument("--size", default=os.environ.get("DN_LOADER_E2E_BENCH_BYTES", "100MB"))
+    args = ap.parse_args()
+    if not outputs_file(args.env).exists():
+        print("loader_e2e_rows_per_s: nan")
+        print(f"bench_load: {outputs_file(args.env)} missing (make up && make deploy) ", file=sys.stderr)
+        return 0
+    env = Environment(args.env)
+    s3 = env.client("s3")
+    bucket = env.out("DataBucketName")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bench.csv")
+        subprocess.run([sys.executable, str(ROOT / "data" / "generate_sample.py"), "--size", args.size,
+                        "--out", path], check=True, capture_output=True)
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            rows = sum(1 for _ in f) - 1
+        key = f"incoming/users/bench-{uuid.uuid4().hex[:8]}.csv"
+        with open(path, "rb") as body:
+            sent = s3.put_object(Bucket=bucket, Key=key, Body=body, ServerSideEncryption="aws:kms",
+                                 SSEKMSKeyId=env.out("DataKeyArn"), ContentType="text/csv")
+    start = time.monotonic()
+    outcome_key = "loaded/" + key[len("incoming/"):] + ".json"
+
+    def outcome():
+        try:
+            got = json.loads(s3.get_object(Bucket=bucket, Key=outcome_key)["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            return None
+        return got if got.get("versionId") == sent.get("VersionId") else None
+
+    got = poll("the loader's outcome", outcome, timeout_s=1800, interval_s=0.2)
+    load_s = time.monotonic() - start
+    if got["status"] != "loaded" or got["rowsLoaded"] != rows:
+        print(f"bench_load: unexpected outcome {got}", file=sys.stderr)
+        return 1
+
+    start = time.monotonic()
+    stream = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    while stream.read(1 << 20):
+        pass
+    read_s = time.monotonic() - start
+
+    mb = size / 1e6
+    print(f"loader_e2e_file_mb: {mb:.0f}")
+    print(f"loader_e2e_rows_per_s: {rows / load_s:.0f}")
+    print(f"loader_e2e_mb_per_s: {mb / load_s:.1f}")
+    print(f"emulator_s3_read_mb_per_s: {mb / read_s:.1f}")
+    print(f"loader_e2e_vs_s3_read: {read_s / load_s:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
