@@ -83,10 +83,13 @@ runtime::Response Handler::handle(const runtime::Request& request) {
     }
   }
   std::optional<std::string> next;
-  if (!page->last_evaluated_key.is_null()) {
-    const auto& sk = page->last_evaluated_key["sk"];
-    if (sk.is_object() && sk.contains("S") && sk["S"].is_string()) {
-      next = core::encode_cursor(cursor_key_, req.user_id, sk["S"].get<std::string>());
+  if (page->last_evaluated_key.is_object()) {
+    const auto sk = page->last_evaluated_key.find("sk");
+    if (sk != page->last_evaluated_key.end() && sk->is_object()) {
+      const auto text = sk->find("S");
+      if (text != sk->end() && text->is_string()) {
+        next = core::encode_cursor(cursor_key_, req.user_id, text->get<std::string>());
+      }
     }
   }
   log["outcome"] = "served";
