@@ -43,7 +43,7 @@ package: deps ## Build the release Lambda zips into functions/dist/ [BUILD_ID=<g
 check-artifacts: package ## Fail if an artifact needs a glibc newer than Amazon Linux 2023's
 	bash scripts/check-artifacts.sh
 
-bench: package ## Benchmarks: one `name: value` line per figure
+bench: package ## Benchmarks, one `name: value` line per figure (starts the local environment for the pipeline one)
 	bash scripts/bench.sh
 
 lint: deps lint-cpp lint-shell lint-infra lint-workflows ## Every linter and formatter check
@@ -93,10 +93,10 @@ load-csv: ## Upload FILE=<csv> to the data bucket's incoming/ (SSE-KMS) and repo
 .PHONY: up down deploy seed run-day demo smoke test-e2e
 PY := .venv/bin/python
 
-up: ## Start the local environment (MiniStack) in the background
+up: ## Start the local environment (MiniStack and PostgreSQL) in the background
 	bash scripts/local/up.sh
 
-down: ## Stop the local environment
+down: ## Stop the local environment (MiniStack and PostgreSQL)
 	bash scripts/local/down.sh
 
 deploy: ## Deploy ENV (local|dev|qa|prod) with the CDK CLI; local needs `make up`
