@@ -8,7 +8,7 @@ JOBS ?= 2
 FUNCTIONS := functions
 CMAKE_PRESETS := debug release
 
-.PHONY: help deps build test lint bench package clean lint-workflows \
+.PHONY: help deps build test lint bench package clean lint-workflows test-workflows \
         test-cpp test-fuzz check-artifacts lint-cpp lint-shell lint-infra test-infra infra-deps format
 
 help: ## List the targets
@@ -22,7 +22,7 @@ build: deps ## Configure and build the C++ presets (debug with sanitizers, relea
 	  (cd $(FUNCTIONS) && cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS)); \
 	done
 
-test: lint test-cpp test-fuzz check-artifacts test-infra test-cost test-e2e ## Run every test (what CI runs)
+test: lint test-workflows test-cpp test-fuzz check-artifacts test-infra test-cost test-e2e ## Run every test (what CI runs)
 
 test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
 	@for p in $(CMAKE_PRESETS); do \
@@ -54,8 +54,10 @@ lint-cpp: ## clang-format (check) and clang-tidy over the C++ sources
 lint-shell: ## shellcheck over every shell script
 	shellcheck -x $$(git ls-files '*.sh' .ci/run)
 
-lint-workflows: ## actionlint (with shellcheck) over .github/workflows; the delivery rules test
+lint-workflows: ## actionlint (with shellcheck on every run: script) over .github/workflows
 	.venv/bin/actionlint
+
+test-workflows: ## The delivery rules (promotion order, prod approval gate, OIDC only, SHA pins)
 	$(PY) -m unittest discover -s tests/workflows -v
 
 infra-deps: ## Install the CDK app's pinned npm packages (package-lock.json)

@@ -32,13 +32,13 @@ export class DeliveryStack extends Stack {
     const cfg = props.config;
     const prefix = resourcePrefix(cfg.name);
     const providerArn = `arn:${this.partition}:iam::${this.account}:oidc-provider/${GITHUB_OIDC}`;
-    if (props.createOidcProvider) {
-      // The L1 resource: no custom-resource Lambda.
-      new iam.CfnOIDCProvider(this, 'GitHubOidcProvider', {
-        url: `https://${GITHUB_OIDC}`,
-        clientIdList: ['sts.amazonaws.com'],
-      });
-    }
+    // The L1 resource: no custom-resource Lambda.
+    const provider = props.createOidcProvider
+      ? new iam.CfnOIDCProvider(this, 'GitHubOidcProvider', {
+          url: `https://${GITHUB_OIDC}`,
+          clientIdList: ['sts.amazonaws.com'],
+        })
+      : undefined;
     const trust = new iam.FederatedPrincipal(
       providerArn,
       {
@@ -157,6 +157,12 @@ export class DeliveryStack extends Stack {
           'queues by theirs, KMS keys by alias (condition), and CloudWatch metric calls, which AWS ' +
           'requires on Resource "*", by namespace where AWS supports it.',
       });
+    }
+
+    // The roles name the provider by ARN (it may already exist): create it first when it is ours.
+    if (provider) {
+      this.deployRole.node.addDependency(provider);
+      this.testsRole.node.addDependency(provider);
     }
 
     new CfnOutput(this, 'DeployRoleArn', {

@@ -15,8 +15,30 @@ Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 const assembly = app.synth();
 
 type Doc = {
-  Statement: { Action: string | string[]; Resource?: unknown; Condition?: unknown; Principal?: unknown }[];
+  Statement: {
+    Action: string | string[];
+    Effect?: string;
+    Resource?: unknown;
+    Condition?: unknown;
+    Principal?: unknown;
+  }[];
 };
+
+it('trusts the repository it is given (bin/delivery.ts: -c githubRepo) and can reuse a provider', () => {
+  const other = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dn-delivery-')) });
+  const s = addDelivery(other, { repository: 'acme/fork', createOidcProvider: false });
+  const t = Template.fromStack(s.qa);
+  t.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+  const subjects = Object.values(t.findResources('AWS::IAM::Role')).map(
+    (r) =>
+      (
+        r.Properties.AssumeRolePolicyDocument as {
+          Statement: { Condition: Record<string, Record<string, string>> }[];
+        }
+      ).Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub'],
+  );
+  expect(subjects).toEqual(['repo:acme/fork:environment:qa', 'repo:acme/fork:environment:qa']);
+});
 
 it('covers exactly the AWS environments', () => {
   expect(Object.keys(stacks).sort()).toEqual(['dev', 'prod', 'qa']);
@@ -29,25 +51,28 @@ describe.each(['dev', 'qa', 'prod'] as const)('delivery stack (%s)', (env) => {
   const byName = (suffix: string) =>
     Object.values(roles).find((r) => String(r.Properties.RoleName).endsWith(suffix))!.Properties;
 
-  it("creates GitHub's OIDC provider for sts.amazonaws.com", () => {
+  it("creates GitHub's OIDC provider for sts.amazonaws.com, before the roles that trust it", () => {
     t.resourceCountIs('AWS::IAM::OIDCProvider', 1);
     t.hasResourceProperties('AWS::IAM::OIDCProvider', {
       Url: 'https://token.actions.githubusercontent.com',
       ClientIdList: ['sts.amazonaws.com'],
     });
+    const [providerId] = Object.keys(t.findResources('AWS::IAM::OIDCProvider'));
+    for (const role of Object.values(roles)) {
+      expect(([] as string[]).concat(role.DependsOn ?? [])).toContain(providerId);
+    }
   });
 
   it('trusts only this repository in the GitHub environment of the same name', () => {
     for (const suffix of ['-github-deploy', '-github-deployment-tests']) {
       const trust = byName(suffix).AssumeRolePolicyDocument as Doc;
       expect(trust.Statement).toHaveLength(1);
-      expect(trust.Statement[0]).toMatchObject({
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: {
-            'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-            'token.actions.githubusercontent.com:sub': `repo:${REPO}:environment:${env}`,
-          },
+      expect(trust.Statement[0]).toMatchObject({ Action: 'sts:AssumeRoleWithWebIdentity', Effect: 'Allow' });
+      // Exactly this condition: no wildcard subject, no other branch, environment, or repository.
+      expect(trust.Statement[0].Condition).toEqual({
+        StringEquals: {
+          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+          'token.actions.githubusercontent.com:sub': `repo:${REPO}:environment:${env}`,
         },
       });
       expect(JSON.stringify(trust.Statement[0].Principal)).toContain(

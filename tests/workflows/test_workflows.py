@@ -1,6 +1,6 @@
 """Rules of the delivery workflows (.github/workflows), checked on the YAML itself: the promotion
 order dev -> qa -> prod with the approval gate before prod, OIDC-only AWS access, minimal
-permissions, actions pinned by commit SHA, one artifact built once. Each rule is a function that
+permissions, actions pinned by commit SHA, one artifact built once, bash with pipefail. Each rule is a function that
 returns the problems it finds; the tests run them on the real files and on broken copies."""
 from __future__ import annotations
 
@@ -56,10 +56,14 @@ def oidc_only(workflows: dict[str, dict]) -> list[str]:
     problems = []
     for name, wf in workflows.items():
         text = wf["__text__"]
-        for forbidden in ("aws-access-key-id", "aws-secret-access-key", "AWS_ACCESS_KEY_ID",
-                          "AWS_SECRET_ACCESS_KEY", "secrets.AWS"):
-            if forbidden in text:
+        for forbidden in ("aws-access-key-id", "aws-secret-access-key", "aws-session-token",
+                          "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            if forbidden.lower() in text.lower():
                 problems.append(f"{name}: mentions {forbidden} (AWS access must be OIDC only)")
+        for m in re.finditer(r"secrets\.\w*(aws|key)\w*", text, re.IGNORECASE):
+            problems.append(f"{name}: uses {m.group(0)} (AWS access must be OIDC only)")
+        if re.search(r"^\s*secrets:\s*inherit\b", text, re.MULTILINE):
+            problems.append(f"{name}: passes every secret on (secrets: inherit)")
         for job_id, job in wf.get("jobs", {}).items():
             for step in steps_of(job):
                 if str(step.get("uses", "")).startswith(AWS_CREDENTIALS_ACTION):
@@ -87,6 +91,19 @@ def minimal_permissions(workflows: dict[str, dict]) -> list[str]:
             for scope, level in perms.items():
                 if level == "write" and scope != "id-token":
                     problems.append(f"{name}/{job_id}: {scope}: write is more than delivery needs")
+    return problems
+
+
+def pipefail_shell(workflows: dict[str, dict]) -> list[str]:
+    """`shell: bash` runs bash -eo pipefail; the default shell would hide a failing `cmd | tee`."""
+    problems = []
+    for name, wf in workflows.items():
+        if ((wf.get("defaults") or {}).get("run") or {}).get("shell") != "bash":
+            problems.append(f"{name}: defaults.run.shell must be bash (pipefail)")
+        for job_id, job in wf.get("jobs", {}).items():
+            for step in steps_of(job):
+                if "run" in step and step.get("shell", "bash") != "bash":
+                    problems.append(f"{name}/{job_id}: a step runs without bash -eo pipefail")
     return problems
 
 
@@ -121,6 +138,8 @@ def promotion(deliver: dict, deploy: dict) -> list[str]:
         problems.append("prod is deployed without qa's full deployment tests first")
     if qa_job["with"].get("tests") != "full":
         problems.append("qa must run the full deployment tests")
+    if prod_job["with"].get("tests") != "smoke":
+        problems.append("prod must run the non-destructive smoke tests only")
     for env_job in (dev_job, prod_job):
         if env_job["with"].get("tests") not in ("smoke", "full"):
             problems.append(f"{env_job['with']['environment']}: no deployment tests after deploy")
@@ -139,8 +158,11 @@ def promotion(deliver: dict, deploy: dict) -> list[str]:
     if job.get("environment") != "${{ inputs.environment }}":
         problems.append("the deploy job must run in the GitHub environment being deployed "
                         "(prod's required reviewers are the approval gate)")
-    if "${{ inputs.environment }}" not in str((job.get("concurrency") or {}).get("group", "")):
+    concurrency = job.get("concurrency") or {}
+    if "${{ inputs.environment }}" not in str(concurrency.get("group", "")):
         problems.append("no concurrency group per environment")
+    if concurrency.get("cancel-in-progress") is not False:
+        problems.append("a deploy in progress could be cancelled (cancel-in-progress must be false)")
     runs = [str(s.get("run", "")) for s in steps_of(job)]
     uses = [str(s.get("uses", "")) for s in steps_of(job)]
     if any("make package" in r or "cmake" in r for r in runs):
@@ -187,6 +209,9 @@ class Workflows(unittest.TestCase):
     def test_promotion_order_and_approval_gate(self):
         self.assertEqual(promotion(self.deliver, self.deploy), [])
 
+    def test_every_script_runs_with_pipefail(self):
+        self.assertEqual(pipefail_shell(self.wfs), [])
+
 
 class RulesCanFail(unittest.TestCase):
     """Each rule reports the breakage it exists for."""
@@ -218,6 +243,44 @@ class RulesCanFail(unittest.TestCase):
     def test_static_keys_are_reported(self):
         broken = {"x.yml": {"__text__": "aws-access-key-id: ${{ secrets.AWS_KEY }}", "jobs": {}}}
         self.assertTrue(any("OIDC only" in p for p in oidc_only(broken)))
+
+    def test_qa_without_the_full_suite_is_reported(self):
+        broken = copy.deepcopy(self.deliver)
+        broken["jobs"]["qa"]["with"]["tests"] = "smoke"
+        self.assertIn("qa must run the full deployment tests", promotion(broken, self.deploy))
+
+    def test_destructive_tests_in_prod_are_reported(self):
+        broken = copy.deepcopy(self.deliver)
+        broken["jobs"]["prod"]["with"]["tests"] = "full"
+        self.assertIn("prod must run the non-destructive smoke tests only", promotion(broken, self.deploy))
+
+    def test_a_second_build_is_reported(self):
+        broken = copy.deepcopy(self.deliver)
+        broken["jobs"]["dev"] = {**broken["jobs"]["dev"], "steps": [{"run": "make package"}]}
+        self.assertTrue(any("built exactly once" in p for p in promotion(broken, self.deploy)))
+
+    def test_cancellable_deploys_are_reported(self):
+        broken = copy.deepcopy(self.deploy)
+        next(iter(broken["jobs"].values()))["concurrency"]["cancel-in-progress"] = True
+        self.assertTrue(any("cancel-in-progress" in p for p in promotion(self.deliver, broken)))
+
+    def test_aws_key_secrets_are_reported(self):
+        for text in ("env:\n  KEY: ${{ secrets.PROD_AWS_KEY }}\n", "    secrets: inherit\n"):
+            self.assertTrue(oidc_only({"x.yml": {"__text__": text, "jobs": {}}}), text)
+
+    def test_configure_credentials_without_a_role_is_reported(self):
+        broken = copy.deepcopy(self.deploy)
+        for step in next(iter(broken["jobs"].values()))["steps"]:
+            if str(step.get("uses", "")).startswith(AWS_CREDENTIALS_ACTION):
+                del step["with"]["role-to-assume"]
+        broken["__text__"] = ""
+        self.assertTrue(any("without role-to-assume" in p for p in oidc_only({"deploy-env.yml": broken})))
+
+    def test_shell_without_pipefail_is_reported(self):
+        broken = copy.deepcopy(self.deliver)
+        del broken["defaults"]
+        self.assertEqual(pipefail_shell({"deliver.yml": broken}),
+                         ["deliver.yml: defaults.run.shell must be bash (pipefail)"])
 
     def test_id_token_without_aws_is_reported(self):
         broken = copy.deepcopy(self.deliver)
