@@ -75,14 +75,17 @@ format: ## Rewrite C++ sources with clang-format
 clean: ## Remove build outputs (keeps the static libcurl and the venv)
 	rm -rf $(FUNCTIONS)/build $(FUNCTIONS)/dist
 
-# ---- cost ------------------------------------------------------------------------------------
+# ---- cost (scripts/cost.py, docs/COST.md) -----------------------------------------------------
 .PHONY: cost test-cost
+COST_PY := $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
+
 cost: infra-deps ## Regenerate docs/COST.md from the synthesized templates and unit prices
-	$(PY) scripts/cost.py --write docs/COST.md
+	$(COST_PY) scripts/cost.py --write docs/COST.md
 
 test-cost: infra-deps ## cost.py's arithmetic, and docs/COST.md still true of the templates
-	$(PY) -m unittest discover -s tests/cost -v
-	$(PY) scripts/cost.py --check docs/COST.md
+	$(COST_PY) -m unittest discover -s tests/cost -v
+	$(COST_PY) scripts/cost.py --check docs/COST.md
+# ---- end cost ----------------------------------------------------------------------------------
 
 # ---- data pipeline (owner: loader) -------------------------------------------------------------
 .PHONY: load-csv

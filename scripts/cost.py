@@ -2,47 +2,506 @@
 """Monthly cost baseline per environment and cost per million notifications, computed from the
 synthesized CloudFormation templates and the unit prices in scripts/cost_prices.json.
 
-  cost.py                       synthesize every environment, print the tables
-  cost.py --write docs/COST.md  rewrite the generated part of the document (between markers)
-  cost.py --check docs/COST.md  fail if the document's tables differ from what the code gives
+  cost.py                       synthesize every environment, print the generated tables
+  cost.py --write docs/COST.md  rewrite the generated part of the document (between the markers)
+  cost.py --check docs/COST.md  exit 1 if the document's generated part differs from the output
   cost.py --cdk-out DIR         read an existing cloud assembly instead of synthesizing
 
-Fixed costs come from resources in the templates (interface endpoints x subnets, KMS keys,
-secrets, alarms, dashboards, Aurora's minimum capacity). Usage costs use the functions' memory
-sizes from the templates and the workload assumptions in ASSUMPTIONS below (printed in the doc).
+Fixed (baseline) costs come from the resources in the templates, one rule per resource type with
+a monthly price (FIXED_RULES). A resource type that has neither a rule nor an entry in NO_FIXED_PRICE
+is listed in the output, so a new kind of resource changes the document (and fails --check) until
+someone decides how to price it. Usage costs take the functions' memory sizes and settings from
+the templates and the workload from ASSUMPTIONS (printed in the document).
+
+Python 3.11, standard library only.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import dataclass
+from typing import Any, Callable
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-PRICES = json.loads((ROOT / "scripts" / "cost_prices.json").read_text())
+PRICES: dict[str, Any] = json.loads((ROOT / "scripts" / "cost_prices.json").read_text())
 ENVS = ("local", "dev", "qa", "prod")
 BEGIN, END = "<!-- cost:begin -->", "<!-- cost:end -->"
+MILLION = 1_000_000
 
-# Workload assumptions for one million inbox records (one notification to one user).
-ASSUMPTIONS = {
-    "records_per_batch_write": 25,            # generate: BatchWriteItem size
-    "generate_ms_per_batch_write": 20,        # one BatchWriteItem round trip inside the VPC
-    "members_per_page": 250,                  # generate: audience page size (one Query each)
-    "reads_per_record": 1.0,                  # each record is fetched once through the API...
-    "records_per_api_page": 20,               # ...in pages of the default limit
-    "get_notifications_ms_per_request": 15,   # one GetItem + one Query
-    "item_kb": 1.0,                           # an inbox record is under 1 KB (1 WRU)
-    "member_kb": 0.1,                         # an audience member item
-    "log_kb_per_invocation": 1.0,             # JSON log line + EMF line
-    "aurora_storage_gb": 10,                  # baseline database size
-    "flow_logs_gb_month": 1.0,                # isolated VPC: endpoint traffic only
-    "nat_data_gb_month": 50,                  # what would cross a NAT gateway instead
+# Environments that never reach an AWS bill, and why.
+NOT_BILLED = {
+    "local": "runs on this machine (MiniStack emulates the AWS services, `make up` starts a local "
+             "PostgreSQL server instead of Aurora), so no AWS account is ever charged",
 }
 
+# Workload assumptions: key -> (value, meaning). "Record" = one notification delivered to one
+# user = one inbox item; the per-million table is for one million of them.
+ASSUMPTIONS: dict[str, tuple[float, str]] = {
+    "audience_page_size": (250, "members per audience Query page (generate's Settings::page_size)"),
+    "records_per_batch_write": (25, "inbox puts per BatchWriteItem call (DynamoDB's maximum)"),
+    "audience_per_notification": (100_000, "recipients of one notification definition"),
+    "sqs_send_batch": (10, "find-daily's SendMessageBatch size; continuations are sent one at a time"),
+    "generate_ms_per_batch_write": (20, "one BatchWriteItem round trip inside the VPC, ms"),
+    "generate_ms_per_page_query": (10, "one audience Query page, ms"),
+    "inbox_item_kb": (0.5, "inbox record incl. DynamoDB's 100-byte overhead, KB (1 WRU each)"),
+    "member_item_kb": (0.1, "audience member item, KB"),
+    "api_reads_per_record": (1.0, "times each record is fetched through the API"),
+    "records_per_api_page": (20, "records per API response (the default limit)"),
+    "get_notifications_ms_per_request": (15, "one Query (+ cursor check) per API request, ms"),
+    "log_kb_per_invocation": (1.0, "function log lines + EMF metrics per invocation, KB"),
+    "access_log_kb_per_request": (0.5, "one API access-log line, KB"),
+    "xray_traced_share": (1.0, "share of API requests X-Ray records (upper bound: all)"),
+    "aurora_storage_gb": (10, "baseline Aurora storage per cluster, GB"),
+    "flow_logs_gb_month": (1.0, "flow-log ingestion per VPC per month (endpoint traffic only), GB"),
+    "esm_idle_pollers": (5, "ReceiveMessage pollers an SQS event source keeps while idle"),
+    "esm_long_poll_seconds": (20, "wait time of one idle long poll, s"),
+    "nat_traffic_gb_month": (10, "AWS API traffic (SQS, KMS, Logs, Secrets Manager) per month, GB"),
+}
+A: dict[str, float] = {k: v for k, (v, _) in ASSUMPTIONS.items()}
+
+# Resource types with no fixed monthly price: free, or billed only by use (counted per million
+# notifications where the workload uses them), or storage that grows with data.
+NO_FIXED_PRICE = frozenset({
+    "AWS::CDK::Metadata", "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::OIDCProvider", "AWS::KMS::Alias",
+    "AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route",
+    "AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry", "AWS::EC2::SubnetNetworkAclAssociation",
+    "AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::Lambda::Permission",
+    "AWS::Lambda::EventInvokeConfig",
+    "AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy",
+    "AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription",
+    "AWS::S3::Bucket", "AWS::S3::BucketPolicy",
+    "AWS::ApiGateway::Account", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::GatewayResponse",
+    "AWS::ApiGateway::Method", "AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Resource",
+    "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage",
+    "AWS::Scheduler::Schedule", "AWS::Logs::LogGroup", "AWS::Logs::QueryDefinition",
+    "AWS::Logs::MetricFilter", "AWS::Logs::SubscriptionFilter",
+    "AWS::CodeDeploy::Application", "AWS::CodeDeploy::DeploymentGroup",
+    "AWS::RDS::DBClusterParameterGroup", "AWS::RDS::DBParameterGroup", "AWS::RDS::DBSubnetGroup",
+    "AWS::SecretsManager::ResourcePolicy", "AWS::SecretsManager::RotationSchedule",
+    "AWS::SecretsManager::SecretTargetAttachment",
+    # The hosted rotation function (a nested SAR stack): one Lambda invocation per rotation.
+    "AWS::Serverless::Application",
+})
+
+
+# ---- reading templates ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Resource:
+    template: int          # index of the template (stack) it is in
+    logical_id: str
+    type: str
+    props: dict
+
+
+class Env:
+    """The resources of one environment's templates (all of its stacks)."""
+
+    def __init__(self, templates: list[dict]):
+        self.resources = [Resource(i, lid, r.get("Type", ""), r.get("Properties") or {})
+                          for i, t in enumerate(templates) for lid, r in (t.get("Resources") or {}).items()]
+
+    def of(self, *types: str) -> list[Resource]:
+        return [r for r in self.resources if r.type in types]
+
+    def types(self) -> set[str]:
+        return {r.type for r in self.resources}
+
+    def target(self, value: Any, template: int) -> Resource | None:
+        """The resource a {"Ref": id} or {"Fn::GetAtt": [id, ...]} in `template` points at."""
+        lid = None
+        if isinstance(value, dict):
+            if isinstance(value.get("Ref"), str):
+                lid = value["Ref"]
+            elif isinstance(value.get("Fn::GetAtt"), list) and value["Fn::GetAtt"]:
+                lid = value["Fn::GetAtt"][0]
+        return next((r for r in self.resources if r.template == template and r.logical_id == lid), None)
+
+    def function(self, service: str) -> dict:
+        """Properties of the function whose SERVICE_NAME (or FunctionName suffix) is `service`."""
+        for f in self.of("AWS::Lambda::Function"):
+            variables = (f.props.get("Environment") or {}).get("Variables") or {}
+            if variables.get("SERVICE_NAME") == service or str(f.props.get("FunctionName", "")).endswith("-" + service):
+                return f.props
+        raise KeyError(f"no function {service!r} in the templates")
+
+
+def interface_endpoints(env: Env) -> list[Resource]:
+    return [e for e in env.of("AWS::EC2::VPCEndpoint") if e.props.get("VpcEndpointType") == "Interface"]
+
+
+def service_of(endpoint: Resource) -> str:
+    name = endpoint.props.get("ServiceName", "")
+    if isinstance(name, dict) and "Fn::Join" in name:
+        name = "".join(p for p in name["Fn::Join"][1] if isinstance(p, str))
+    return str(name).rsplit(".", 1)[-1]
+
+
+def az_count(env: Env) -> int:
+    """AZs the VPC spans: the subnets an interface endpoint has one ENI in (else the subnets)."""
+    return max((len(e.props.get("SubnetIds") or []) for e in interface_endpoints(env)),
+               default=len(env.of("AWS::EC2::Subnet")))
+
+
+def private_api(env: Env) -> bool:
+    return any("PRIVATE" in ((a.props.get("EndpointConfiguration") or {}).get("Types") or [])
+               for a in env.of("AWS::ApiGateway::RestApi"))
+
+
+# ---- fixed monthly costs ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Line:
+    amount: float      # USD per month (or per million notifications)
+    quantity: str      # what was counted, for the document
+
+
+def endpoints_line(env: Env, p: dict, a: dict) -> Line:
+    enis = sum(len(e.props.get("SubnetIds") or []) for e in interface_endpoints(env))
+    return Line(enis * p["interface_endpoint_hour_per_az"] * p["hours_per_month"],
+                f"{len(interface_endpoints(env))} endpoints, {enis} ENIs")
+
+
+def nat_line(env: Env, p: dict, a: dict) -> Line:
+    n = len(env.of("AWS::EC2::NatGateway"))
+    return Line(n * (p["nat_gateway_hour"] + p["public_ipv4_hour"]) * p["hours_per_month"], f"{n}")
+
+
+def eip_line(env: Env, p: dict, a: dict) -> Line:
+    n = len(env.of("AWS::EC2::EIP"))
+    return Line(n * p["public_ipv4_hour"] * p["hours_per_month"], f"{n}")
+
+
+def kms_line(env: Env, p: dict, a: dict) -> Line:
+    n = len(env.of("AWS::KMS::Key"))
+    return Line(n * p["kms_key_month"], f"{n} keys")
+
+
+def secrets_line(env: Env, p: dict, a: dict) -> Line:
+    n = len(env.of("AWS::SecretsManager::Secret"))
+    return Line(n * p["secret_month"], f"{n} secrets")
+
+
+def alarm_metrics(alarm: dict) -> list[int]:
+    """Periods of the metrics an alarm is billed for: one per metric it reads (metric math reads
+    several; an anomaly-detection band counts as 3)."""
+    if "Metrics" not in alarm:
+        return [int(alarm.get("Period", 60))]
+    periods = [int(m["MetricStat"].get("Period", 60)) for m in alarm["Metrics"] if "MetricStat" in m]
+    bands = sum(1 for m in alarm["Metrics"] if "ANOMALY_DETECTION_BAND" in str(m.get("Expression", "")))
+    return periods + [min(periods, default=60)] * 2 * bands or [60]
+
+
+def alarms_line(env: Env, p: dict, a: dict) -> Line:
+    periods = [x for al in env.of("AWS::CloudWatch::Alarm") for x in alarm_metrics(al.props)]
+    high = sum(1 for x in periods if x < 60)
+    composite = len(env.of("AWS::CloudWatch::CompositeAlarm"))
+    amount = ((len(periods) - high) * p["alarm_metric_month"] + high * p["alarm_high_resolution_metric_month"]
+              + composite * p["composite_alarm_month"])
+    return Line(amount, f"{len(env.of('AWS::CloudWatch::Alarm'))} alarms reading {len(periods)} metrics"
+                        f" ({high} high-res), {composite} composite")
+
+
+def dashboards_line(env: Env, p: dict, a: dict) -> Line:
+    n = len(env.of("AWS::CloudWatch::Dashboard"))
+    return Line(n * p["dashboard_month"], f"{n}")
+
+
+def aurora_instances(env: Env, cluster: Resource) -> list[Resource]:
+    out = []
+    for i in env.of("AWS::RDS::DBInstance"):
+        ident = i.props.get("DBClusterIdentifier")
+        if env.target(ident, i.template) == cluster or (
+                isinstance(ident, str) and ident == cluster.props.get("DBClusterIdentifier")):
+            out.append(i)
+    return out
+
+
+def aurora_line(env: Env, p: dict, a: dict) -> Line:
+    acu, parts = 0.0, []
+    for c in env.of("AWS::RDS::DBCluster"):
+        minimum = float((c.props.get("ServerlessV2ScalingConfiguration") or {}).get("MinCapacity", 0))
+        serverless = [i for i in aurora_instances(env, c) if i.props.get("DBInstanceClass") == "db.serverless"]
+        acu += minimum * len(serverless)
+        parts.append(f"{minimum:g} ACU x {len(serverless)} instance{'s' * (len(serverless) != 1)}")
+    return Line(acu * p["aurora_serverless_v2_acu_hour"] * p["hours_per_month"], ", ".join(parts) or "0")
+
+
+def aurora_storage_line(env: Env, p: dict, a: dict) -> Line:
+    n = len(env.of("AWS::RDS::DBCluster"))
+    return Line(n * a["aurora_storage_gb"] * p["aurora_storage_gb_month"],
+                f"{n} x {a['aurora_storage_gb']:g} GB" if n else "0")
+
+
+def flow_logs_line(env: Env, p: dict, a: dict) -> Line:
+    n = len(env.of("AWS::EC2::FlowLog"))
+    return Line(n * a["flow_logs_gb_month"] * p["vended_logs_ingest_gb"],
+                f"{n} x {a['flow_logs_gb_month']:g} GB" if n else "0")
+
+
+def sqs_sources(env: Env) -> list[Resource]:
+    out = []
+    for m in env.of("AWS::Lambda::EventSourceMapping"):
+        arn = m.props.get("EventSourceArn")
+        source = env.target(arn, m.template)
+        if (source and source.type == "AWS::SQS::Queue") or (isinstance(arn, str) and ":sqs:" in arn):
+            out.append(m)
+    return out
+
+
+def esm_polling_line(env: Env, p: dict, a: dict) -> Line:
+    n = len(sqs_sources(env))
+    requests = n * a["esm_idle_pollers"] * 3600 / a["esm_long_poll_seconds"] * p["hours_per_month"]
+    return Line(requests * p["sqs_request_per_million"] / MILLION,
+                f"{n} SQS event sources, {requests / MILLION:.2f} M receives")
+
+
+def provisioned_concurrency_line(env: Env, p: dict, a: dict) -> Line:
+    gb_s = 0.0
+    n = 0
+    for r in env.of("AWS::Lambda::Version", "AWS::Lambda::Alias"):
+        pc = (r.props.get("ProvisionedConcurrencyConfig") or {}).get("ProvisionedConcurrentExecutions", 0)
+        if pc:
+            fn_ref = r.props.get("FunctionName")
+            fn = env.target(fn_ref, r.template)
+            memory = (fn.props.get("MemorySize", 128) if fn else 128) / 1024
+            gb_s += pc * memory * 3600 * p["hours_per_month"]
+            n += pc
+    return Line(gb_s * p["lambda_provisioned_gb_second"], f"{n}")
+
+
+# (line, resource types the rule prices, rule). Rows that are zero in every environment are named
+# in one sentence under the table instead of a row of zeros.
+FIXED_RULES: list[tuple[str, tuple[str, ...], Callable[[Env, dict, dict], Line]]] = [
+    ("VPC interface endpoints (per ENI-hour)", ("AWS::EC2::VPCEndpoint",), endpoints_line),
+    ("NAT gateways (+ public IPv4)", ("AWS::EC2::NatGateway",), nat_line),
+    ("Elastic IPs (public IPv4)", ("AWS::EC2::EIP",), eip_line),
+    ("KMS customer-managed keys", ("AWS::KMS::Key",), kms_line),
+    ("Secrets Manager secrets", ("AWS::SecretsManager::Secret",), secrets_line),
+    ("CloudWatch alarms", ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"), alarms_line),
+    ("CloudWatch dashboards", ("AWS::CloudWatch::Dashboard",), dashboards_line),
+    ("Aurora Serverless v2 minimum capacity", ("AWS::RDS::DBCluster", "AWS::RDS::DBInstance"), aurora_line),
+    ("Aurora storage (assumed baseline)", (), aurora_storage_line),
+    ("VPC flow logs ingestion (assumed volume)", ("AWS::EC2::FlowLog",), flow_logs_line),
+    ("SQS event-source polling while idle", ("AWS::Lambda::EventSourceMapping",), esm_polling_line),
+    ("Lambda provisioned concurrency", (), provisioned_concurrency_line),
+]
+PRICED_TYPES = frozenset(t for _, types, _ in FIXED_RULES for t in types)
+
+
+def fixed_costs(env: Env, p: dict = PRICES, a: dict = A) -> dict[str, Line]:
+    """Monthly cost of what exists whether or not a notification is sent."""
+    return {name: rule(env, p, a) for name, _, rule in FIXED_RULES}
+
+
+def unpriced_types(env: Env) -> set[str]:
+    """Resource types in the templates that no rule prices and that are not known to be free."""
+    return env.types() - PRICED_TYPES - NO_FIXED_PRICE
+
+
+# ---- per million notifications ----------------------------------------------------------------
+
+def workload(env: Env, a: dict = A) -> dict[str, float]:
+    """Requests, seconds and bytes behind one million inbox records, from the templates' settings
+    and the assumptions."""
+    generate = env.function("generate")
+    api = env.function("get-notifications")
+    variables = (generate.get("Environment") or {}).get("Variables") or {}
+    max_pages = int(variables.get("MAX_PAGES_PER_INVOCATION", 5))
+    ttl_days = int(variables.get("INBOX_TTL_DAYS", 90))
+    n = MILLION
+    pages = n / a["audience_page_size"]
+    messages = n / (a["audience_page_size"] * max_pages)          # one per invocation's worth of pages
+    definitions = min(messages, n / a["audience_per_notification"])  # first message of each notification
+    api_requests = n * a["api_reads_per_record"] / a["records_per_api_page"]
+    batch_writes = n / a["records_per_batch_write"]
+    return {
+        "records": n,
+        "generate_memory_gb": generate["MemorySize"] / 1024,
+        "api_memory_gb": api["MemorySize"] / 1024,
+        "max_pages_per_invocation": max_pages,
+        "inbox_ttl_days": ttl_days,
+        "audience_pages": pages,
+        "messages": messages,
+        "sqs_sends": math.ceil(definitions / a["sqs_send_batch"]) + (messages - definitions),
+        "sqs_receives": messages,     # continuations arrive one at a time: one receive each
+        "sqs_deletes": messages,
+        "generate_invocations": messages,
+        "generate_seconds": (batch_writes * a["generate_ms_per_batch_write"]
+                             + pages * a["generate_ms_per_page_query"]) / 1000,
+        "api_requests": api_requests,
+        "api_seconds": api_requests * a["get_notifications_ms_per_request"] / 1000,
+        "write_units": n * math.ceil(a["inbox_item_kb"]),
+        # Eventually consistent Query: half a unit per started 4 KB of what the page returns.
+        "read_units": (pages * math.ceil(a["audience_page_size"] * a["member_item_kb"] / 4)
+                       + messages  # the notification definition, one small item per message
+                       + api_requests * math.ceil(a["records_per_api_page"] * a["inbox_item_kb"] / 4)) / 2,
+        "stored_gb": n * a["inbox_item_kb"] / 1024 / 1024,
+        "api_response_gb": api_requests * a["records_per_api_page"] * a["inbox_item_kb"] / 1024 / 1024,
+    }
+
+
+def per_million(env: Env, p: dict = PRICES, a: dict = A) -> dict[str, Line]:
+    """Cost of one million inbox records: generated, stored for the TTL, read once via the API."""
+    w = workload(env, a)
+    tables = env.of("AWS::DynamoDB::Table")
+    pitr = any((t.props.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled")
+               for t in tables)
+    stages = env.of("AWS::ApiGateway::Stage")
+    access_logs = any("AccessLogSetting" in s.props for s in stages)
+    tracing = any(s.props.get("TracingEnabled") for s in stages)
+    months = w["inbox_ttl_days"] / (365 / 12)
+    invocations = w["generate_invocations"] + w["api_requests"]
+    log_gb = (invocations * a["log_kb_per_invocation"]
+              + (w["api_requests"] * a["access_log_kb_per_request"] if access_logs else 0)) / 1024 / 1024
+    sqs = w["sqs_sends"] + w["sqs_receives"] + w["sqs_deletes"]
+    storage_price = p["dynamodb_storage_gb_month"] + (p["dynamodb_pitr_gb_month"] if pitr else 0)
+    return {
+        "DynamoDB writes (1 WRU per inbox record)": Line(
+            w["write_units"] * p["dynamodb_write_request_unit_per_million"] / MILLION,
+            f"{w['write_units'] / MILLION:g} M WRU"),
+        "DynamoDB reads (audience pages, API queries)": Line(
+            w["read_units"] * p["dynamodb_read_request_unit_per_million"] / MILLION,
+            f"{w['read_units']:,.0f} RRU"),
+        "DynamoDB storage until the TTL (+ PITR where on)": Line(
+            w["stored_gb"] * storage_price * months,
+            f"{w['stored_gb']:.2f} GB x {w['inbox_ttl_days']} days, PITR {'on' if pitr else 'off'}"),
+        "Lambda compute (GB-seconds)": Line(
+            (w["generate_seconds"] * w["generate_memory_gb"] + w["api_seconds"] * w["api_memory_gb"])
+            * p["lambda_gb_second"],
+            f"generate {w['generate_seconds']:,.0f} s x {w['generate_memory_gb'] * 1024:g} MB, "
+            f"get-notifications {w['api_seconds']:,.0f} s x {w['api_memory_gb'] * 1024:g} MB"),
+        "Lambda requests": Line(invocations * p["lambda_request_per_million"] / MILLION,
+                                f"{invocations:,.0f} invocations"),
+        "SQS requests (send, receive, delete)": Line(
+            sqs * p["sqs_request_per_million"] / MILLION,
+            f"{w['messages']:,.0f} messages, {sqs:,.0f} requests"),
+        "API Gateway REST requests": Line(w["api_requests"] * p["api_gateway_rest_per_million"] / MILLION,
+                                          f"{w['api_requests']:,.0f} requests"),
+        "X-Ray traces (API stage tracing)": Line(
+            (w["api_requests"] * a["xray_traced_share"] * p["xray_trace_recorded_per_million"] / MILLION)
+            if tracing else 0.0, "on" if tracing else "off"),
+        "CloudWatch Logs ingestion (functions, API access logs)": Line(
+            log_gb * p["logs_ingest_gb"], f"{log_gb * 1024:,.0f} MB"),
+        "VPC endpoint data processing (API responses)": Line(
+            w["api_response_gb"] * p["interface_endpoint_gb"] if private_api(env) else 0.0,
+            f"{w['api_response_gb']:.2f} GB" if private_api(env) else "regional API"),
+    }
+
+
+# ---- the NAT-gateway design -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NatComparison:
+    azs: int
+    endpoints: float          # interface endpoints as built: ENI-hours + traffic
+    nat_gateways: float       # one NAT gateway (with its public IPv4 address) per AZ + traffic
+    kept_endpoints: float     # interface endpoints the NAT design still needs (private API)
+    break_even_gb: float      # monthly traffic above which the endpoints are cheaper (0: always)
+
+    @property
+    def nat_total(self) -> float:
+        return self.nat_gateways + self.kept_endpoints
+
+
+def nat_comparison(env: Env, p: dict = PRICES, a: dict = A) -> NatComparison:
+    h, gb = p["hours_per_month"], a["nat_traffic_gb_month"]
+    eni_month = p["interface_endpoint_hour_per_az"] * h
+    enis = sum(len(e.props.get("SubnetIds") or []) for e in interface_endpoints(env))
+    # A PRIVATE REST API is reachable only through the execute-api endpoint, NAT or not.
+    kept = sum(len(e.props.get("SubnetIds") or []) for e in interface_endpoints(env)
+               if service_of(e) == "execute-api") if private_api(env) else 0
+    azs = az_count(env)
+    nat_fixed = azs * (p["nat_gateway_hour"] + p["public_ipv4_hour"]) * h
+    dropped_fixed = (enis - kept) * eni_month
+    break_even = max(0.0, (dropped_fixed - nat_fixed) / (p["nat_gateway_gb"] - p["interface_endpoint_gb"]))
+    return NatComparison(azs, enis * eni_month + gb * p["interface_endpoint_gb"],
+                         nat_fixed + gb * p["nat_gateway_gb"], kept * eni_month, break_even)
+
+
+# ---- output -----------------------------------------------------------------------------------
+
+def money(v: float, places: int = 2) -> str:
+    return f"${v:,.{places}f}"
+
+
+def table(header: list[str], rows: list[list[str]], align: str = "---:") -> list[str]:
+    """A markdown table; `align` is the separator of every column but the first."""
+    return (["| " + " | ".join(header) + " |", "|---|" + f"{align}|" * (len(header) - 1)]
+            + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def render(by_env: dict[str, list[dict]], p: dict = PRICES, a: dict = A) -> str:
+    envs = {e: Env(t) for e, t in by_env.items()}
+    billed = [e for e in ENVS if e not in NOT_BILLED]
+    fixed = {e: fixed_costs(envs[e], p, a) for e in billed}
+    usage = {e: per_million(envs[e], p, a) for e in billed}
+    zero = "$0.00"
+    out = [BEGIN, "", f"Prices: {p['source']} As of {p['as_of']}.", ""]
+
+    out += ["### Monthly baseline (no traffic)", ""]
+    names = [n for n, _, _ in FIXED_RULES if any(fixed[e][n].amount for e in billed)]
+    absent = [n for n, _, _ in FIXED_RULES if n not in names]
+    rows = [[n] + [zero if e in NOT_BILLED else money(fixed[e][n].amount) for e in ENVS] for n in names]
+    rows.append(["**total**"] + [f"**{zero if e in NOT_BILLED else money(sum(x.amount for x in fixed[e].values()))}**"
+                                 for e in ENVS])
+    out += table(["line"] + list(ENVS), rows) + [""]
+    for e, why in NOT_BILLED.items():
+        out += [f"`{e}` costs nothing: it {why}.", ""]
+    if absent:
+        out += [f"Also priced, none in any environment: {', '.join(absent)}.", ""]
+    out += ["What was counted in the templates:", ""]
+    out += table(["line"] + billed, [[n] + [fixed[e][n].quantity for e in billed] for n in names], "---")
+
+    out += ["", "### Per million notifications (inbox records generated, stored and read once)", ""]
+    lines = list(next(iter(usage.values())))
+    # Three decimals: several lines are fractions of a cent.
+    rows = [[n] + ["$0.000" if e in NOT_BILLED else money(usage[e][n].amount, 3) for e in ENVS] for n in lines]
+    totals = {e: sum(x.amount for x in usage[e].values()) for e in billed}
+    rows.append(["**total**"] + [f"**{'$0.000' if e in NOT_BILLED else money(totals[e], 3)}**" for e in ENVS])
+    out += table(["line"] + list(ENVS), rows)
+    out += ["", "Quantities behind one million records:", ""]
+    out += table(["line"] + billed, [[n] + [usage[e][n].quantity for e in billed] for n in lines], "---")
+
+    out += ["", "### The NAT-gateway design this avoids", ""]
+    rows = []
+    for e in billed:
+        c = nat_comparison(envs[e], p, a)
+        cheaper = "always" if c.break_even_gb == 0 else f"above {c.break_even_gb:,.0f} GB/month"
+        rows.append([e, str(c.azs), money(c.endpoints), money(c.nat_gateways), money(c.kept_endpoints),
+                     money(c.nat_total), cheaper])
+    out += table(["env", "AZs", "interface endpoints as built (+ traffic)",
+                  "NAT gateway per AZ with its IPv4 (+ traffic)", "execute-api endpoint kept",
+                  "NAT design total", "endpoints cheaper"], rows)
+    out += ["", f"Per month ({', '.join(NOT_BILLED)} omitted), both designs carrying "
+            f"{a['nat_traffic_gb_month']:g} GB a month of AWS API traffic "
+            f"(${p['interface_endpoint_gb']}/GB through an endpoint, ${p['nat_gateway_gb']}/GB through a "
+            f"NAT gateway). Each NAT gateway also holds a public IPv4 address (${p['public_ipv4_hour']}/h). "
+            "The gateway endpoints (S3, DynamoDB) are free and stay in both designs; the PRIVATE API "
+            "keeps its execute-api endpoint in both. The NAT design also needs public subnets, an "
+            "internet gateway and a route to the internet, which the isolated design has none of."]
+
+    out += ["", "### Workload assumptions", ""]
+    out += table(["assumption", "value", "meaning"],
+                 [[f"`{k}`", f"{a[k]:g}", meaning] for k, (_, meaning) in ASSUMPTIONS.items()], "---")
+
+    unknown = sorted({t for e in ENVS for t in unpriced_types(envs[e])})
+    out += ["", "Resource types in the templates that cost.py has no rule for: "
+            + (", ".join(f"`{t}`" for t in unknown) if unknown else "none") + ".", "", END]
+    return "\n".join(out)
+
+
+# ---- command line -----------------------------------------------------------------------------
 
 def synthesize(out: pathlib.Path) -> pathlib.Path:
     """cdk synth of every environment with placeholder zips (costs read templates, not code)."""
@@ -52,9 +511,12 @@ def synthesize(out: pathlib.Path) -> pathlib.Path:
         with zipfile.ZipFile(zips / f"{name}.zip", "w") as z:
             z.writestr("bootstrap", "#!/bin/sh\nexit 1\n")
     env = dict(os.environ, DN_ARTIFACT_DIR=str(zips), CDK_DISABLE_CLI_TELEMETRY="true")
-    subprocess.run(["npx", "cdk", "synth", "--quiet", "--no-notices", "-c", "env=all", "-o",
-                    str(out / "cdk.out")], cwd=ROOT / "infra", env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    run = subprocess.run(["npx", "cdk", "synth", "--quiet", "--no-notices", "-c", "env=all", "-o",
+                          str(out / "cdk.out")], cwd=ROOT / "infra", env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if run.returncode != 0:
+        sys.stderr.write(run.stderr)
+        raise SystemExit("cost: cdk synth failed")
     return out / "cdk.out"
 
 
@@ -67,152 +529,38 @@ def templates_by_env(cdk_out: pathlib.Path) -> dict[str, list[dict]]:
     return out
 
 
-def resources(templates: list[dict], rtype: str) -> list[dict]:
-    return [r.get("Properties", {}) for t in templates for r in t.get("Resources", {}).values()
-            if r.get("Type") == rtype]
-
-
-def fixed_costs(templates: list[dict], p: dict = PRICES) -> dict[str, float]:
-    """Monthly cost of what exists whether or not a notification is sent."""
-    h = p["hours_per_month"]
-    endpoint_enis = sum(len(e.get("SubnetIds", [])) for e in resources(templates, "AWS::EC2::VPCEndpoint")
-                        if e.get("VpcEndpointType") == "Interface")
-    alarm_metrics = 0
-    for a in resources(templates, "AWS::CloudWatch::Alarm"):
-        # A metric-math alarm is billed per metric it reads.
-        alarm_metrics += sum(1 for m in a.get("Metrics", []) if "MetricStat" in m) or 1
-    acu_hours = 0.0
-    for c in resources(templates, "AWS::RDS::DBCluster"):
-        instances = len(resources(templates, "AWS::RDS::DBInstance"))
-        acu_hours += c.get("ServerlessV2ScalingConfiguration", {}).get("MinCapacity", 0) * max(instances, 1) * h
-    clusters = len(resources(templates, "AWS::RDS::DBCluster"))
-    flow_logs = len(resources(templates, "AWS::EC2::FlowLog"))
-    return {
-        "VPC interface endpoints": endpoint_enis * p["interface_endpoint_hour_per_az"] * h,
-        "KMS keys": len(resources(templates, "AWS::KMS::Key")) * p["kms_key_month"],
-        "Secrets Manager secrets": len(resources(templates, "AWS::SecretsManager::Secret")) * p["secret_month"],
-        "CloudWatch alarms": alarm_metrics * p["alarm_metric_month"]
-        + len(resources(templates, "AWS::CloudWatch::CompositeAlarm")) * p["composite_alarm_month"],
-        "CloudWatch dashboards": len(resources(templates, "AWS::CloudWatch::Dashboard")) * p["dashboard_month"],
-        "Aurora Serverless v2 (minimum ACU)": acu_hours * p["aurora_serverless_v2_acu_hour"],
-        "Aurora storage": clusters * ASSUMPTIONS["aurora_storage_gb"] * p["aurora_storage_gb_month"],
-        "VPC flow logs": flow_logs * ASSUMPTIONS["flow_logs_gb_month"] * p["logs_ingest_gb"],
-    }
-
-
-def memory_gb(templates: list[dict], function_suffix: str) -> float:
-    for f in resources(templates, "AWS::Lambda::Function"):
-        if str(f.get("FunctionName", "")).endswith(function_suffix):
-            return f["MemorySize"] / 1024
-    raise KeyError(function_suffix)
-
-
-def per_million(templates: list[dict], p: dict = PRICES) -> dict[str, float]:
-    """Cost of one million inbox records: generated, stored, and read once through the API."""
-    a = ASSUMPTIONS
-    n = 1_000_000
-    batch_writes = n / a["records_per_batch_write"]
-    generate_s = batch_writes * a["generate_ms_per_batch_write"] / 1000
-    api_requests = n * a["reads_per_record"] / a["records_per_api_page"]
-    api_s = api_requests * a["get_notifications_ms_per_request"] / 1000
-    pages = n / a["members_per_page"]
-    read_units = api_requests * max(1.0, a["records_per_api_page"] * a["item_kb"] / 4) / 2  # eventually consistent
-    invocations = pages + api_requests
-    return {
-        "DynamoDB writes (1 WRU per record)": n * a["item_kb"] * p["dynamodb_write_request_unit_per_million"] / 1e6,
-        "DynamoDB reads (audience pages and API queries)": (n * a["member_kb"] / 4 / 2 + read_units)
-        * p["dynamodb_read_request_unit_per_million"] / 1e6,
-        "Lambda compute (generate, get-notifications)": (generate_s * memory_gb(templates, "-generate")
-                                                          + api_s * memory_gb(templates, "-get-notifications"))
-        * p["lambda_gb_second"],
-        "Lambda requests": invocations * p["lambda_request_per_million"] / 1e6,
-        "API Gateway REST requests": api_requests * p["api_gateway_rest_per_million"] / 1e6,
-        "SQS requests (receive, delete, continuations)": pages * 3 * p["sqs_request_per_million"] / 1e6,
-        "CloudWatch Logs ingestion": invocations * a["log_kb_per_invocation"] / 1024 / 1024 * p["logs_ingest_gb"],
-    }
-
-
-def nat_comparison(templates: list[dict], p: dict = PRICES) -> tuple[float, float, float]:
-    """(interface endpoints as built, one NAT gateway per AZ instead) per month at the assumed
-    traffic, and the monthly traffic in GB above which the endpoints are the cheaper of the two."""
-    h = p["hours_per_month"]
-    gb = ASSUMPTIONS["nat_data_gb_month"]
-    endpoints_fixed = fixed_costs(templates, p)["VPC interface endpoints"]
-    endpoints = endpoints_fixed + gb * p["interface_endpoint_gb"]
-    azs = max((len(e.get("SubnetIds", [])) for e in resources(templates, "AWS::EC2::VPCEndpoint")
-               if e.get("VpcEndpointType") == "Interface"), default=0)
-    nat_fixed = azs * p["nat_gateway_hour"] * h
-    nat = nat_fixed + gb * p["nat_gateway_gb"]
-    break_even = max(0.0, (endpoints_fixed - nat_fixed) / (p["nat_gateway_gb"] - p["interface_endpoint_gb"]))
-    return endpoints, nat, break_even
-
-
-def render(by_env: dict[str, list[dict]]) -> str:
-    money = lambda v: f"${v:,.2f}"  # noqa: E731
-    lines = [BEGIN, "", f"Prices: {PRICES['source']} As of {PRICES['as_of']}.", ""]
-    fixed = {e: fixed_costs(t) for e, t in by_env.items()}
-    items = list(next(iter(fixed.values())))
-    lines += ["### Monthly baseline (no traffic)", "",
-              "| line | " + " | ".join(ENVS) + " |", "|---|" + "---:|" * len(ENVS)]
-    for item in items:
-        lines.append(f"| {item} | " + " | ".join(money(fixed[e][item]) for e in ENVS) + " |")
-    lines.append("| **total** | " + " | ".join(f"**{money(sum(fixed[e].values()))}**" for e in ENVS) + " |")
-    lines += ["", "`local` runs on MiniStack and PostgreSQL on this machine: the figures are what the "
-              "same templates would cost in AWS, not a bill.", ""]
-    usage = {e: per_million(t) for e, t in by_env.items() if e != "local"}
-    lines += ["### Per million notifications (inbox records generated, stored and read once)", "",
-              "| line | " + " | ".join(usage) + " |", "|---|" + "---:|" * len(usage)]
-    for item in next(iter(usage.values())):
-        lines.append(f"| {item} | " + " | ".join(money(usage[e][item]) for e in usage) + " |")
-    lines.append("| **total** | " + " | ".join(f"**{money(sum(usage[e].values()))}**" for e in usage) + " |")
-    lines += ["", "### The NAT gateway design this avoids", "",
-              "| env | interface endpoints (as built) | one NAT gateway per AZ instead | endpoints cheaper above |",
-              "|---|---:|---:|---:|"]
-    for e in ENVS:
-        endpoints, nat, break_even = nat_comparison(by_env[e])
-        lines.append(f"| {e} | {money(endpoints)} | {money(nat)} | {break_even:,.0f} GB/month |")
-    lines += ["", f"Both at {ASSUMPTIONS['nat_data_gb_month']} GB a month of AWS API traffic, "
-              "one gateway or endpoint ENI per AZ of the VPC. Per GB the endpoints cost less "
-              f"(${PRICES['interface_endpoint_gb']} vs ${PRICES['nat_gateway_gb']}), so above the "
-              "last column's traffic they are also the cheaper design. With a NAT gateway the "
-              "functions would need a route to the internet, which the isolated design has none of.", "",
-              "### Workload assumptions", "", "| assumption | value |", "|---|---:|"]
-    lines += [f"| `{k}` | {v} |" for k, v in ASSUMPTIONS.items()]
-    lines += ["", END]
-    return "\n".join(lines)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cdk-out", type=pathlib.Path)
+    ap.add_argument("--cdk-out", type=pathlib.Path, help="cloud assembly to read (default: synthesize)")
     group = ap.add_mutually_exclusive_group()
-    group.add_argument("--write", type=pathlib.Path)
-    group.add_argument("--check", type=pathlib.Path)
+    group.add_argument("--write", type=pathlib.Path, help="document whose generated part to rewrite")
+    group.add_argument("--check", type=pathlib.Path, help="document whose generated part must match")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cdk_out = args.cdk_out or synthesize(pathlib.Path(tmp))
-        by_env = templates_by_env(cdk_out)
-    if any(not t for t in by_env.values()):
-        print(f"cost: no templates for {[e for e, t in by_env.items() if not t]}", file=sys.stderr)
+        by_env = templates_by_env(args.cdk_out or synthesize(pathlib.Path(tmp)))
+    missing = [e for e, t in by_env.items() if not t]
+    if missing:
+        print(f"cost: no templates for {', '.join(missing)}", file=sys.stderr)
         return 1
     generated = render(by_env)
-    if not (args.write or args.check):
+    doc_path = args.write or args.check
+    if doc_path is None:
         print(generated)
         return 0
-    doc = (args.write or args.check).read_text()
-    if BEGIN not in doc or END not in doc:
-        print(f"cost: {args.write or args.check} has no {BEGIN} ... {END} markers", file=sys.stderr)
+    doc = doc_path.read_text()
+    if doc.count(BEGIN) != 1 or doc.count(END) != 1 or doc.index(BEGIN) > doc.index(END):
+        print(f"cost: {doc_path} needs exactly one {BEGIN} ... {END} block", file=sys.stderr)
         return 1
     current = doc[doc.index(BEGIN):doc.index(END) + len(END)]
     if args.check:
         if current != generated:
-            print("cost: docs/COST.md is out of date with the templates or prices; run make cost",
+            print(f"cost: {doc_path} is out of date with the templates or prices; run `make cost`",
                   file=sys.stderr)
             return 1
-        print("cost: docs/COST.md matches the templates")
+        print(f"cost: {doc_path} matches the templates and prices")
         return 0
-    args.write.write_text(doc.replace(current, generated))
-    print(f"cost: wrote {args.write}")
+    doc_path.write_text(doc.replace(current, generated))
+    print(f"cost: wrote {doc_path}")
     return 0
 
 

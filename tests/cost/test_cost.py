@@ -1,71 +1,200 @@
-"""scripts/cost.py on small hand-made templates: the counting and the arithmetic."""
+"""scripts/cost.py on small hand-made templates: what it counts, the arithmetic, and --write/--check.
+
+Run: python3 -m unittest discover -s tests/cost -v
+"""
 from __future__ import annotations
 
+import json
 import pathlib
+import subprocess
 import sys
+import tempfile
 import unittest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts"))
+SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "cost.py"
+sys.path.insert(0, str(SCRIPT.parent))
 import cost  # noqa: E402
 
-PRICES = dict(cost.PRICES, hours_per_month=100, interface_endpoint_hour_per_az=0.01, kms_key_month=1.0,
-              secret_month=0.4, alarm_metric_month=0.1, composite_alarm_month=0.5, dashboard_month=3.0,
-              aurora_serverless_v2_acu_hour=0.12, nat_gateway_hour=0.05, nat_gateway_gb=0.05,
-              interface_endpoint_gb=0.01)
+# Round prices so the expected values below can be worked out by hand.
+P = dict(cost.PRICES, hours_per_month=100, interface_endpoint_hour_per_az=0.01, interface_endpoint_gb=0.01,
+         nat_gateway_hour=0.05, nat_gateway_gb=0.05, public_ipv4_hour=0.01, kms_key_month=1.0,
+         secret_month=0.4, alarm_metric_month=0.1, alarm_high_resolution_metric_month=0.3,
+         composite_alarm_month=0.5, dashboard_month=3.0, aurora_serverless_v2_acu_hour=0.1,
+         aurora_storage_gb_month=0.1, sqs_request_per_million=1.0, lambda_gb_second=0.00001,
+         dynamodb_write_request_unit_per_million=1.0, dynamodb_storage_gb_month=0.25, dynamodb_pitr_gb_month=0.2)
+SERVERLESS = "db.serverless"
 
 
-def template(*resources: tuple[str, dict]) -> dict:
-    return {"Resources": {f"R{i}": {"Type": t, "Properties": p} for i, (t, p) in enumerate(resources)}}
+def template(*resources: tuple[str, dict] | tuple[str, str, dict]) -> dict:
+    """A template from (type, properties) or (logical id, type, properties)."""
+    out = {}
+    for i, r in enumerate(resources):
+        lid, rtype, props = r if len(r) == 3 else (f"R{i}", *r)
+        out[lid] = {"Type": rtype, "Properties": props}
+    return {"Resources": out}
+
+
+def env(*templates: dict) -> cost.Env:
+    return cost.Env(list(templates))
+
+
+def endpoint(service: str, azs: int = 2) -> tuple[str, dict]:
+    return ("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface",
+                                      "ServiceName": f"com.amazonaws.eu-west-2.{service}",
+                                      "SubnetIds": [f"s{i}" for i in range(azs)]})
+
+
+def functions(generate_mb: int = 1024, api_mb: int = 512, max_pages: str = "5", ttl_days: str = "30") -> dict:
+    return template(
+        ("AWS::Lambda::Function", {"FunctionName": "x-generate", "MemorySize": generate_mb, "Environment": {
+            "Variables": {"SERVICE_NAME": "generate", "MAX_PAGES_PER_INVOCATION": max_pages,
+                          "INBOX_TTL_DAYS": ttl_days}}}),
+        ("AWS::Lambda::Function", {"FunctionName": "x-get-notifications", "MemorySize": api_mb,
+                                   "Environment": {"Variables": {"SERVICE_NAME": "get-notifications"}}}))
 
 
 class FixedCosts(unittest.TestCase):
-    def test_interface_endpoints_are_billed_per_subnet_and_gateway_endpoints_not_at_all(self):
-        t = template(("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface", "SubnetIds": ["a", "b"]}),
-                     ("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface", "SubnetIds": ["a", "b"]}),
-                     ("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Gateway"}))
-        self.assertAlmostEqual(cost.fixed_costs([t], PRICES)["VPC interface endpoints"], 4 * 0.01 * 100)
+    def test_two_interface_endpoints_in_two_azs_are_four_eni_hours_and_gateway_endpoints_free(self):
+        e = env(template(endpoint("sqs"), endpoint("kms"), ("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Gateway"})))
+        line = cost.fixed_costs(e, P)["VPC interface endpoints (per ENI-hour)"]
+        self.assertAlmostEqual(line.amount, 4 * 0.01 * 100)
+        self.assertEqual(line.quantity, "2 endpoints, 4 ENIs")
 
-    def test_metric_math_alarms_are_billed_per_metric_and_composites_apart(self):
-        math = {"Metrics": [{"Id": "a", "MetricStat": {}}, {"Id": "b", "MetricStat": {}}, {"Id": "e", "Expression": "a/b"}]}
-        t = template(("AWS::CloudWatch::Alarm", {"MetricName": "Errors"}), ("AWS::CloudWatch::Alarm", math),
-                     ("AWS::CloudWatch::CompositeAlarm", {}))
-        self.assertAlmostEqual(cost.fixed_costs([t], PRICES)["CloudWatch alarms"], 3 * 0.1 + 0.5)
+    def test_aurora_minimum_capacity_counts_the_serverless_instances_of_the_cluster(self):
+        e = env(template(
+            ("Db", "AWS::RDS::DBCluster", {"ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4}}),
+            ("Writer", "AWS::RDS::DBInstance", {"DBClusterIdentifier": {"Ref": "Db"}, "DBInstanceClass": SERVERLESS}),
+            ("Reader", "AWS::RDS::DBInstance", {"DBClusterIdentifier": {"Ref": "Db"}, "DBInstanceClass": SERVERLESS}),
+            # A provisioned instance is not billed by ACU, an instance of another cluster not at all.
+            ("Big", "AWS::RDS::DBInstance", {"DBClusterIdentifier": {"Ref": "Db"}, "DBInstanceClass": "db.r6g.large"}),
+            ("Other", "AWS::RDS::DBInstance", {"DBClusterIdentifier": {"Ref": "Elsewhere"},
+                                               "DBInstanceClass": SERVERLESS})))
+        fixed = cost.fixed_costs(e, P, dict(cost.A, aurora_storage_gb=20))
+        self.assertAlmostEqual(fixed["Aurora Serverless v2 minimum capacity"].amount, 0.5 * 2 * 100 * 0.1)
+        self.assertEqual(fixed["Aurora Serverless v2 minimum capacity"].quantity, "0.5 ACU x 2 instances")
+        self.assertAlmostEqual(fixed["Aurora storage (assumed baseline)"].amount, 20 * 0.1)
 
-    def test_aurora_minimum_capacity_counts_every_instance(self):
-        t = template(("AWS::RDS::DBCluster", {"ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5}}),
-                     ("AWS::RDS::DBInstance", {}), ("AWS::RDS::DBInstance", {}))
-        self.assertAlmostEqual(cost.fixed_costs([t], PRICES)["Aurora Serverless v2 (minimum ACU)"],
-                               0.5 * 2 * 100 * 0.12)
+    def test_no_aurora_no_aurora_cost(self):
+        fixed = cost.fixed_costs(env(template(("AWS::KMS::Key", {}))), P)
+        self.assertEqual(fixed["Aurora Serverless v2 minimum capacity"].amount, 0)
+        self.assertEqual(fixed["Aurora storage (assumed baseline)"].amount, 0)
 
-    def test_keys_and_secrets_across_templates(self):
-        a = template(("AWS::KMS::Key", {}), ("AWS::SecretsManager::Secret", {}))
-        b = template(("AWS::KMS::Key", {}))
-        fixed = cost.fixed_costs([a, b], PRICES)
-        self.assertEqual((fixed["KMS keys"], fixed["Secrets Manager secrets"]), (2.0, 0.4))
+    def test_alarms_billed_per_metric_read_high_resolution_and_composites_apart(self):
+        math = {"Metrics": [{"Id": "a", "MetricStat": {"Period": 300}}, {"Id": "b", "MetricStat": {"Period": 300}},
+                            {"Id": "e", "Expression": "a/b"}]}
+        e = env(template(("AWS::CloudWatch::Alarm", {"MetricName": "Errors", "Period": 300}),
+                         ("AWS::CloudWatch::Alarm", math),
+                         ("AWS::CloudWatch::Alarm", {"MetricName": "Fast", "Period": 10}),
+                         ("AWS::CloudWatch::CompositeAlarm", {})))
+        self.assertAlmostEqual(cost.fixed_costs(e, P)["CloudWatch alarms"].amount, 3 * 0.1 + 0.3 + 0.5)
+
+    def test_keys_secrets_and_dashboards_are_summed_across_the_stacks(self):
+        fixed = cost.fixed_costs(env(template(("AWS::KMS::Key", {}), ("AWS::SecretsManager::Secret", {})),
+                                     template(("AWS::KMS::Key", {}), ("AWS::CloudWatch::Dashboard", {}))), P)
+        self.assertEqual((fixed["KMS customer-managed keys"].amount, fixed["Secrets Manager secrets"].amount,
+                          fixed["CloudWatch dashboards"].amount), (2.0, 0.4, 3.0))
+
+    def test_a_nat_gateway_is_priced_with_its_public_address(self):
+        fixed = cost.fixed_costs(env(template(("AWS::EC2::NatGateway", {}), ("AWS::EC2::NatGateway", {}))), P)
+        self.assertAlmostEqual(fixed["NAT gateways (+ public IPv4)"].amount, 2 * (0.05 + 0.01) * 100)
+
+    def test_idle_polling_only_for_sqs_event_sources(self):
+        e = env(template(("Q", "AWS::SQS::Queue", {}),
+                         ("M1", "AWS::Lambda::EventSourceMapping", {"EventSourceArn": {"Fn::GetAtt": ["Q", "Arn"]}}),
+                         ("M2", "AWS::Lambda::EventSourceMapping",
+                          {"EventSourceArn": "arn:aws:dynamodb:x:1:table/t/stream/s"})))
+        a = dict(cost.A, esm_idle_pollers=5, esm_long_poll_seconds=20)
+        # 5 pollers x 180 receives an hour x 100 h = 90,000 requests at $1 per million.
+        self.assertAlmostEqual(cost.fixed_costs(e, P, a)["SQS event-source polling while idle"].amount, 0.09)
+
+    def test_unknown_resource_types_are_reported_not_ignored(self):
+        e = env(template(("AWS::KMS::Key", {}), ("AWS::IAM::Role", {}), ("AWS::RDS::DBProxy", {})))
+        self.assertEqual(cost.unpriced_types(e), {"AWS::RDS::DBProxy"})
 
 
-class Usage(unittest.TestCase):
-    def test_per_million_scales_lambda_compute_with_memory(self):
-        def fns(mb):
-            return template(("AWS::Lambda::Function", {"FunctionName": "x-generate", "MemorySize": mb}),
-                            ("AWS::Lambda::Function", {"FunctionName": "x-get-notifications", "MemorySize": mb}))
-        small = cost.per_million([fns(512)])["Lambda compute (generate, get-notifications)"]
-        large = cost.per_million([fns(1024)])["Lambda compute (generate, get-notifications)"]
+class PerMillion(unittest.TestCase):
+    def test_workload_follows_the_generate_settings_in_the_template(self):
+        w = cost.workload(env(functions(max_pages="5")))
+        self.assertEqual(w["audience_pages"], 4000)       # 1,000,000 / 250
+        self.assertEqual(w["messages"], 800)              # one message per 5 pages
+        self.assertEqual(w["sqs_sends"], 1 + 790)         # 10 first messages in one batch, 790 continuations
+        self.assertEqual(w["write_units"], 1_000_000)     # one WRU per inbox record
+        self.assertEqual(cost.workload(env(functions(max_pages="2")))["messages"], 2000)
+
+    def test_sqs_requests_are_sends_receives_and_deletes(self):
+        line = cost.per_million(env(functions()), P)["SQS requests (send, receive, delete)"]
+        self.assertAlmostEqual(line.amount, (791 + 800 + 800) / 1e6)
+
+    def test_one_write_unit_per_record(self):
+        self.assertAlmostEqual(cost.per_million(env(functions()), P)["DynamoDB writes (1 WRU per inbox record)"].amount,
+                               1.0)
+
+    def test_lambda_compute_scales_with_memory_from_the_template(self):
+        small = cost.per_million(env(functions(512, 256)), P)["Lambda compute (GB-seconds)"].amount
+        large = cost.per_million(env(functions(1024, 512)), P)["Lambda compute (GB-seconds)"].amount
         self.assertGreater(small, 0)
         self.assertAlmostEqual(large, 2 * small)
 
-    def test_one_wru_per_record(self):
-        t = template(("AWS::Lambda::Function", {"FunctionName": "x-generate", "MemorySize": 128}),
-                     ("AWS::Lambda::Function", {"FunctionName": "x-get-notifications", "MemorySize": 128}))
-        self.assertAlmostEqual(cost.per_million([t])["DynamoDB writes (1 WRU per record)"],
-                               cost.PRICES["dynamodb_write_request_unit_per_million"])
+    def test_storage_lasts_the_ttl_and_pays_for_pitr_when_on(self):
+        key = "DynamoDB storage until the TTL (+ PITR where on)"
+        short = cost.per_million(env(functions(ttl_days="30")), P)[key].amount
+        long = cost.per_million(env(functions(ttl_days="90")), P)[key].amount
+        self.assertAlmostEqual(long, 3 * short)
+        pitr = template(("AWS::DynamoDB::Table",
+                         {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}))
+        with_pitr = cost.per_million(env(functions(ttl_days="30"), pitr), P)[key].amount
+        self.assertAlmostEqual(with_pitr, short * (0.25 + 0.2) / 0.25)
 
-    def test_nat_break_even(self):
-        t = template(("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Interface", "SubnetIds": ["a", "b"]}))
-        endpoints, nat, break_even = cost.nat_comparison([t], PRICES)
-        # Endpoints: 2 ENIs x 0.01 x 100 h = 2.0 fixed; NAT: 2 x 0.05 x 100 = 10.0 fixed.
-        self.assertEqual(break_even, 0.0)
-        self.assertLess(endpoints, nat)
+
+class Nat(unittest.TestCase):
+    def test_private_api_keeps_its_endpoint_and_break_even_is_computed(self):
+        api = ("AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["PRIVATE"]}})
+        e = env(template(*(endpoint(s, azs=2) for s in ("sqs", "kms", "logs", "secretsmanager", "execute-api")), api))
+        prices = dict(P, nat_gateway_hour=0.01, public_ipv4_hour=0.0)
+        c = cost.nat_comparison(e, prices, dict(cost.A, nat_traffic_gb_month=10))
+        self.assertEqual(c.azs, 2)
+        self.assertAlmostEqual(c.endpoints, 10 * 0.01 * 100 + 10 * 0.01)        # 10 ENIs + traffic
+        self.assertAlmostEqual(c.kept_endpoints, 2 * 0.01 * 100)                # execute-api, 2 ENIs
+        self.assertAlmostEqual(c.nat_gateways, 2 * 0.01 * 100 + 10 * 0.05)
+        # 8 dropped ENIs ($8) vs 2 gateways ($2): $6 / ($0.05 - $0.01) per GB = 150 GB.
+        self.assertAlmostEqual(c.break_even_gb, 150)
+
+    def test_endpoints_always_cheaper_when_the_gateways_cost_more_to_keep(self):
+        e = env(template(endpoint("sqs", azs=3)))
+        self.assertEqual(cost.nat_comparison(e, P).break_even_gb, 0)
+
+
+class Document(unittest.TestCase):
+    def fake_assembly(self, out: pathlib.Path) -> None:
+        for name in cost.ENVS:
+            (out / f"DailyNotifications-{name}-Network.template.json").write_text(
+                json.dumps(template(endpoint("sqs"), endpoint("execute-api"), ("AWS::KMS::Key", {}))))
+            (out / f"DailyNotifications-{name}-Notifications.template.json").write_text(json.dumps(functions()))
+
+    def test_local_costs_nothing(self):
+        by_env = {name: [template(endpoint("sqs"), ("AWS::KMS::Key", {})), functions()] for name in cost.ENVS}
+        text = cost.render(by_env, P)
+        self.assertIn("| **total** | **$0.00** | **$3.00** | **$3.00** | **$3.00** |", text)
+        self.assertIn("`local` costs nothing", text)
+
+    def test_write_then_check_and_check_fails_when_the_doc_drifts(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = pathlib.Path(tmp)
+            self.fake_assembly(tmp)
+            doc = tmp / "COST.md"
+            doc.write_text(f"# Cost\n\nprose\n\n{cost.BEGIN}\nstale\n{cost.END}\n\nafter\n")
+
+            def run(*args: str) -> subprocess.CompletedProcess:
+                return subprocess.run([sys.executable, str(SCRIPT), "--cdk-out", str(tmp), *args],
+                                      capture_output=True, text=True)
+
+            self.assertEqual(run("--check", str(doc)).returncode, 1)
+            self.assertEqual(run("--write", str(doc)).returncode, 0)
+            text = doc.read_text()
+            self.assertTrue(text.startswith("# Cost\n\nprose\n\n") and text.endswith("\n\nafter\n"))
+            self.assertEqual(run("--check", str(doc)).returncode, 0)
+            doc.write_text(text.replace("2 endpoints, 4 ENIs", "3 endpoints, 6 ENIs"))
+            self.assertEqual(run("--check", str(doc)).returncode, 1)
 
 
 if __name__ == "__main__":
