@@ -64,4 +64,12 @@ StubServer::Handler script(std::vector<StubResponse> responses);
 
 StubResponse json_response(int status, const std::string& body);
 
+// The environment a function needs to call AWS on this stub (region, test credentials whose
+// access key id is kStubAccessKeyId, AWS_ENDPOINT_URL); merge the function's own variables in.
+inline constexpr const char* kStubAccessKeyId = "AKIDEXAMPLE";
+std::map<std::string, std::string> stub_aws_env(const std::string& endpoint);
+
+// Targets of the requests `server` received that are not SigV4-signed with kStubAccessKeyId.
+std::vector<std::string> unsigned_requests(const StubServer& server);
+
 }  // namespace dn::aws::testing

@@ -8,9 +8,7 @@
 #include <set>
 #include <string>
 
-#include "dn/runtime/log.hpp"
-#include "dn/runtime/runtime.hpp"
-#include "dn/runtime/testing/stub_runtime_api.hpp"
+#include "dn/runtime/testing/function_harness.hpp"
 #include "http_stub.hpp"
 #include "setup.hpp"
 
@@ -18,7 +16,9 @@ namespace {
 
 using dn::aws::testing::StubRequest;
 using dn::aws::testing::StubResponse;
+using dn::runtime::testing::env_of;
 using dn::runtime::testing::Post;
+using dn::runtime::testing::run_function;
 using nlohmann::json;
 
 // DynamoDB + SQS in one stub, by X-Amz-Target: the marker exists after the first PutItem.
@@ -74,23 +74,16 @@ struct FakeAws {
   }
 };
 
-std::function<const char*(const char*)> env_of(const std::map<std::string, std::string>& vars) {
-  return [vars](const char* name) -> const char* {
-    const auto it = vars.find(name);
-    return it == vars.end() ? nullptr : it->second.c_str();
-  };
-}
-
 std::map<std::string, std::string> base_env(const std::string& endpoint) {
-  return {{"TABLE_NAME", "notifications"},      {"QUEUE_URL", endpoint + "/000000000000/generate"},
-          {"TIMEZONE", "Europe/London"},        {"AWS_REGION", "eu-west-2"},
-          {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", "not-a-secret"},
-          {"AWS_ENDPOINT_URL", endpoint}};
+  auto env = dn::aws::testing::stub_aws_env(endpoint);
+  env.insert({{"TABLE_NAME", "notifications"},
+              {"QUEUE_URL", endpoint + "/000000000000/generate"},
+              {"TIMEZONE", "Europe/London"}});
+  return env;
 }
 
 TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
   std::vector<std::string> lines;
-  dn::runtime::set_line_sink([&](std::string_view l) { lines.emplace_back(l); });
   FakeAws aws;
   dn::aws::testing::StubServer server([&](const StubRequest& r) { return aws.handle(r); });
   dn::runtime::testing::StubRuntimeApi api;
@@ -101,10 +94,8 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
   api.enqueue(dn::runtime::testing::invocation("req-2", event));
 
   const auto env = env_of(base_env(server.url()));
-  const int rc = dn::runtime::run_with_init(
-      [&] { return dn::find_daily::handler_from_env(env, {}); },
-      dn::runtime::Options{.endpoint = api.endpoint(), .max_invocations = 2});
-  dn::runtime::set_line_sink(nullptr);
+  const int rc =
+      run_function([&] { return dn::find_daily::handler_from_env(env, {}); }, api, 2, &lines);
   ASSERT_EQ(rc, 0);
 
   const auto posts = api.posts();
@@ -128,9 +119,7 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
   }
   EXPECT_EQ(ids, (std::set<std::string>{"n0", "n1", "n2"}));
   // Requests are signed.
-  for (const auto& r : server.requests()) {
-    EXPECT_EQ(r.header("authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0), 0U);
-  }
+  EXPECT_EQ(dn::aws::testing::unsigned_requests(server), std::vector<std::string>{});
   // One EMF line carries the run's metrics.
   int emf = 0;
   for (const auto& l : lines) {
@@ -145,15 +134,11 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
 }
 
 TEST(FindDailyRuntime, UnknownTimezoneIsAnInitError) {
-  dn::runtime::set_line_sink([](std::string_view) {});
   dn::runtime::testing::StubRuntimeApi api;
   auto vars = base_env("http://127.0.0.1:9");
   vars["TIMEZONE"] = "Mars/Olympus_Mons";
   const auto env = env_of(vars);
-  const int rc = dn::runtime::run_with_init(
-      [&] { return dn::find_daily::handler_from_env(env, {}); },
-      dn::runtime::Options{.endpoint = api.endpoint(), .max_invocations = 1});
-  dn::runtime::set_line_sink(nullptr);
+  const int rc = run_function([&] { return dn::find_daily::handler_from_env(env, {}); }, api, 1);
   EXPECT_NE(rc, 0);
   const auto posts = api.posts();
   ASSERT_EQ(posts.size(), 1U);

@@ -9,9 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dn/runtime/log.hpp"
-#include "dn/runtime/runtime.hpp"
-#include "dn/runtime/testing/stub_runtime_api.hpp"
+#include "dn/runtime/testing/function_harness.hpp"
 #include "generate.hpp"
 #include "http_stub.hpp"
 
@@ -20,7 +18,9 @@ namespace {
 using dn::aws::testing::json_response;
 using dn::aws::testing::StubRequest;
 using dn::aws::testing::StubResponse;
+using dn::runtime::testing::env_of;
 using dn::runtime::testing::Post;
+using dn::runtime::testing::run_function;
 using nlohmann::json;
 
 json S(const std::string& v) {
@@ -39,7 +39,7 @@ struct FakeAws {
     const std::string target = r.header("x-amz-target");
     ++calls[target];
     const json body = json::parse(r.body, nullptr, false);
-    if (target == "DynamoDB_20120810.GetItem" || target == "DynamoDB_20120810.Query") {
+    if (target == "DynamoDB_20120810.Query") {
       if (body.dump().find("NOTIF#n1") != std::string::npos) {
         const json item{{"pk", S("DAY#2026-11-24")},
                         {"sk", S("NOTIF#n1")},
@@ -48,8 +48,6 @@ struct FakeAws {
                         {"title", S("Hi {{displayName}}")},
                         {"body", S("For {{userId}}")},
                         {"createdAt", S("2026-11-24T06:00:00Z")}};
-        if (target == "DynamoDB_20120810.GetItem")
-          return json_response(200, json{{"Item", item}}.dump());
         return json_response(200, json{{"Items", {item}}, {"Count", 1}}.dump());
       }
       // An audience page of three members, with more to come.
@@ -83,11 +81,13 @@ struct FakeAws {
   }
 };
 
-std::function<const char*(const char*)> env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const char* name) -> const char* {
-    const auto it = vars.find(name);
-    return it == vars.end() ? nullptr : it->second.c_str();
-  };
+std::map<std::string, std::string> generate_env(const std::string& endpoint) {
+  auto env = dn::aws::testing::stub_aws_env(endpoint);
+  env.insert({{"TABLE_NAME", "notifications"},
+              {"QUEUE_URL", endpoint + "/000000000000/generate"},
+              {"INBOX_TTL_DAYS", "7"},
+              {"MAX_PAGES_PER_INVOCATION", "100"}});
+  return env;
 }
 
 std::int64_t epoch_ms_from_now(std::chrono::milliseconds d) {
@@ -97,8 +97,6 @@ std::int64_t epoch_ms_from_now(std::chrono::milliseconds d) {
 }
 
 TEST(GenerateRuntime, WritesAPageContinuesNearTheDeadlineAndFailsOnlyThePoisonRecord) {
-  std::vector<std::string> lines;
-  dn::runtime::set_line_sink([&](std::string_view l) { lines.emplace_back(l); });
   FakeAws aws;
   dn::aws::testing::StubServer server([&](const StubRequest& r) { return aws.handle(r); });
   dn::runtime::testing::StubRuntimeApi api;
@@ -113,18 +111,8 @@ TEST(GenerateRuntime, WritesAPageContinuesNearTheDeadlineAndFailsOnlyThePoisonRe
   inv.deadline_ms = epoch_ms_from_now(std::chrono::milliseconds(3000));
   api.enqueue(inv);
 
-  const auto env = env_of({{"TABLE_NAME", "notifications"},
-                           {"QUEUE_URL", server.url() + "/000000000000/generate"},
-                           {"INBOX_TTL_DAYS", "7"},
-                           {"MAX_PAGES_PER_INVOCATION", "100"},
-                           {"AWS_REGION", "eu-west-2"},
-                           {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-                           {"AWS_SECRET_ACCESS_KEY", "not-a-secret"},
-                           {"AWS_ENDPOINT_URL", server.url()}});
-  const int rc = dn::runtime::run_with_init(
-      [&] { return dn::generate::handler_from_env(env); },
-      dn::runtime::Options{.endpoint = api.endpoint(), .max_invocations = 1});
-  dn::runtime::set_line_sink(nullptr);
+  const auto env = env_of(generate_env(server.url()));
+  const int rc = run_function([&] { return dn::generate::handler_from_env(env); }, api, 1);
   ASSERT_EQ(rc, 0);
 
   const auto posts = api.posts();
@@ -137,23 +125,17 @@ TEST(GenerateRuntime, WritesAPageContinuesNearTheDeadlineAndFailsOnlyThePoisonRe
   EXPECT_EQ(aws.puts[0]["pk"], S("USER#u1"));
   EXPECT_EQ(aws.puts[0]["sk"], S("INBOX#2026-11-24#n1"));
   EXPECT_EQ(aws.puts[0]["title"], S("Hi User u1"));
-  EXPECT_EQ(aws.calls["DynamoDB_20120810.Query"] + aws.calls["DynamoDB_20120810.GetItem"], 2);
+  EXPECT_EQ(aws.calls["DynamoDB_20120810.Query"], 2);  // the notification, one audience page
   ASSERT_EQ(aws.sent.size(), 1U);
   EXPECT_EQ(aws.sent[0]["cursor"], "u3");
   EXPECT_EQ(aws.sent[0]["notificationId"], "n1");
-  for (const auto& r : server.requests()) {
-    EXPECT_EQ(r.header("authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0), 0U);
-  }
+  EXPECT_EQ(dn::aws::testing::unsigned_requests(server), std::vector<std::string>{});
 }
 
 TEST(GenerateRuntime, MissingQueueUrlIsAnInitError) {
-  dn::runtime::set_line_sink([](std::string_view) {});
   dn::runtime::testing::StubRuntimeApi api;
   const auto env = env_of({{"TABLE_NAME", "notifications"}});
-  const int rc = dn::runtime::run_with_init(
-      [&] { return dn::generate::handler_from_env(env); },
-      dn::runtime::Options{.endpoint = api.endpoint(), .max_invocations = 1});
-  dn::runtime::set_line_sink(nullptr);
+  const int rc = run_function([&] { return dn::generate::handler_from_env(env); }, api, 1);
   EXPECT_NE(rc, 0);
   const auto posts = api.posts();
   ASSERT_EQ(posts.size(), 1U);

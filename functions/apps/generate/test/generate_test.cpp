@@ -5,6 +5,7 @@
 #include <map>
 
 #include "dn/core/message.hpp"
+#include "dn/runtime/testing/function_harness.hpp"
 
 namespace dn::generate {
 namespace {
@@ -188,14 +189,9 @@ TEST(Generate, NotAnSqsEventIsAnInvocationError) {
 }
 
 TEST(Generate, SettingsComeFromTheEnvironment) {
-  auto env = [](const std::map<std::string, std::string>& vars) {
-    return [vars](const char* n) -> const char* {
-      auto it = vars.find(n);
-      return it == vars.end() ? nullptr : it->second.c_str();
-    };
-  };
-  EXPECT_THROW(handler_from_env(env({{"QUEUE_URL", "q"}})), std::runtime_error);
-  EXPECT_THROW(handler_from_env(env(
+  using runtime::testing::env_of;
+  EXPECT_THROW(handler_from_env(env_of({{"QUEUE_URL", "q"}})), std::runtime_error);
+  EXPECT_THROW(handler_from_env(env_of(
                    {{"TABLE_NAME", "t"}, {"QUEUE_URL", "q"}, {"MAX_PAGES_PER_INVOCATION", "0"}})),
                std::runtime_error);
 }

@@ -8,9 +8,7 @@
 #include <string>
 
 #include "dn/runtime/build.hpp"
-#include "dn/runtime/log.hpp"
-#include "dn/runtime/runtime.hpp"
-#include "dn/runtime/testing/stub_runtime_api.hpp"
+#include "dn/runtime/testing/function_harness.hpp"
 #include "get_notifications.hpp"
 #include "http_stub.hpp"
 
@@ -19,14 +17,17 @@ namespace {
 using dn::aws::testing::json_response;
 using dn::aws::testing::StubRequest;
 using dn::aws::testing::StubResponse;
+using dn::runtime::testing::env_of;
 using dn::runtime::testing::Post;
+using dn::runtime::testing::run_function;
 using nlohmann::json;
 
 json S(const std::string& v) {
   return json{{"S", v}};
 }
 
-// alice has a profile and three inbox records; nobody else exists.
+// alice has two inbox records (a non-empty page needs no profile lookup); any other user has
+// nothing, profile included.
 struct FakeAws {
   std::mutex mutex;
   std::map<std::string, int> calls;
@@ -41,11 +42,6 @@ struct FakeAws {
           200, json{{"ARN", body["SecretId"]}, {"SecretString", std::string(64, 'k')}}.dump());
     }
     const bool alice = body.dump().find("USER#alice") != std::string::npos;
-    if (target == "DynamoDB_20120810.GetItem") {
-      if (!alice) return json_response(200, "{}");
-      return json_response(200,
-                           json{{"Item", {{"pk", S("USER#alice")}, {"sk", S("PROFILE")}}}}.dump());
-    }
     if (target == "DynamoDB_20120810.Query") {
       if (!alice) return json_response(200, R"({"Items":[],"Count":0})");
       json items = json::array();
@@ -69,11 +65,11 @@ struct FakeAws {
   }
 };
 
-std::function<const char*(const char*)> env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const char* name) -> const char* {
-    const auto it = vars.find(name);
-    return it == vars.end() ? nullptr : it->second.c_str();
-  };
+std::map<std::string, std::string> get_notifications_env(const std::string& endpoint) {
+  auto env = dn::aws::testing::stub_aws_env(endpoint);
+  env.insert({{"TABLE_NAME", "notifications"},
+              {"CURSOR_SECRET_ARN", "arn:aws:secretsmanager:eu-west-2:0:secret:cursor"}});
+  return env;
 }
 
 std::string get(const std::string& user, const json& query) {
@@ -84,7 +80,6 @@ std::string get(const std::string& user, const json& query) {
 }
 
 TEST(GetNotificationsRuntime, ServesPagesRejectsBadInputAndAnswers404) {
-  dn::runtime::set_line_sink([](std::string_view) {});
   FakeAws aws;
   dn::aws::testing::StubServer server([&](const StubRequest& r) { return aws.handle(r); });
   dn::runtime::testing::StubRuntimeApi api;
@@ -92,17 +87,8 @@ TEST(GetNotificationsRuntime, ServesPagesRejectsBadInputAndAnswers404) {
   api.enqueue(dn::runtime::testing::invocation("bad-limit", get("alice", {{"limit", "0"}})));
   api.enqueue(dn::runtime::testing::invocation("unknown", get("nobody", nullptr)));
 
-  const auto env =
-      env_of({{"TABLE_NAME", "notifications"},
-              {"CURSOR_SECRET_ARN", "arn:aws:secretsmanager:eu-west-2:0:secret:cursor"},
-              {"AWS_REGION", "eu-west-2"},
-              {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-              {"AWS_SECRET_ACCESS_KEY", "not-a-secret"},
-              {"AWS_ENDPOINT_URL", server.url()}});
-  const int rc = dn::runtime::run_with_init(
-      [&] { return dn::get_notifications::handler_from_env(env); },
-      dn::runtime::Options{.endpoint = api.endpoint(), .max_invocations = 3});
-  dn::runtime::set_line_sink(nullptr);
+  const auto env = env_of(get_notifications_env(server.url()));
+  const int rc = run_function([&] { return dn::get_notifications::handler_from_env(env); }, api, 3);
   ASSERT_EQ(rc, 0);
 
   const auto posts = api.posts();
@@ -127,20 +113,11 @@ TEST(GetNotificationsRuntime, ServesPagesRejectsBadInputAndAnswers404) {
 }
 
 TEST(GetNotificationsRuntime, AShortCursorKeyIsAnInitError) {
-  dn::runtime::set_line_sink([](std::string_view) {});
   dn::aws::testing::StubServer server(
       [](const StubRequest&) { return json_response(200, R"({"SecretString":"short"})"); });
   dn::runtime::testing::StubRuntimeApi api;
-  const auto env = env_of({{"TABLE_NAME", "notifications"},
-                           {"CURSOR_SECRET_ARN", "cursor"},
-                           {"AWS_REGION", "eu-west-2"},
-                           {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-                           {"AWS_SECRET_ACCESS_KEY", "not-a-secret"},
-                           {"AWS_ENDPOINT_URL", server.url()}});
-  const int rc = dn::runtime::run_with_init(
-      [&] { return dn::get_notifications::handler_from_env(env); },
-      dn::runtime::Options{.endpoint = api.endpoint(), .max_invocations = 1});
-  dn::runtime::set_line_sink(nullptr);
+  const auto env = env_of(get_notifications_env(server.url()));
+  const int rc = run_function([&] { return dn::get_notifications::handler_from_env(env); }, api, 1);
   EXPECT_NE(rc, 0);
   const auto posts = api.posts();
   ASSERT_EQ(posts.size(), 1U);
