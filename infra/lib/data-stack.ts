@@ -13,7 +13,7 @@ import type { EnvConfig } from '../config/types';
 import { days, logRetention, removalPolicy } from './config-helpers';
 import { createVpcFunction } from './function';
 import { encryptedQueue } from './queue';
-import { allowLogsToUseKey, createKey } from './kms';
+import { allowLogsToUseKey, createKey, keyUseVia } from './kms';
 import { resourcePrefix } from './naming';
 
 export interface DataStackProps extends StackProps {
@@ -78,12 +78,19 @@ export class DataStack extends Stack {
     const bucketName = `${this.prefix}-data-${this.account}`;
     const bucketArn = `arn:${this.partition}:s3:::${bucketName}`;
 
-    this.ingestDlq = this.createQueue('IngestDlq', ingestKey, 'ingest-dlq', dp.queue.dlqRetentionDays);
+    this.ingestDlq = encryptedQueue(
+      this,
+      'IngestDlq',
+      cfg,
+      ingestKey,
+      'ingest-dlq',
+      dp.queue.dlqRetentionDays,
+    );
     Validations.of(this.ingestDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'IngestDlq is itself the dead-letter queue of the ingest queue.',
     });
-    this.ingestQueue = this.createQueue('IngestQueue', ingestKey, 'ingest', dp.queue.retentionDays, {
+    this.ingestQueue = encryptedQueue(this, 'IngestQueue', cfg, ingestKey, 'ingest', dp.queue.retentionDays, {
       // AWS's rule for Lambda event sources: at least 6x the function timeout.
       visibilityTimeout: Duration.seconds(6 * dp.loader.timeoutSeconds),
       deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: dp.queue.maxReceiveCount },
@@ -138,24 +145,20 @@ export class DataStack extends Stack {
           actions: ['s3:PutObject'],
           resources: [`${bucketArn}/${REJECTED}*`, `${bucketArn}/${LOADED}*`],
         }),
-        this.viaService(dataKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 's3'),
+        keyUseVia(dataKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 's3'),
         new iam.PolicyStatement({
           actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
           resources: [this.ingestQueue.queueArn],
         }),
-        this.viaService(ingestKey, ['kms:Decrypt'], 'sqs'),
+        keyUseVia(ingestKey, ['kms:Decrypt'], 'sqs'),
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue'],
           resources: [this.databaseSecret.secretArn],
         }),
-        this.viaService(databaseKey, ['kms:Decrypt'], 'secretsmanager'),
+        keyUseVia(databaseKey, ['kms:Decrypt'], 'secretsmanager'),
       ],
     });
-    this.acknowledgePrefixGrants(this.loader.role!, [
-      `${bucketArn}/${INCOMING}*`,
-      `${bucketArn}/${REJECTED}*`,
-      `${bucketArn}/${LOADED}*`,
-    ]);
+    this.acknowledgePrefixGrants(this.loader.role!, bucketArn);
     new lambda.EventSourceMapping(this, 'IngestQueueEventSource', {
       target: this.loader,
       eventSourceArn: this.ingestQueue.queueArn,
@@ -185,17 +188,13 @@ export class DataStack extends Stack {
               resources: [bucketArn],
               conditions: { StringLike: { 's3:prefix': [`${LOADED}*`, `${REJECTED}*`] } },
             }),
-            this.viaService(dataKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 's3'),
+            keyUseVia(dataKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 's3'),
           ],
         }),
       },
     });
 
-    this.acknowledgePrefixGrants(this.uploaderRole, [
-      `${bucketArn}/${INCOMING}*`,
-      `${bucketArn}/${REJECTED}*`,
-      `${bucketArn}/${LOADED}*`,
-    ]);
+    this.acknowledgePrefixGrants(this.uploaderRole, bucketArn);
 
     this.bucket = this.createBucket(bucketName, dataKey, props.s3Endpoint);
     this.bucket.node.addDependency(s3Notifications.policyDependable ?? this.ingestQueue);
@@ -474,7 +473,8 @@ export class DataStack extends Stack {
   }
 
   /** Object grants end in `<prefix>*` by nature: a role may touch one folder of the bucket. */
-  private acknowledgePrefixGrants(role: iam.IRole, resources: string[]): void {
+  private acknowledgePrefixGrants(role: iam.IRole, bucketArn: string): void {
+    const resources = [INCOMING, REJECTED, LOADED].map((prefix) => `${bucketArn}/${prefix}*`);
     for (const resource of resources) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${String(this.resolve(resource))}]`,
@@ -482,23 +482,5 @@ export class DataStack extends Stack {
           'Object-level grant limited to one prefix of the data bucket (S3 object ARNs name objects by key pattern).',
       });
     }
-  }
-
-  private viaService(key: kms.IKey, actions: string[], service: string): iam.PolicyStatement {
-    return new iam.PolicyStatement({
-      actions,
-      resources: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `${service}.${this.region}.amazonaws.com` } },
-    });
-  }
-
-  private createQueue(
-    id: string,
-    key: kms.IKey,
-    suffix: string,
-    retentionDays: number,
-    extra: Partial<sqs.QueueProps> = {},
-  ): sqs.Queue {
-    return encryptedQueue(this, id, this.config, key, suffix, retentionDays, extra);
   }
 }

@@ -43,3 +43,15 @@ export function allowLogsToUseKey(key: kms.Key, logGroupNamePatterns: string[]):
     }),
   );
 }
+
+/**
+ * Use of `key` only in requests that `service` (s3, sqs, dynamodb, secretsmanager) makes for the
+ * caller in this key's region (kms:ViaService): the caller cannot use the key directly.
+ */
+export function keyUseVia(key: kms.IKey, actions: string[], service: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions,
+    resources: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(key).region}.amazonaws.com` } },
+  });
+}

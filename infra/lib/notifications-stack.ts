@@ -14,7 +14,7 @@ import type { EnvConfig, FunctionSizing } from '../config/types';
 import { createVpcFunction } from './function';
 import { encryptedQueue } from './queue';
 import { logRetention, removalPolicy } from './config-helpers';
-import { allowLogsToUseKey, createKey } from './kms';
+import { allowLogsToUseKey, createKey, keyUseVia } from './kms';
 import { GradualDeployments } from './monitoring-deployment';
 import { apiAccessLogGroupName, resourcePrefix, type FunctionName } from './naming';
 
@@ -82,15 +82,37 @@ export class NotificationsStack extends Stack {
       removalPolicy: removalPolicy(cfg),
     });
 
-    this.generateDlq = this.createQueue('GenerateDlq', queueKey, 'generate-dlq', cfg.queue.dlqRetentionDays);
-    this.generateQueue = this.createQueue('GenerateQueue', queueKey, 'generate', cfg.queue.retentionDays, {
-      // AWS's rule for Lambda event sources: at least 6x the function timeout, so a message is
-      // not redelivered while a (retried) invocation still holds it.
-      visibilityTimeout: Duration.seconds(6 * cfg.functions.generate.timeoutSeconds),
-      deadLetterQueue: { queue: this.generateDlq, maxReceiveCount: cfg.queue.maxReceiveCount },
-    });
+    this.generateDlq = encryptedQueue(
+      this,
+      'GenerateDlq',
+      cfg,
+      queueKey,
+      'generate-dlq',
+      cfg.queue.dlqRetentionDays,
+    );
+    this.generateQueue = encryptedQueue(
+      this,
+      'GenerateQueue',
+      cfg,
+      queueKey,
+      'generate',
+      cfg.queue.retentionDays,
+      {
+        // AWS's rule for Lambda event sources: at least 6x the function timeout, so a message is
+        // not redelivered while a (retried) invocation still holds it.
+        visibilityTimeout: Duration.seconds(6 * cfg.functions.generate.timeoutSeconds),
+        deadLetterQueue: { queue: this.generateDlq, maxReceiveCount: cfg.queue.maxReceiveCount },
+      },
+    );
     // Receives the schedule's undeliverable events and find-daily's failed async invocations.
-    this.dailyRunDlq = this.createQueue('DailyRunDlq', queueKey, 'daily-run-dlq', cfg.queue.dlqRetentionDays);
+    this.dailyRunDlq = encryptedQueue(
+      this,
+      'DailyRunDlq',
+      cfg,
+      queueKey,
+      'daily-run-dlq',
+      cfg.queue.dlqRetentionDays,
+    );
     Validations.of(this.dailyRunDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
@@ -136,7 +158,7 @@ export class NotificationsStack extends Stack {
           actions: ['sqs:SendMessage'],
           resources: [this.generateQueue.queueArn, this.dailyRunDlq.queueArn],
         }),
-        this.queueKeyStatement(queueKey, ['kms:Decrypt', 'kms:GenerateDataKey']),
+        keyUseVia(queueKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 'sqs'),
       ],
     });
     // Async invocations (the schedule) that still fail after Lambda's retries are parked here.
@@ -160,7 +182,7 @@ export class NotificationsStack extends Stack {
           actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
           resources: [this.generateQueue.queueArn],
         }),
-        this.queueKeyStatement(queueKey, ['kms:Decrypt', 'kms:GenerateDataKey']),
+        keyUseVia(queueKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 'sqs'),
       ],
     });
     // Callers invoke the `live` alias; CodeDeploy shifts it (monitoring-deployment.ts).
@@ -188,13 +210,7 @@ export class NotificationsStack extends Stack {
             actions: ['secretsmanager:GetSecretValue'],
             resources: [cursorSecret.secretArn],
           }),
-          new iam.PolicyStatement({
-            actions: ['kms:Decrypt'],
-            resources: [configKey.keyArn],
-            conditions: {
-              StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` },
-            },
-          }),
+          keyUseVia(configKey, ['kms:Decrypt'], 'secretsmanager'),
         ],
       },
     );
@@ -234,30 +250,12 @@ export class NotificationsStack extends Stack {
     }
   }
 
-  private createQueue(
-    id: string,
-    key: kms.IKey,
-    suffix: string,
-    retentionDays: number,
-    extra: Partial<sqs.QueueProps> = {},
-  ): sqs.Queue {
-    return encryptedQueue(this, id, this.config, key, suffix, retentionDays, extra);
-  }
-
   /** Table access limited to items whose partition key starts with one of `keyPrefixes`. */
   private tableStatement(actions: string[], keyPrefixes: string[]): iam.PolicyStatement {
     return new iam.PolicyStatement({
       actions,
       resources: [this.table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keyPrefixes } },
-    });
-  }
-
-  private queueKeyStatement(key: kms.IKey, actions: string[]): iam.PolicyStatement {
-    return new iam.PolicyStatement({
-      actions,
-      resources: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
     });
   }
 
@@ -287,11 +285,7 @@ export class NotificationsStack extends Stack {
       environment: spec.environment,
       statements: [
         // DynamoDB decrypts the table key with the caller's permission (via DynamoDB only).
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [common.tableKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
-        }),
+        keyUseVia(common.tableKey, ['kms:Decrypt'], 'dynamodb'),
         ...spec.statements,
       ],
     });
@@ -313,7 +307,7 @@ export class NotificationsStack extends Stack {
               resources: [findDaily.functionArn],
             }),
             new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dailyRunDlq.queueArn] }),
-            this.queueKeyStatement(queueKey, ['kms:Decrypt', 'kms:GenerateDataKey']),
+            keyUseVia(queueKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 'sqs'),
           ],
         }),
       },

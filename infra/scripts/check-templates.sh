@@ -23,14 +23,7 @@ if [[ ! -x "$venv/bin/cfn-lint" ]]; then
 fi
 
 # checkov gets its own venv, (re)built when infra/requirements-checkov.txt changes.
-stamp="$checkov_venv/.requirements.sha256"
-sum="$(sha256sum "$checkov_req" | cut -d' ' -f1)"
-if [[ ! -x "$checkov_venv/bin/checkov" || ! -f "$stamp" || "$(cat "$stamp")" != "$sum" ]]; then
-  echo "check-templates: installing checkov into $checkov_venv"
-  python3 -m venv "$checkov_venv"
-  "$checkov_venv/bin/pip" install -q --disable-pip-version-check -r "$checkov_req"
-  echo "$sum" >"$stamp"
-fi
+bash "$root/scripts/pinned-venv.sh" "$checkov_venv" "$checkov_req" checkov
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

@@ -14,14 +14,7 @@ mkdir -p "$DN_LOCAL_DIR/ministack"
 
 healthy() { curl -sf "$AWS_ENDPOINT_URL/_ministack/health" >/dev/null 2>&1; }
 
-stamp="$venv/.requirements.sha256"
-sum="$(sha256sum "$req" | cut -d' ' -f1)"
-if [[ ! -x "$venv/bin/ministack" || ! -f "$stamp" || "$(cat "$stamp")" != "$sum" ]]; then
-  echo "up: installing MiniStack into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
-  echo "$sum" >"$stamp"
-fi
+bash "$root/scripts/pinned-venv.sh" "$venv" "$req" ministack
 
 bash "$root/scripts/local/postgres.sh" start
 
