@@ -5,6 +5,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/clean-make-env.sh
+source "$root/scripts/clean-make-env.sh"
 prefix="${DN_CURL_PREFIX:-$root/functions/.deps/curl}"
 # The SigV4 behaviour we rely on (and test against botocore) is libcurl 7.88's.
 upstream_version="7.88.1"

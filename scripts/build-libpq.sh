@@ -6,6 +6,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/clean-make-env.sh
+source "$root/scripts/clean-make-env.sh"
 prefix="${DN_LIBPQ_PREFIX:-$root/functions/.deps/libpq}"
 source_package="postgresql-15"
 stamp="$prefix/.built-from"
