@@ -109,16 +109,16 @@ deploy: ## Deploy ENV (local|dev|qa|prod) with the CDK CLI; local needs `make up
 	bash scripts/deploy.sh $(ENV)
 
 seed: ## Seed demo data into ENV (notifications for today, >= 10,000 users)
-	$(PY) tests/e2e/seed.py --env $(ENV)
+	$(PY) -m tools.seed --env $(ENV)
 
 run-day: ## Start today's run in ENV and wait until every inbox record exists
-	$(PY) tests/e2e/run_day.py --env $(ENV) --force
+	$(PY) -m tools.run_day --env $(ENV) --force
 
 demo: ## Fresh machine -> local environment -> a day's notifications through the API
 	bash scripts/demo.sh
 
 smoke: ## Non-destructive deployment tests against ENV (after deploy, seed, run-day)
-	cd tests/e2e && DN_ENV=$(ENV) ../../$(PY) -m unittest -v test_deployment test_data_pipeline
+	DN_ENV=$(ENV) $(PY) -m unittest -v tests.e2e.test_deployment tests.e2e.test_data_pipeline
 
 test-e2e: package ## Full local deployment suite: up, deploy, seed, run the day, every test, down
 	bash scripts/test-e2e.sh

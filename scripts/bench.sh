@@ -51,4 +51,4 @@ if ! curl -sf "$AWS_ENDPOINT_URL/_ministack/health" >/dev/null 2>&1 ||
   bash "$root/scripts/local/up.sh" >&2
   bash "$root/scripts/deploy.sh" local >/dev/null 2>&1
 fi
-(cd "$root/tests/e2e" && "$root/.venv/bin/python" bench_load.py --env local)
+(cd "$root" && "$root/.venv/bin/python" -m tests.e2e.bench_load --env local)

@@ -19,11 +19,11 @@ make --no-print-directory package
 step "deploy the local environment"
 bash scripts/deploy.sh local
 step "seed demo data"
-"$py" tests/e2e/seed.py --env local
+"$py" -m tools.seed --env local
 step "run the day"
-"$py" tests/e2e/run_day.py --env local --force
+"$py" -m tools.run_day --env local --force
 step "the API"
-"$py" tests/e2e/show_inbox.py --env local
+"$py" -m tools.show_inbox --env local
 step "the data pipeline: a CSV with 10,000 users (12 bad rows) into PostgreSQL"
 "$py" data/generate_sample.py --rows 10000 --bad-rows 12 --out "$root/.local/demo-users.csv"
 "$py" data/load_csv.py --env local --file "$root/.local/demo-users.csv"

@@ -43,7 +43,7 @@ start=$SECONDS
 if [[ "$env" == local ]]; then
   # The local database is ours to configure: give the loader role the password the stack
   # generated into DatabaseSecret (the same secret shape as Aurora's in AWS).
-  "$root/.venv/bin/python" "$root/tests/e2e/dn_env.py" database-secret local |
+  (cd "$root" && "$root/.venv/bin/python" -m tools.dn_env database-secret local) |
     bash "$root/scripts/local/postgres.sh" grant
 fi
 echo "deploy: $env deployed in $((SECONDS - start)) s; outputs in $outputs"

@@ -10,14 +10,15 @@ trap 'bash scripts/local/down.sh' EXIT
 bash scripts/local/down.sh >/dev/null
 bash scripts/local/up.sh
 bash scripts/deploy.sh local
-"$py" tests/e2e/seed.py --env local
-"$py" tests/e2e/run_day.py --env local --force
-(cd tests/e2e && DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v test_deployment test_data_pipeline test_alerting)
+"$py" -m tools.seed --env local
+"$py" -m tools.run_day --env local --force
+DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v tests.e2e.test_deployment \
+  tests.e2e.test_data_pipeline tests.e2e.test_alerting
 
 # A code change reaches the deployed functions: rebuild with a new build id, deploy again, and
 # the API must answer from the new build.
 build_id="e2e-redeploy-$(date +%s)"
 make --no-print-directory package BUILD_ID="$build_id" >/dev/null
 bash scripts/deploy.sh local >/dev/null
-(cd tests/e2e && DN_ENV=local DN_EXPECT_BUILD_ID="$build_id" "$py" -m unittest -v \
-  test_deployment.Deployment.test_the_deployed_build_answers)
+DN_ENV=local DN_EXPECT_BUILD_ID="$build_id" "$py" -m unittest -v \
+  tests.e2e.test_deployment.Deployment.test_the_deployed_build_answers

@@ -4,7 +4,7 @@ generated users CSV uploaded to the data bucket, timed from the end of the uploa
 outcome record, next to a plain GetObject of the same object (the emulator's own S3 read speed,
 the ceiling for a loader that streams from S3). Prints `name: value` lines.
 
-  bench_load.py [--env local] [--size 100MB]
+  python -m tests.e2e.bench_load [--env local] [--size 100MB]
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import tempfile
 import time
 import uuid
 
-from dn_env import ROOT, Environment, outputs_file, poll
+from tools.dn_env import ROOT, Environment, outputs_file, poll
 
 
 def main() -> int:

@@ -14,7 +14,7 @@ import os
 import unittest
 import uuid
 
-from dn_env import Environment, poll
+from tools.dn_env import Environment, poll
 
 ENV = os.environ.get("DN_ENV", "local")
 DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"

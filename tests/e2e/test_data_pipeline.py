@@ -15,7 +15,7 @@ import tempfile
 import unittest
 import uuid
 
-from dn_env import ROOT, Environment, poll
+from tools.dn_env import ROOT, Environment, poll
 
 ENV = os.environ.get("DN_ENV", "local")
 # These tests load sample users into the target table: never against prod's data by default.

@@ -1,18 +1,31 @@
 """Deployment tests: run against any environment's stack outputs (.local/cdk-outputs-<env>.json)
-after seed.py and run_day.py. DN_ENV picks the environment (default local). DN_E2E_DESTRUCTIVE=1
-adds the tests that write to the environment (poison message, a second daily trigger); `make smoke`
-leaves them out. Real services only: nothing here is mocked."""
+after tools.seed and tools.run_day (make seed, make run-day); tests marked @needs_seed are
+skipped where there is no seed data. DN_ENV picks the environment (default local).
+DN_E2E_DESTRUCTIVE=1 adds the tests that write to the environment (poison message, a second daily
+trigger); `make smoke` leaves them out. Real services only: nothing here is mocked."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import unittest
 import uuid
 
-from dn_env import ROOT, Environment, poll
+from tools.dn_env import ROOT, Environment, poll
 
 ENV = os.environ.get("DN_ENV", "local")
 DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
+
+
+def needs_seed(test):
+    """Marks a test that reads the seeded data (make seed, make run-day): where the environment has
+    none (prod smoke runs read-only), the test is skipped and says why."""
+    @functools.wraps(test)
+    def run(self, *args, **kwargs):
+        if self.seed is None:
+            self.skipTest("needs seeded data (make seed and make run-day for this environment)")
+        return test(self, *args, **kwargs)
+    return run
 
 
 class Deployment(unittest.TestCase):
@@ -26,10 +39,6 @@ class Deployment(unittest.TestCase):
         # Without seed data (prod smoke: read-only) only the seed-independent tests run.
         cls.seed = json.loads(path.read_text()) if path.exists() else None
 
-    def setUp(self):
-        if self.seed is None and "seed" in (self._testMethodDoc or ""):
-            self.skipTest("needs seeded data (make seed and make run-day for this environment)")
-
     def user(self) -> str:
         """A user id for input checks: the seeded sample user, or one that exists nowhere."""
         return self.seed["sampleUser"] if self.seed else "smoke-check-user"
@@ -39,8 +48,8 @@ class Deployment(unittest.TestCase):
                      "GenerateFunctionName", "GetNotificationsFunctionName", "ApiId", "ApiStageName"):
             self.assertTrue(self.env.out(name), name)
 
+    @needs_seed
     def test_first_page_is_newest_first_for_a_seeded_user(self):
-        """Uses the seed data."""
         r = self.env.api(self.seed["sampleUser"], limit=2)
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.body["userId"], self.seed["sampleUser"])
@@ -50,8 +59,8 @@ class Deployment(unittest.TestCase):
         self.assertEqual(keys, sorted(keys, reverse=True))
         self.assertIn("User", r.body["items"][0]["body"] + r.body["items"][0]["title"])
 
+    @needs_seed
     def test_cursor_walk_reaches_every_item_once(self):
-        """Uses the seed data."""
         user, seen, cursor = self.seed["sampleUser"], [], None
         for _ in range(20):
             r = self.env.api(user, limit=1, cursor=cursor)
@@ -63,8 +72,8 @@ class Deployment(unittest.TestCase):
         self.assertEqual(len(seen), self.seed["sampleUserNotifications"])
         self.assertEqual(len(set(seen)), len(seen))
 
+    @needs_seed
     def test_tampered_cursor_is_400(self):
-        """Uses the seed data."""
         r = self.env.api(self.seed["sampleUser"], limit=1)
         cursor = r.body["nextCursor"]
         flipped = cursor[:10] + ("A" if cursor[10] != "A" else "B") + cursor[11:]
@@ -94,21 +103,21 @@ class Deployment(unittest.TestCase):
         self.assertIn("message", r.body)
 
     @unittest.skipUnless(os.environ.get("DN_EXPECT_BUILD_ID"), "set DN_EXPECT_BUILD_ID to the build just deployed")
+    @needs_seed
     def test_the_deployed_build_answers(self):
-        """Uses the seed data."""
         # After a redeploy of changed code, the API must be served by the new build (not a warm
         # process of the previous one).
         r = self.env.api(self.seed["sampleUser"], limit=1)
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.headers.get("X-Build-Id"), os.environ["DN_EXPECT_BUILD_ID"])
 
+    @needs_seed
     def test_every_expected_inbox_record_exists(self):
-        """Uses the seed data."""
         self.assertEqual(self.env.count_inbox(self.seed["date"]), self.seed["expectedInbox"])
 
     @unittest.skipUnless(DESTRUCTIVE, "writes to the environment")
+    @needs_seed
     def test_second_trigger_for_the_day_is_a_no_op(self):
-        """Uses the seed data."""
         before = self.env.count_inbox(self.seed["date"])
         result, error = self.env.invoke("FindDailyFunctionName", {"date": self.seed["date"]})
         self.assertIsNone(error, result)
@@ -116,8 +125,8 @@ class Deployment(unittest.TestCase):
         self.assertEqual(self.env.count_inbox(self.seed["date"]), before)
 
     @unittest.skipUnless(DESTRUCTIVE, "writes to the environment")
+    @needs_seed
     def test_redelivered_generate_message_creates_no_duplicate(self):
-        """Uses the seed data."""
         before = self.env.count_inbox(self.seed["date"])
         message = {"v": 1, "date": self.seed["date"], "notificationId": "beta-feature", "segment": "beta"}
         batch = {"Records": [{"messageId": f"redelivery-{uuid.uuid4()}", "eventSource": "aws:sqs",

@@ -1,12 +1,12 @@
 """Prints a seeded user's first page of notifications and the next page via its cursor, as the
-API returns them. Usage: show_inbox.py [--env local] [--user <id>] [--limit 2]."""
+API returns them. Usage: python -m tools.show_inbox [--env local] [--user <id>] [--limit 2]."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from dn_env import ROOT, Environment
+from tools.dn_env import ROOT, Environment
 
 
 def main() -> int:

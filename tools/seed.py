@@ -1,7 +1,7 @@
 """Seeds demo data into an environment's table: notifications for today (in the schedule's
 timezone) across three segments whose audiences total 16,500 recipients over 12,000 users, and a
 PROFILE for every user. Writes .local/seed-<env>.json (date, expected inbox count, a sample user)
-for run_day.py and the deployment tests. Usage: seed.py [--env local] [--users 12000]."""
+for tools.run_day and the deployment tests. Usage: python -m tools.seed [--env local] [--users 12000]."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ import json
 import time
 import zoneinfo
 
-from dn_env import ROOT, Environment
+from tools.dn_env import ROOT, Environment
 
 
 def today(tz: str) -> str:

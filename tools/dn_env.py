@@ -18,7 +18,7 @@ import botocore.config
 import botocore.credentials
 import botocore.session
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 LOCAL_ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://localhost:4566")
 
 
@@ -154,10 +154,10 @@ def poll(what: str, check, timeout_s: float, interval_s: float = 0.5):
 
 
 def _main(argv: list[str]) -> int:
-    """`dn_env.py database-secret <env>`: print the deployed database secret (for local set-up)."""
+    """`python -m tools.dn_env database-secret <env>`: print the deployed database secret (for local set-up)."""
     import sys
     if len(argv) != 3 or argv[1] != "database-secret":
-        print("usage: dn_env.py database-secret <env>", file=sys.stderr)
+        print("usage: python -m tools.dn_env database-secret <env>", file=sys.stderr)
         return 2
     env = Environment(argv[2])
     secret = env.client("secretsmanager").get_secret_value(SecretId=env.out("DatabaseSecretArn"))

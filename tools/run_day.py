@@ -1,6 +1,6 @@
 """Starts a day's run by invoking find-daily, then shows progress until every expected inbox
 record exists (polling with a deadline) and the queue has drained. Usage:
-run_day.py [--env local] [--force] [--timeout 600]. Reads .local/seed-<env>.json."""
+python -m tools.run_day [--env local] [--force] [--timeout 600]. Reads .local/seed-<env>.json."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from dn_env import ROOT, Environment, poll
+from tools.dn_env import ROOT, Environment, poll
 
 
 def main() -> int:

@@ -1,0 +1,1 @@
+"""Deployment tests against any environment's stack outputs; they use tools.dn_env."""
