@@ -1,79 +1,33 @@
-import type { EnvConfig } from './types';
+import { AURORA, defineEnv } from './base';
 
-/** Production account: three AZs, retained data, deletion protection, longer retention. */
-export const prod: EnvConfig = {
-  name: 'prod',
+/** Production account: three AZs, more capacity, retained data, deletion protection, paging. */
+export const prod = defineEnv('prod', {
   account: '333333333333',
-  region: 'eu-west-2',
-  availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
-  network: { vpcCidr: '10.40.0.0/16', azCount: 3, flowLogs: { enabled: true } },
-  schedule: { expression: 'cron(0 6 * * ? *)', timezone: 'Europe/London', maxRetryAttempts: 5 },
+  network: { vpcCidr: '10.40.0.0/16', azCount: 3 },
+  schedule: { maxRetryAttempts: 5 },
   logRetentionDays: 90,
-  alarms: {
-    topicName: 'daily-notifications-prod-alarms',
-    subscriptions: { critical: [{ protocol: 'email', endpoint: 'oncall@example.com' }], warning: [] },
-    periodMinutes: 5,
-    evaluationPeriods: 1,
-    lambda: { errors: 1, throttles: 1, durationP99PercentOfTimeout: 80, concurrencyPercentOfReserved: 80 },
-    queueOldestMessageAgeSeconds: 900,
-    dynamodb: { throttleEvents: 1, systemErrors: 1 },
-    api: { error5xxPercent: 1, error4xxPercent: 10, latencyP99Ms: 1000 },
-    aurora: {
-      cpuPercent: 80,
-      connections: 100,
-      freeableMemoryMb: 256,
-      freeLocalStorageMb: 1024,
-      deadlocksPerSecond: 0,
-    },
-    loader: { loadsFailed: 1, rejectedRowPercent: 5 },
-    heartbeatDeadlineMinutes: 60,
-    metricMath: { enabled: true },
-    compositeAlarms: { enabled: true },
-    queryDefinitions: { enabled: true },
-  },
-  // Gradual shifting with automatic rollback on the alias alarms: canary in prod only.
+  alarms: { subscriptions: { critical: [{ protocol: 'email', endpoint: 'oncall@example.com' }] } },
   deployment: { gradual: true, config: 'CANARY_10PERCENT_10MINUTES' },
-  api: {
-    endpointType: 'PRIVATE',
-    endpointTypeReason: 'Callers live inside the VPC; nothing is exposed to the internet.',
-    stageName: 'v1',
-    throttlingRateLimit: 500,
-    throttlingBurstLimit: 1000,
-  },
-  functions: {
-    findDaily: { memoryMb: 256, timeoutSeconds: 60, reservedConcurrency: 1 },
-    generate: { memoryMb: 1024, timeoutSeconds: 120, reservedConcurrency: 50 },
-    getNotifications: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 100 },
-    logLevel: 'info',
-    metricsNamespace: 'DailyNotifications',
-    maxPagesPerInvocation: 5,
-  },
-  queue: { maxReceiveCount: 5, batchSize: 10, maxConcurrency: 40, retentionDays: 4, dlqRetentionDays: 14 },
+  api: { throttlingRateLimit: 500, throttlingBurstLimit: 1000 },
+  functions: { generate: { reservedConcurrency: 50 }, getNotifications: { reservedConcurrency: 100 } },
+  queue: { maxConcurrency: 40 },
   data: { inboxTtlDays: 90, deletionProtection: true },
   dataPipeline: {
-    loader: { memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 4 },
+    loader: { memoryMb: 2048, reservedConcurrency: 4 },
     maxConcurrency: 4,
-    queue: { maxReceiveCount: 3, retentionDays: 4, dlqRetentionDays: 14 },
     bucket: {
       incomingExpirationDays: 30,
       rejectedExpirationDays: 90,
       noncurrentVersionExpirationDays: 30,
       accessLogsExpirationDays: 365,
     },
-    // The loader zip carries the RDS CA bundle (scripts/package.sh, see docs/DATA_PIPELINE.md).
-    tls: { sslMode: 'verify-full', rootCertPath: '/var/task/certs/rds-global-bundle.pem' },
     database: {
-      kind: 'aurora',
-      engineVersion: '16.11',
-      minCapacityAcu: 0.5,
+      ...AURORA,
       maxCapacityAcu: 16,
       readers: 1,
       backupRetentionDays: 35,
       deletionProtection: true,
-      performanceInsights: true,
-      rotationDays: 30,
     },
-    vpcEndpointRestriction: { enabled: true },
   },
   removalPolicy: 'retain',
-};
+});
