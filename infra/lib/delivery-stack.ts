@@ -1,6 +1,7 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { AppStack } from './constructs/concern';
 import type { EnvConfig } from '../config/types';
 import { resourcePrefix } from './naming';
 
@@ -23,7 +24,7 @@ const GITHUB_OIDC = 'token.actions.githubusercontent.com';
  *    resources only, and assume the CSV uploader role.
  * Entry point: bin/delivery.ts (deployed once per account, outside the pipeline it enables).
  */
-export class DeliveryStack extends Stack {
+export class DeliveryStack extends AppStack {
   readonly deployRole: iam.Role;
   readonly testsRole: iam.Role;
 

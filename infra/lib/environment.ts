@@ -2,7 +2,7 @@ import { Tags, type App } from 'aws-cdk-lib';
 import type { EnvConfig } from '../config';
 import { DataStack } from './data-stack';
 import { MonitoringStack } from './monitoring-stack';
-import { lambdaLogGroupName, resourcePrefix, stackName } from './naming';
+import { stackName } from './naming';
 import { NetworkStack } from './network-stack';
 import { NotificationsStack } from './notifications-stack';
 
@@ -48,7 +48,7 @@ export function addEnvironment(app: App, cfg: EnvConfig, artifactDir: string): E
   });
   data.addDependency(network);
   // Alarms, topics, dashboards and saved queries of every system (issue 5). A system added later
-  // is monitored with one call, e.g. monitoring.addDataPipeline({...}).
+  // is monitored with one call, handed its typed resources (e.g. monitoring.addDataPipeline(data)).
   const monitoring = new MonitoringStack(app, stackName(cfg.name, 'Monitoring'), {
     env,
     config: cfg,
@@ -56,16 +56,7 @@ export function addEnvironment(app: App, cfg: EnvConfig, artifactDir: string): E
     description: `daily-notifications ${cfg.name}: alarms, alarm topics, dashboards, saved queries`,
     notifications,
   });
-  monitoring.addDataPipeline({
-    // Physical names, not tokens: the monitoring stack imports nothing from the others.
-    loaderFunctionName: `${resourcePrefix(cfg.name)}-loader`,
-    loaderSizing: cfg.dataPipeline.loader,
-    loaderServiceName: 'loader',
-    loaderLogGroupName: lambdaLogGroupName(cfg.name, 'loader'),
-    ingestQueueName: `${resourcePrefix(cfg.name)}-ingest`,
-    ingestDlqName: `${resourcePrefix(cfg.name)}-ingest-dlq`,
-    auroraClusterIdentifier: data.cluster ? `${resourcePrefix(cfg.name)}-db` : undefined,
-  });
+  monitoring.addDataPipeline(data);
   // No export ties them (alarms address resources by name); the order keeps deploys tidy.
   monitoring.addDependency(notifications);
   monitoring.addDependency(data);

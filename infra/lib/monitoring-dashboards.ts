@@ -6,14 +6,14 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../config/types';
-import type { DataPipelineResources } from './monitoring-stack';
+import type { VpcFunction } from './constructs/function';
 import { FUNCTION_NAMES, resourcePrefix } from './naming';
-import { metrics, type NotificationTargets } from './monitoring-metrics';
+import { metrics, queueNames, type DataPipeline, type NotificationSystem } from './monitoring-metrics';
 
 const PERIOD = Duration.minutes(5);
 const W = 24;
 
-function emf(cfg: EnvConfig, service: string, names: string[]): cloudwatch.IMetric[] {
+function emf(cfg: EnvConfig, service: VpcFunction, names: string[]): cloudwatch.IMetric[] {
   return names.map((name) => metrics.emf(cfg, service, name, { statistic: 'Sum', period: PERIOD }));
 }
 
@@ -24,7 +24,7 @@ function graph(title: string, left: cloudwatch.IMetric[], width = 8): cloudwatch
 const p = (statistic: string) => ({ statistic, period: PERIOD });
 
 /** Invocations/errors/throttles, p50/p99 duration, concurrency of one function. */
-function functionRow(title: string, fn: string): cloudwatch.IWidget[] {
+function functionRow(title: string, fn: VpcFunction): cloudwatch.IWidget[] {
   return [
     graph(`${title}: invocations, errors, throttles`, [
       metrics.lambda(fn, 'Invocations', p('Sum')),
@@ -59,7 +59,7 @@ function queueRow(title: string, queue: string, dlq: string): cloudwatch.IWidget
 export function notificationDashboard(
   scope: Construct,
   cfg: EnvConfig,
-  n: NotificationTargets,
+  n: NotificationSystem,
   alarms: cloudwatch.IAlarm[],
 ): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(scope, 'NotificationDashboard', {
@@ -70,36 +70,37 @@ export function notificationDashboard(
     new cloudwatch.AlarmStatusWidget({ title: 'Notification system alarms', alarms, width: W, height: 6 }),
   );
   dashboard.addWidgets(
-    graph('API traffic (requests)', [metrics.api(n.apiName, 'Count', p('Sum'))], 6),
+    graph('API traffic (requests)', [metrics.api(n.api, 'Count', p('Sum'))], 6),
     graph(
       'API errors (share of requests)',
-      [metrics.api(n.apiName, '5XXError', p('Average')), metrics.api(n.apiName, '4XXError', p('Average'))],
+      [metrics.api(n.api, '5XXError', p('Average')), metrics.api(n.api, '4XXError', p('Average'))],
       6,
     ),
     graph(
       'API latency p50 / p99 (ms)',
-      [metrics.api(n.apiName, 'Latency', p('p50')), metrics.api(n.apiName, 'Latency', p('p99'))],
+      [metrics.api(n.api, 'Latency', p('p50')), metrics.api(n.api, 'Latency', p('p99'))],
       6,
     ),
     graph(
       'API: NotificationsServed, BadRequests',
-      emf(cfg, 'get-notifications', ['NotificationsServed', 'BadRequests']),
+      emf(cfg, n.functions['get-notifications'], ['NotificationsServed', 'BadRequests']),
       6,
     ),
   );
   for (const name of FUNCTION_NAMES) dashboard.addWidgets(...functionRow(name, n.functions[name]));
-  dashboard.addWidgets(...queueRow('GenerateMessage queue', n.generateQueue, n.generateDlq));
+  const generate = queueNames(n.generateQueue);
+  dashboard.addWidgets(...queueRow('GenerateMessage queue', generate.queue, generate.dlq));
   dashboard.addWidgets(
     graph(
       'Daily run: DailyRunCompleted, NotificationsQueued',
-      emf(cfg, 'find-daily', ['DailyRunCompleted', 'NotificationsQueued']),
+      emf(cfg, n.functions['find-daily'], ['DailyRunCompleted', 'NotificationsQueued']),
     ),
     graph(
       'generate: InboxRecordsWritten, ContinuationsQueued, MessagesFailed',
-      emf(cfg, 'generate', ['InboxRecordsWritten', 'ContinuationsQueued', 'MessagesFailed']),
+      emf(cfg, n.functions.generate, ['InboxRecordsWritten', 'ContinuationsQueued', 'MessagesFailed']),
     ),
     graph('Daily-run DLQ: messages visible', [
-      metrics.sqs(n.dailyRunDlq, 'ApproximateNumberOfMessagesVisible', p('Maximum')),
+      metrics.sqs(n.dailyRunDlq.queueName, 'ApproximateNumberOfMessagesVisible', p('Maximum')),
     ]),
   );
   dashboard.addWidgets(
@@ -121,7 +122,7 @@ export function notificationDashboard(
 export function pipelineDashboard(
   scope: Construct,
   cfg: EnvConfig,
-  data: DataPipelineResources,
+  data: DataPipeline,
   alarms: cloudwatch.IAlarm[],
 ): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(scope, 'PipelineDashboard', {
@@ -132,12 +133,13 @@ export function pipelineDashboard(
     new cloudwatch.AlarmStatusWidget({ title: 'Data pipeline alarms', alarms, width: W, height: 6 }),
   );
   dashboard.addWidgets(
-    graph('Loads: LoadsFailed', emf(cfg, data.loaderServiceName, ['LoadsFailed'])),
-    graph('Rows: RowsRead, RowsRejected', emf(cfg, data.loaderServiceName, ['RowsRead', 'RowsRejected'])),
+    graph('Loads: LoadsFailed', emf(cfg, data.loader, ['LoadsFailed'])),
+    graph('Rows: RowsRead, RowsRejected', emf(cfg, data.loader, ['RowsRead', 'RowsRejected'])),
   );
-  dashboard.addWidgets(...functionRow('loader', data.loaderFunctionName));
-  dashboard.addWidgets(...queueRow('Ingest queue', data.ingestQueueName, data.ingestDlqName));
-  const cluster = data.auroraClusterIdentifier;
+  dashboard.addWidgets(...functionRow(data.loader.name, data.loader));
+  const ingest = queueNames(data.ingest);
+  dashboard.addWidgets(...queueRow('Ingest queue', ingest.queue, ingest.dlq));
+  const cluster = data.database.clusterIdentifier;
   if (cluster !== undefined) {
     dashboard.addWidgets(
       graph('Aurora: CPU (%)', [metrics.rds(cluster, 'CPUUtilization', p('Maximum'))], 6),

@@ -7,7 +7,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../config/types';
 import type { MonitoredSystem } from './monitoring-alarms';
-import { apiAccessLogGroupName, lambdaLogGroupName, resourcePrefix } from './naming';
+import { resourcePrefix } from './naming';
+
+/** Log groups the queries read: every function's; for the notification system also these. */
+export interface QueryLogGroups {
+  readonly functions: string[];
+  /** find-daily and generate. */
+  readonly dailyRun?: string[];
+  readonly generate?: string[];
+  /** The API's access logs. */
+  readonly apiAccess?: string[];
+}
 
 interface Query {
   readonly name: string;
@@ -16,11 +26,7 @@ interface Query {
 }
 
 /** The query texts (exported for the tests and docs/MONITORING.md). */
-export function queriesFor(
-  cfg: EnvConfig,
-  system: MonitoredSystem,
-  groups: { functions: string[] },
-): Query[] {
+export function queriesFor(_cfg: EnvConfig, system: MonitoredSystem, groups: QueryLogGroups): Query[] {
   const common: Query[] = [
     {
       name: 'errors-by-function',
@@ -71,7 +77,7 @@ export function queriesFor(
     ...common,
     {
       name: 'daily-run-timeline',
-      logGroups: [lambdaLogGroupName(cfg.name, 'find-daily'), lambdaLogGroupName(cfg.name, 'generate')],
+      logGroups: groups.dailyRun ?? [],
       query: [
         'filter service = "find-daily" or level in ["WARN", "ERROR"] or ispresent(MessagesFailed) or ispresent(DailyRunCompleted)',
         'fields @timestamp, service, level, message, NotificationsQueued, DailyRunCompleted, MessagesFailed, requestId',
@@ -81,7 +87,7 @@ export function queriesFor(
     },
     {
       name: 'failed-generate-messages',
-      logGroups: [lambdaLogGroupName(cfg.name, 'generate')],
+      logGroups: groups.generate ?? [],
       query: [
         'filter (ispresent(MessagesFailed) and MessagesFailed > 0) or level = "ERROR"',
         'fields @timestamp, level, message, MessagesFailed, requestId',
@@ -91,7 +97,7 @@ export function queriesFor(
     },
     {
       name: 'api-5xx',
-      logGroups: [apiAccessLogGroupName(cfg.name)],
+      logGroups: groups.apiAccess ?? [],
       query: [
         'fields @timestamp, requestId, httpMethod, resourcePath, status, caller, ip',
         'filter status >= 500',
@@ -101,7 +107,7 @@ export function queriesFor(
     },
     {
       name: 'api-status-by-caller',
-      logGroups: [apiAccessLogGroupName(cfg.name)],
+      logGroups: groups.apiAccess ?? [],
       query: ['stats count(*) as requests by status, caller', 'sort requests desc', 'limit 50'].join('\n| '),
     },
   ];
@@ -111,7 +117,7 @@ export function addQueryDefinitions(
   scope: Construct,
   cfg: EnvConfig,
   system: MonitoredSystem,
-  groups: { functions: string[] },
+  groups: QueryLogGroups,
 ): void {
   if (!cfg.alarms.queryDefinitions.enabled) return;
   for (const q of queriesFor(cfg, system, groups)) {

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,13 +6,20 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { AlarmSeverity, EnvConfig } from '../config/types';
+import { AppStack } from './constructs/concern';
+import type { VpcFunction } from './constructs/function';
 import { createKey } from './kms';
 import { AlarmFactory, sumOrEach, type MonitoredSystem } from './monitoring-alarms';
 import { notificationDashboard, pipelineDashboard } from './monitoring-dashboards';
-import { metrics, notificationTargets, type NotificationTargets } from './monitoring-metrics';
+import {
+  literalName,
+  metrics,
+  queueNames,
+  type DataPipeline,
+  type NotificationSystem,
+} from './monitoring-metrics';
 import { addQueryDefinitions } from './monitoring-queries';
-import { FUNCTION_NAMES, lambdaLogGroupName, resourcePrefix, type FunctionName } from './naming';
-import type { NotificationsStack } from './notifications-stack';
+import { FUNCTION_NAMES, resourcePrefix, type FunctionName } from './naming';
 
 const Cmp = cloudwatch.ComparisonOperator;
 const Missing = cloudwatch.TreatMissingData;
@@ -20,26 +27,10 @@ const Missing = cloudwatch.TreatMissingData;
 /** DynamoDB operations the functions call (their IAM grants): SystemErrors is per operation. */
 export const TABLE_OPERATIONS = ['BatchWriteItem', 'PutItem', 'Query', 'UpdateItem'] as const;
 
-/**
- * What the monitoring stack needs of the data pipeline (infra/lib/data-stack.ts): physical names
- * (see physicalName in monitoring-metrics.ts) and the loader's sizing.
- */
-export interface DataPipelineResources {
-  readonly loaderFunctionName: string;
-  /** Reserved concurrency and timeout of the loader (the thresholds are shares of them). */
-  readonly loaderSizing: { readonly timeoutSeconds: number; readonly reservedConcurrency: number };
-  /** SERVICE_NAME of the loader: the `service` dimension of its EMF metrics. */
-  readonly loaderServiceName: string;
-  readonly loaderLogGroupName: string;
-  readonly ingestQueueName: string;
-  readonly ingestDlqName: string;
-  /** Aurora cluster identifier, in environments that have the database. */
-  readonly auroraClusterIdentifier?: string;
-}
-
 export interface MonitoringStackProps extends StackProps {
   readonly config: EnvConfig;
-  readonly notifications: NotificationsStack;
+  /** The notification system's typed resources (NotificationsStack). */
+  readonly notifications: NotificationSystem;
 }
 
 /**
@@ -50,7 +41,7 @@ export interface MonitoringStackProps extends StackProps {
  * construction; `addDataPipeline` adds the data pipeline (one call once its stack exists).
  * Outputs: CriticalTopicArn, WarningTopicArn, NotificationDashboardName.
  */
-export class MonitoringStack extends Stack {
+export class MonitoringStack extends AppStack {
   readonly topics: Record<AlarmSeverity, sns.Topic>;
   readonly alarms: AlarmFactory;
   private readonly config: EnvConfig;
@@ -63,11 +54,14 @@ export class MonitoringStack extends Stack {
     this.prefix = resourcePrefix(cfg.name);
     this.topics = this.createTopics();
     this.alarms = new AlarmFactory(this, cfg, this.topics);
-    const targets = notificationTargets(props.notifications);
-    this.monitorNotifications(targets);
-    notificationDashboard(this, cfg, targets, this.alarms.of('notification'));
+    const n = props.notifications;
+    this.monitorNotifications(n);
+    notificationDashboard(this, cfg, n, this.alarms.of('notification'));
     addQueryDefinitions(this, cfg, 'notification', {
-      functions: FUNCTION_NAMES.map((fn) => lambdaLogGroupName(cfg.name, fn)),
+      functions: FUNCTION_NAMES.map((fn) => n.functions[fn].logGroupName),
+      dailyRun: [n.functions['find-daily'].logGroupName, n.functions.generate.logGroupName],
+      generate: [n.functions.generate.logGroupName],
+      apiAccess: [n.api.accessLogGroupName],
     });
 
     new CfnOutput(this, 'CriticalTopicArn', {
@@ -85,15 +79,16 @@ export class MonitoringStack extends Stack {
   }
 
   /** Alarms, dashboard and queries of the data pipeline. */
-  addDataPipeline(data: DataPipelineResources): void {
+  addDataPipeline(data: DataPipeline): void {
     const cfg = this.config;
     const a = this.alarms;
     const system: MonitoredSystem = 'data-pipeline';
-    const loaderAlarms = this.functionAlarms(system, 'loader', data.loaderFunctionName, data.loaderSizing);
-    const age = this.queueAgeAlarm(system, 'ingest-queue', data.ingestQueueName, true);
-    const dlq = this.dlqAlarm(system, 'ingest-dlq', data.ingestDlqName, 'CSV files whose load kept failing');
+    const loaderAlarms = this.functionAlarms(system, data.loader);
+    const ingest = queueNames(data.ingest);
+    const age = this.queueAgeAlarm(system, 'ingest-queue', ingest.queue, true);
+    const dlq = this.dlqAlarm(system, 'ingest-dlq', ingest.dlq, data.ingest.deadLetters);
     const emf = (metricName: string) =>
-      metrics.emf(cfg, data.loaderServiceName, metricName, { statistic: 'Sum', period: a.period });
+      metrics.emf(cfg, data.loader, metricName, { statistic: 'Sum', period: a.period });
     const loadsFailed = a.alarm(system, {
       key: 'loader-loads-failed',
       runbook: 'loader-loads-failed',
@@ -124,7 +119,8 @@ export class MonitoringStack extends Stack {
       comparison: Cmp.GREATER_THAN_THRESHOLD,
     });
 
-    if (data.auroraClusterIdentifier !== undefined) this.auroraAlarms(data.auroraClusterIdentifier);
+    const cluster = data.database.clusterIdentifier;
+    if (cluster !== undefined) this.auroraAlarms(literalName(data.database.node.path, cluster));
 
     a.composite(system, {
       key: 'csv-not-loaded',
@@ -135,7 +131,7 @@ export class MonitoringStack extends Stack {
       children: [loadsFailed, loaderAlarms.errors, age, dlq],
     });
     pipelineDashboard(this, cfg, data, this.alarms.of(system));
-    addQueryDefinitions(this, cfg, system, { functions: [data.loaderLogGroupName] });
+    addQueryDefinitions(this, cfg, system, { functions: [data.loader.logGroupName] });
   }
 
   private createTopics(): Record<AlarmSeverity, sns.Topic> {
@@ -183,36 +179,27 @@ export class MonitoringStack extends Stack {
     return { critical: make('critical'), warning: make('warning') };
   }
 
-  private monitorNotifications(n: NotificationTargets): void {
-    const cfg = this.config;
+  private monitorNotifications(n: NotificationSystem): void {
     const a = this.alarms;
     const system: MonitoredSystem = 'notification';
-    const sizing: Record<FunctionName, { timeoutSeconds: number; reservedConcurrency: number }> = {
-      'find-daily': cfg.functions.findDaily,
-      generate: cfg.functions.generate,
-      'get-notifications': cfg.functions.getNotifications,
-    }; // Errors of every function feed a composite; throttles only where the API's callers see them.
+    // Errors of every function feed a composite; throttles only where the API's callers see them.
     const fn = Object.fromEntries(
       FUNCTION_NAMES.map((name) => [
         name,
-        this.functionAlarms(system, name, n.functions[name], sizing[name], name === 'get-notifications'),
+        this.functionAlarms(system, n.functions[name], name === 'get-notifications'),
       ]),
     ) as Record<FunctionName, FunctionAlarms>;
 
-    const queueAge = this.queueAgeAlarm(system, 'generate-queue', n.generateQueue, true);
-    const generateDlq = this.dlqAlarm(
-      system,
-      'generate-dlq',
-      n.generateDlq,
-      'GenerateMessages that failed every retry',
-    );
+    const generate = queueNames(n.generateQueue);
+    const queueAge = this.queueAgeAlarm(system, 'generate-queue', generate.queue, true);
+    const generateDlq = this.dlqAlarm(system, 'generate-dlq', generate.dlq, n.generateQueue.deadLetters);
     const dailyRunDlq = this.dlqAlarm(
       system,
       'daily-run-dlq',
-      n.dailyRunDlq,
-      'daily-run events the schedule could not deliver or find-daily failed to process',
+      literalName(n.dailyRunDlq.node.path, n.dailyRunDlq.queueName),
+      n.dailyRunDlq.holds,
     );
-    const heartbeat = this.heartbeatAlarm(system);
+    const heartbeat = this.heartbeatAlarm(system, n.functions['find-daily']);
     this.tableAlarms(system, n);
     const api = this.apiAlarms(system, n);
 
@@ -238,11 +225,10 @@ export class MonitoringStack extends Stack {
   /** AWS recommended Lambda alarms: errors, throttles, p99 duration near timeout, concurrency. */
   private functionAlarms(
     system: MonitoredSystem,
-    name: string,
-    fn: string,
-    sizing: { timeoutSeconds: number; reservedConcurrency: number },
+    fn: VpcFunction,
     throttlesFeedComposite = false,
   ): FunctionAlarms {
+    const { name, sizing } = fn;
     const a = this.alarms;
     const t = this.config.alarms.lambda;
     const period = a.period;
@@ -328,7 +314,7 @@ export class MonitoringStack extends Stack {
    * every one of them lacks the metric (missing data is breaching), i.e. at the latest one
    * deadline after the scheduled start on a day without a completed run.
    */
-  private heartbeatAlarm(system: MonitoredSystem): cloudwatch.Alarm {
+  private heartbeatAlarm(system: MonitoredSystem, findDaily: VpcFunction): cloudwatch.Alarm {
     const cfg = this.config;
     const minutes = cfg.alarms.heartbeatDeadlineMinutes;
     const periods = (24 * 60) / minutes;
@@ -337,7 +323,7 @@ export class MonitoringStack extends Stack {
       runbook: 'daily-run-heartbeat',
       severity: 'critical',
       summary: `No DailyRunCompleted from find-daily in the last 24 h (deadline ${minutes} min after the schedule, ${cfg.schedule.expression} ${cfg.schedule.timezone}).`,
-      metric: metrics.emf(cfg, 'find-daily', 'DailyRunCompleted', {
+      metric: metrics.emf(cfg, findDaily, 'DailyRunCompleted', {
         statistic: 'Sum',
         period: Duration.minutes(minutes),
       }),
@@ -350,7 +336,7 @@ export class MonitoringStack extends Stack {
     });
   }
 
-  private tableAlarms(system: MonitoredSystem, n: NotificationTargets): void {
+  private tableAlarms(system: MonitoredSystem, n: NotificationSystem): void {
     const cfg = this.config;
     const a = this.alarms;
     const period = a.period;
@@ -388,7 +374,7 @@ export class MonitoringStack extends Stack {
   }
 
   /** 5XX and 4XX as a share of requests (Average of the 0/1 metric), p99 latency. */
-  private apiAlarms(system: MonitoredSystem, n: NotificationTargets): { error5xx: cloudwatch.Alarm } {
+  private apiAlarms(system: MonitoredSystem, n: NotificationSystem): { error5xx: cloudwatch.Alarm } {
     const t = this.config.alarms.api;
     const a = this.alarms;
     const period = a.period;
@@ -397,7 +383,7 @@ export class MonitoringStack extends Stack {
       runbook: 'api-5xx-rate',
       severity: 'warning',
       summary: `More than ${t.error5xxPercent}% of API requests got a 5XX response.`,
-      metric: metrics.api(n.apiName, '5XXError', { statistic: 'Average', period }),
+      metric: metrics.api(n.api, '5XXError', { statistic: 'Average', period }),
       threshold: t.error5xxPercent / 100,
       comparison: Cmp.GREATER_THAN_THRESHOLD,
       feedsComposite: true,
@@ -407,7 +393,7 @@ export class MonitoringStack extends Stack {
       runbook: 'api-4xx-rate',
       severity: 'warning',
       summary: `More than ${t.error4xxPercent}% of API requests got a 4XX response (a caller is broken or denied).`,
-      metric: metrics.api(n.apiName, '4XXError', { statistic: 'Average', period }),
+      metric: metrics.api(n.api, '4XXError', { statistic: 'Average', period }),
       threshold: t.error4xxPercent / 100,
       comparison: Cmp.GREATER_THAN_THRESHOLD,
     });
@@ -416,7 +402,7 @@ export class MonitoringStack extends Stack {
       runbook: 'api-latency-p99',
       severity: 'warning',
       summary: `API p99 latency is above ${t.latencyP99Ms} ms.`,
-      metric: metrics.api(n.apiName, 'Latency', { statistic: 'p99', period }),
+      metric: metrics.api(n.api, 'Latency', { statistic: 'p99', period }),
       threshold: t.latencyP99Ms,
       comparison: Cmp.GREATER_THAN_THRESHOLD,
     });

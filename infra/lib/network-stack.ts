@@ -1,8 +1,9 @@
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { AppStack } from './constructs/concern';
 import type { EnvConfig } from '../config';
 import { logRetention, removalPolicy } from './config-helpers';
 import { allowLogsToUseKey, createKey } from './kms';
@@ -64,7 +65,7 @@ export const DYNAMODB_ENDPOINT_ACTIONS = [
  * Outputs: VpcId, IsolatedSubnetIds (comma-separated), FunctionsSecurityGroupId,
  * ExecuteApiVpcEndpointId.
  */
-export class NetworkStack extends Stack {
+export class NetworkStack extends AppStack {
   readonly vpc: ec2.Vpc;
   /** Attached to every function; may only open HTTPS connections. */
   readonly functionsSecurityGroup: ec2.SecurityGroup;

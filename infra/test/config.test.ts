@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENV_NAMES, loadConfig, validateConfig, type EnvConfig } from '../config';
+import { baseConfig, defineEnv } from '../config/base';
 import { artifactDir, localEndpointUrl } from '../config/process-env';
 import { buildApp } from './support/synth';
 
@@ -74,7 +75,10 @@ describe('process environment (config/process-env.ts)', () => {
 
   it('is the only module that reads process.env, and stacks never branch on the env name', () => {
     const files = ['bin', 'lib', 'config'].flatMap((d) =>
-      fs.readdirSync(path.join(INFRA, d)).map((f) => path.join(INFRA, d, f)),
+      fs
+        .readdirSync(path.join(INFRA, d), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => path.join(INFRA, d, f)),
     );
     expect(files.length).toBeGreaterThan(10);
     for (const f of files) {
@@ -93,5 +97,31 @@ describe('artifacts', () => {
         `Lambda artifact not found: ${empty}/find-daily.zip[\\s\\S]*make package[\\s\\S]*DN_ARTIFACT_DIR`,
       ),
     );
+  });
+});
+
+describe('config/base.ts', () => {
+  it('applies an environment difference at any depth and keeps the rest of the base', () => {
+    const cfg = defineEnv('qa', {
+      account: '123456789012',
+      network: { vpcCidr: '10.99.0.0/16' },
+      functions: { generate: { memoryMb: 2048 } },
+    });
+    const base = baseConfig('qa');
+    expect(cfg.functions.generate).toEqual({ ...base.functions.generate, memoryMb: 2048 });
+    expect(cfg.functions.getNotifications).toEqual(base.functions.getNotifications);
+    expect(cfg.network).toEqual({ ...base.network, vpcCidr: '10.99.0.0/16' });
+    expect(cfg.alarms.topicName).toBe('daily-notifications-qa-alarms');
+  });
+
+  it('replaces a choice whole: a feature turned off keeps only its reason', () => {
+    const cfg = defineEnv('dev', {
+      account: '123456789012',
+      network: { vpcCidr: '10.99.0.0/16' },
+      alarms: { metricMath: { enabled: false, reason: 'because' } },
+    });
+    expect(cfg.alarms.metricMath).toEqual({ enabled: false, reason: 'because' });
+    expect(loadConfig('local').dataPipeline.database.kind).toBe('external');
+    expect(Object.keys(loadConfig('local').dataPipeline.database)).not.toContain('engineVersion');
   });
 });

@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ENV_NAMES, loadConfig, type EnvName } from '../config';
-import { physicalName } from '../lib/monitoring-metrics';
+import { literalName } from '../lib/monitoring-metrics';
 import { queriesFor } from '../lib/monitoring-queries';
 import { TABLE_OPERATIONS } from '../lib/monitoring-stack';
 import { FUNCTION_NAMES, lambdaLogGroupName } from '../lib/naming';
@@ -574,12 +574,14 @@ describe('data pipeline monitoring', () => {
   });
 });
 
-describe('physicalName', () => {
+describe('literalName', () => {
   it('refuses a resource without a literal name (it could not be monitored by name)', () => {
     const stack = new Stack(new App(), 'S');
     const unnamed = new sqs.Queue(stack, 'Unnamed');
     const named = new sqs.Queue(stack, 'Named', { queueName: 'named-q' });
-    expect(physicalName(named)).toBe('named-q');
-    expect(() => physicalName(unnamed)).toThrow(/S\/Unnamed: no literal physical name/);
+    expect(literalName(named.node.path, 'named-q')).toBe('named-q');
+    expect(() => literalName(unnamed.node.path, unnamed.queueName)).toThrow(
+      /S\/Unnamed: no literal physical name/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { App, CfnResource, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig, type EnvConfig, type EnvName } from '../../config';
+import { logicalPath } from '../../lib/constructs/concern';
 import { addEnvironment, type EnvironmentStacks } from '../../lib/environment';
 import { placeholderArtifactDir } from './artifacts';
 
@@ -68,13 +69,16 @@ export function synthEnv(envName: EnvName): SynthesizedEnv {
   return result;
 }
 
-/** logicalId -> construct path inside its stack, without the trailing /Resource or /Default. */
+/**
+ * logicalId -> construct path inside its stack (each concern folded into its children, as logical
+ * ids are: lib/constructs/concern.ts), without the trailing /Resource or /Default.
+ */
 export function friendlyNames(stack: Stack): Map<string, string> {
   const names = new Map<string, string>();
   for (const c of stack.node.findAll()) {
     if (!CfnResource.isCfnResource(c)) continue;
     const logicalId = stack.resolve(c.logicalId) as string;
-    const parts = c.node.path.split('/').slice(1);
+    const parts = logicalPath(c);
     while (parts.length > 1 && ['Resource', 'Default'].includes(parts[parts.length - 1])) parts.pop();
     names.set(logicalId, parts.join('/'));
   }

@@ -1,0 +1,52 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { Concern } from './concern';
+
+export interface NotificationsTableProps {
+  /** Physical name: the monitoring stack addresses the table's metrics by it. */
+  readonly tableName: string;
+  readonly key: kms.IKey;
+  readonly deletionProtection: boolean;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The single table (docs/DATA_MODEL.md): `pk`/`sk` strings, on-demand, CMK-encrypted, PITR, TTL on
+ * `expiresAt`. Outputs: `table`, `tableName`; `access` builds a grant limited by partition key.
+ */
+export class NotificationsTable extends Concern {
+  readonly table: dynamodb.Table;
+  readonly tableName: string;
+
+  constructor(scope: Construct, id: string, props: NotificationsTableProps) {
+    super(scope, id);
+    this.tableName = props.tableName;
+    this.table = new dynamodb.Table(this, 'Default', {
+      tableName: props.tableName,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      deletionProtection: props.deletionProtection,
+      removalPolicy: props.removalPolicy,
+    });
+  }
+
+  /**
+   * `actions` on items whose partition key matches one of `keyPatterns` (dynamodb:LeadingKeys,
+   * e.g. `USER#*`, or an exact key).
+   */
+  access(actions: string[], keyPatterns: string[]): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions,
+      resources: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keyPatterns } },
+    });
+  }
+}
