@@ -8,21 +8,32 @@ JOBS ?= 2
 FUNCTIONS := functions
 CMAKE_PRESETS := debug release
 
-.PHONY: help deps build test lint bench package clean lint-workflows test-workflows \
-        test-cpp test-fuzz check-artifacts lint-cpp lint-shell lint-infra test-infra infra-deps format
+.PHONY: help deps deps-tools deps-local deps-package build test lint bench package clean \
+        lint-workflows test-workflows test-cpp test-fuzz check-artifacts lint-cpp lint-shell \
+        lint-infra test-infra infra-deps format synth
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
-deps: ## Install every build/test dependency (Debian packages, Python venv, static libcurl)
-	bash scripts/deps.sh
+# scripts/deps.sh profiles, each including the one before: tools < local < package < all.
+deps: ## Install every build, test and benchmark dependency (scripts/deps.sh all)
+	bash scripts/deps.sh all
+
+deps-tools: ## Only the deployment tools' Python venv (seed, run-day, smoke, load-csv)
+	bash scripts/deps.sh tools
+
+deps-local: ## What the local environment needs (PostgreSQL 15, the tools' venv)
+	bash scripts/deps.sh local
+
+deps-package: ## What building the four function zips needs (compilers, static libcurl/libpq)
+	bash scripts/deps.sh package
 
 build: deps ## Configure and build the C++ presets (debug with sanitizers, release)
 	@for p in $(CMAKE_PRESETS); do \
 	  (cd $(FUNCTIONS) && cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS)); \
 	done
 
-test: lint test-workflows test-cpp test-fuzz check-artifacts test-infra test-cost test-e2e ## Run every test (what CI runs)
+test: lint test-workflows test-cpp test-fuzz check-artifacts test-infra test-cost test-deps test-e2e test-local ## Run every test (what CI runs)
 
 test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
 	@for p in $(CMAKE_PRESETS); do \
@@ -36,14 +47,15 @@ test-fuzz: deps ## Run each libFuzzer target for its bounded time
 # Reported by the functions (X-Build-Id on API responses): which code a deployment runs.
 BUILD_ID ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-package: deps ## Build the release Lambda zips into functions/dist/ [BUILD_ID=<git describe>]
-	cd $(FUNCTIONS) && cmake --preset release -DDN_BUILD_ID=$(BUILD_ID) >/dev/null && cmake --build --preset release -j $(JOBS)
+package: deps-package ## Build only the four Lambda targets (release) and zip them into functions/dist/ [BUILD_ID=<git describe>]
+	cd $(FUNCTIONS) && cmake --preset package -DDN_BUILD_ID=$(BUILD_ID) >/dev/null && cmake --build --preset package -j $(JOBS)
 	bash scripts/package.sh
 
 check-artifacts: package ## Fail if an artifact needs a glibc newer than Amazon Linux 2023's
 	bash scripts/check-artifacts.sh
 
-bench: package ## Benchmarks, one `name: value` line per figure (starts the local environment for the pipeline one)
+bench: deps package ## Benchmarks, one `name: value` line per figure (starts the local environment for the pipeline one)
+	cd $(FUNCTIONS) && cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)
 	bash scripts/bench.sh
 
 lint: deps lint-cpp lint-shell lint-infra lint-workflows ## Every linter and formatter check
@@ -69,6 +81,10 @@ lint-infra: infra-deps ## tsc, eslint and prettier over the CDK app
 test-infra: infra-deps ## CDK unit, IAM-matrix and cdk-nag tests; cfn-lint and checkov on every environment
 	cd infra && npm test --silent && bash scripts/check-templates.sh
 
+synth: infra-deps package ## Synthesize ENV's four stacks into infra/cdk.out (offline: no credentials, no lookups)
+	cd infra && CDK_DISABLE_CLI_TELEMETRY=true node_modules/.bin/cdk synth --quiet -c env=$(ENV)
+	@echo "synth: templates for $(ENV) in infra/cdk.out/"
+
 format: ## Rewrite C++ sources with clang-format
 	bash scripts/lint-cpp.sh --fix
 
@@ -91,34 +107,47 @@ test-cost: infra-deps ## cost.py's arithmetic, and docs/COST.md still true of th
 .PHONY: load-csv
 load-csv: ## Upload FILE=<csv> to the data bucket's incoming/ (SSE-KMS) and report the load [ENV=local]
 	@test -n "$(FILE)" || { echo "usage: make load-csv FILE=<path> [ENV=local]" >&2; exit 2; }
-	@py=.venv/bin/python; [ -x "$$py" ] || py=python3; \
-	  "$$py" data/load_csv.py --file "$(FILE)" --env "$(ENV)"
+	@test -f "$(FILE)" || { echo "load-csv: $(FILE): no such file" >&2; exit 2; }
+	@bash scripts/deps.sh tools >/dev/null
+	$(if $(filter local,$(ENV)),source scripts/local/env.sh && ).venv/bin/python data/load_csv.py --file "$(FILE)" --env "$(ENV)"
 
 # ---- environments (local = MiniStack) ----------------------------------------------------------
 .PHONY: up down deploy seed run-day demo smoke test-e2e
 PY := .venv/bin/python
 
-up: ## Start the local environment (MiniStack and PostgreSQL) in the background
+up: deps-local ## Start the local environment (MiniStack and PostgreSQL) in the background
 	bash scripts/local/up.sh
 
-down: ## Stop the local environment (MiniStack and PostgreSQL)
+down: ## Stop everything `make up` started for this clone (MiniStack, PostgreSQL and its state)
 	bash scripts/local/down.sh
 
-deploy: ## Deploy ENV (local|dev|qa|prod) with the CDK CLI; local needs `make up`
-	@if [ "$(ENV)" = local ] || [ ! -d functions/dist ]; then $(MAKE) --no-print-directory package; fi
-	bash scripts/deploy.sh $(ENV)
+# make deploy builds the zips it deploys (make package) after checking, before the build, what
+# the deploy needs (MiniStack up, AWS credentials, the RDS CA bundle). ARTIFACTS=<dir> deploys
+# zips built elsewhere instead (the delivery pipeline promotes one build): no build then.
+ARTIFACTS ?=
+deploy: ## Deploy ENV (local|dev|qa|prod): builds the zips, then cdk deploy [ARTIFACTS=<dir of prebuilt zips>]
+	bash scripts/deploy.sh --check $(ENV)
+	$(if $(ARTIFACTS),,$(MAKE) --no-print-directory package)
+	DN_ARTIFACT_DIR="$(abspath $(or $(ARTIFACTS),$(FUNCTIONS)/dist))" bash scripts/deploy.sh $(ENV)
 
-seed: ## Seed demo data into ENV (notifications for today, >= 10,000 users)
+seed: deps-tools ## Seed demo data into ENV (notifications for today, >= 10,000 users)
 	$(PY) -m tools.seed --env $(ENV)
 
-run-day: ## Start today's run in ENV and wait until every inbox record exists
+run-day: deps-tools ## Start today's run in ENV and wait until every inbox record exists
 	$(PY) -m tools.run_day --env $(ENV) --force
 
 demo: ## Fresh machine -> local environment -> a day's notifications through the API
 	bash scripts/demo.sh
 
-smoke: ## Non-destructive deployment tests against ENV (after deploy, seed, run-day)
+smoke: deps-tools ## Non-destructive deployment tests against ENV (after deploy, seed, run-day)
 	DN_ENV=$(ENV) $(PY) -m unittest -v tests.e2e.test_deployment tests.e2e.test_data_pipeline
 
 test-e2e: package ## Full local deployment suite: up, deploy, seed, run the day, every test, down
 	bash scripts/test-e2e.sh
+
+.PHONY: test-local test-deps
+test-deps: deps ## The dependency step through make: libcurl and libpq built by make -j2 deps-package into fresh prefixes
+	$(PY) -m unittest -v tests.deps.test_deps
+
+test-local: deps package ## Local environment: each start failure names its cause; up/deploy/load-csv/down from a fresh 0700 clone
+	$(PY) -m unittest -v tests.local.test_local_env

@@ -5,7 +5,7 @@ a deadline) for the loader's outcome record loaded/<key>.json and report it.
 Bucket and key come from --bucket/--kms-key-id, else DATA_BUCKET/DATA_KMS_KEY_ID, else the CDK
 outputs file of the environment (infra/cdk-outputs-<env>.json or .local/outputs.json: any output
 whose name contains DataBucketName / DataKeyArn). ENV=local talks to AWS_ENDPOINT_URL (default
-http://localhost:4566). Exit status: 0 loaded, 2 rejected as a whole, 1 error or timeout.
+http://localhost:$DN_LOCAL_PORT, 4566). Exit status: 0 loaded, 2 rejected as a whole, 1 error or timeout.
 """
 import argparse
 import glob
@@ -60,7 +60,8 @@ def main():
     session = botocore.session.get_session()
     kwargs = {"region_name": session.get_config_variable("region") or "us-east-1"}
     if args.env == "local":
-        kwargs["endpoint_url"] = os.environ.get("AWS_ENDPOINT_URL", "http://localhost:4566")
+        kwargs["endpoint_url"] = (os.environ.get("AWS_ENDPOINT_URL")
+                                  or f"http://localhost:{os.environ.get('DN_LOCAL_PORT', '4566')}")
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
     else:

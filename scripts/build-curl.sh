@@ -20,26 +20,8 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# A private deb-src list: the machine's apt sources stay untouched.
-cat >"$work/curl-src.sources" <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-apt_opts=(-o "Dir::Etc::SourceList=$work/curl-src.sources" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root)
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-apt-get "${apt_opts[@]}" -qq update
-(cd "$work" && apt-get "${apt_opts[@]}" -qq source --download-only curl)
-dsc="$(ls "$work"/curl_*.dsc)"
+"$root/scripts/debian-source.sh" curl "$work/dl"
+dsc="$(ls "$work"/dl/curl_*.dsc)"
 version="$(sed -n 's/^Version: //p' "$dsc")"
 if [[ "$version" != "$upstream_version"-* ]]; then
   echo "build-curl: Debian now ships curl $version, expected $upstream_version-*; review before upgrading" >&2

@@ -20,43 +20,7 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# A private deb-src list: the machine's apt sources stay untouched. The security suite is tried
-# first; when its pool does not serve the version its index lists (seen on mirrors), the point
-# release in bookworm/bookworm-updates is used.
-write_sources() {
-  cat <<SRC
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  if [[ "$1" == with-security ]]; then
-    cat <<SRC
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  fi
-}
-fetched=""
-for variant in with-security main-only; do
-  rm -rf "$work/lists" "$work/cache" "$work/dl"
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/dl"
-  write_sources "$variant" >"$work/libpq-src.sources"
-  apt_opts=(-o "Dir::Etc::SourceList=$work/libpq-src.sources" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root)
-  if apt-get "${apt_opts[@]}" -qq update &&
-    (cd "$work/dl" && apt-get "${apt_opts[@]}" -qq source --download-only "$source_package"); then
-    fetched="$variant"
-    break
-  fi
-  echo "build-libpq: source download failed ($variant)" >&2
-done
-[[ -n "$fetched" ]] || exit 1
+"$root/scripts/debian-source.sh" "$source_package" "$work/dl"
 dsc="$(ls "$work"/dl/"$source_package"_*.dsc)"
 version="$(sed -n 's/^Version: //p' "$dsc")"
 if [[ "$version" != 15.* ]]; then

@@ -18,8 +18,16 @@ import botocore.config
 import botocore.credentials
 import botocore.session
 
+from tools.local_config import account_and_region
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-LOCAL_ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://localhost:4566")
+# MiniStack: AWS_ENDPOINT_URL when the local scripts set it, else the port DN_LOCAL_PORT names.
+LOCAL_ENDPOINT = (os.environ.get("AWS_ENDPOINT_URL")
+                  or f"http://localhost:{os.environ.get('DN_LOCAL_PORT', '4566')}")
+
+
+def local_region() -> str:
+    return account_and_region()[1]
 
 
 def outputs_file(env: str) -> pathlib.Path:
@@ -43,7 +51,7 @@ class Environment:
         self.outputs = {k: v for stack in stacks.values() for k, v in stack.items()}
         self.local = env == "local"
         self.session = botocore.session.get_session()
-        self.region = "us-east-1" if self.local else self.session.get_config_variable("region")
+        self.region = local_region() if self.local else self.session.get_config_variable("region")
         self._clients: dict[str, object] = {}
 
     def out(self, name: str) -> str:

@@ -1,0 +1,1 @@
+"""Tests of the local environment scripts (scripts/local) as a user runs them."""
