@@ -78,7 +78,7 @@ std::string Record::to_csv(char delimiter, char quote) const {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out += delimiter;
     const std::string_view f = fields[i];
-    if (!needs_quotes(f, delimiter, quote)) {
+    if (!needs_quotes(f, delimiter, quote) && !(f.empty() && is_quoted(i))) {
       out += f;
       continue;
     }
@@ -126,8 +126,10 @@ void Parser::end_field() {
   }
   field_ends_.push_back(buffer_.size());
   field_cut_.push_back(field_truncated_ ? 1 : 0);
+  field_quoted_.push_back(quoted_ ? 1 : 0);
   field_start_ = buffer_.size();
   field_truncated_ = false;
+  quoted_ = false;
 }
 
 void Parser::end_record() {
@@ -151,12 +153,15 @@ void Parser::end_record() {
     add_issue(Issue::kWholeRecord,
               "record longer than " + std::to_string(dialect_.max_record_bytes) + " bytes");
   }
+  record.quoted = std::move(field_quoted_);
   record.issues = std::move(issues_);
   sink_(record);
 
   buffer_.clear();
   field_ends_.clear();
   field_cut_.clear();
+  field_quoted_.clear();
+  quoted_ = false;
   issues_.clear();
   field_start_ = 0;
   field_truncated_ = false;
@@ -205,6 +210,7 @@ void Parser::feed_body(std::string_view data) {
       case State::FieldStart:
         if (c == quote) {
           record_open_ = true;
+          quoted_ = true;
           state_ = State::Quoted;
           ++i;
           break;

@@ -343,6 +343,10 @@ std::optional<std::string> normalise_value(const Column& column, std::string_vie
   return "unsupported type";
 }
 
+bool keeps_empty_string(ColumnType type) {
+  return type == ColumnType::Text;
+}
+
 void append_copy_escaped(std::string& out, std::string_view value) {
   std::size_t start = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
@@ -403,7 +407,11 @@ std::optional<Reject> Validator::accept(const Record& record, std::string& copy_
         copy_out.resize(rollback);
         return Reject{record.line, col.name, "required value is empty"};
       }
-      copy_out += "\\N\t";
+      // As PostgreSQL's CSV COPY: "" is the empty string, an unquoted empty field is NULL.
+      copy_out +=
+          src != Issue::kWholeRecord && record.is_quoted(src) && keeps_empty_string(col.type)
+              ? "\t"
+              : "\\N\t";
       continue;
     }
     if (auto problem = normalise_value(col, value, scratch_)) {

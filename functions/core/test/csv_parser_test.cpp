@@ -14,6 +14,7 @@ struct Parsed {
   std::uint64_t line = 0;
   std::vector<std::string> fields;
   std::vector<std::string> issues;  // "column:reason"
+  std::vector<std::uint8_t> quoted;
 };
 
 std::vector<Parsed> parse_chunks(const std::vector<std::string>& chunks, csv::Dialect d = {}) {
@@ -22,6 +23,7 @@ std::vector<Parsed> parse_chunks(const std::vector<std::string>& chunks, csv::Di
     Parsed p;
     p.line = r.line;
     for (auto f : r.fields) p.fields.emplace_back(f);
+    for (std::size_t i = 0; i < r.fields.size(); ++i) p.quoted.push_back(r.is_quoted(i) ? 1 : 0);
     for (const auto& i : r.issues) {
       p.issues.push_back(
           (i.column == csv::Issue::kWholeRecord ? std::string("*") : std::to_string(i.column)) +
@@ -48,6 +50,7 @@ void expect_chunking_invariant(const std::string& text) {
       EXPECT_EQ(split[i].fields, whole[i].fields) << "cut at " << cut;
       EXPECT_EQ(split[i].line, whole[i].line) << "cut at " << cut;
       EXPECT_EQ(split[i].issues, whole[i].issues) << "cut at " << cut;
+      EXPECT_EQ(split[i].quoted, whole[i].quoted) << "cut at " << cut;
     }
   }
   std::vector<std::string> bytes;
@@ -110,6 +113,18 @@ TEST(CsvParser, EmptyQuotedFieldIsEmpty) {
   const auto r = parse("\"\",\"\"\"\"\n");
   ASSERT_EQ(r.size(), 1U);
   EXPECT_EQ(r[0].fields, (Fields{"", "\""}));
+}
+
+TEST(CsvParser, ReportsWhichFieldsWereQuoted) {
+  const std::string text = "\"\",,\"a\",b\r\n\"x\"\"\",\"\"\n,\n";
+  const auto r = parse(text);
+  ASSERT_EQ(r.size(), 3U);
+  EXPECT_EQ(r[0].fields, (Fields{"", "", "a", "b"}));
+  EXPECT_EQ(r[0].quoted, (std::vector<std::uint8_t>{1, 0, 1, 0}));
+  EXPECT_EQ(r[1].fields, (Fields{"x\"", ""}));
+  EXPECT_EQ(r[1].quoted, (std::vector<std::uint8_t>{1, 1}));
+  EXPECT_EQ(r[2].quoted, (std::vector<std::uint8_t>{0, 0}));
+  expect_chunking_invariant(text);
 }
 
 TEST(CsvParser, EmptyLinesAreSkippedButCounted) {

@@ -179,6 +179,12 @@ LoadOutcome Loader::load(Pg& db, const ObjectRef& event_object, const FetchFn& f
   };
 
   if (contract == nullptr) return finish_rejected("no dataset contract matches this key");
+  if (contract->rows_owned_by_object) {
+    return finish_rejected("contracts with rows_owned_by are not loaded by this version");
+  }
+  if (contract->encoding != csv::Encoding::Utf8) {
+    return finish_rejected("contracts with a non-UTF-8 encoding are not loaded by this version");
+  }
 
   std::string rejects = csv::rejects_header();
   bool copying = false;
@@ -195,11 +201,12 @@ LoadOutcome Loader::load(Pg& db, const ObjectRef& event_object, const FetchFn& f
     db.exec("SELECT set_config('work_mem', $1, true)", {options_.work_mem});
     const std::string target = Pg::ident(contract->schema) + "." + Pg::ident(contract->table);
     db.exec("CREATE TEMP TABLE dn_stage (LIKE " + target +
-            " INCLUDING DEFAULTS) ON COMMIT DROP; ALTER TABLE dn_stage ADD COLUMN _line bigint");
+            " INCLUDING DEFAULTS) ON COMMIT DROP; ALTER TABLE dn_stage ADD COLUMN dn_source_line "
+            "bigint");
     std::vector<std::string> names;
     names.reserve(contract->columns.size());
     for (const auto& c : contract->columns) names.push_back(c.name);
-    db.copy_begin("COPY dn_stage (" + join_idents(names) + ", _line) FROM STDIN");
+    db.copy_begin("COPY dn_stage (" + join_idents(names) + ", dn_source_line) FROM STDIN");
     copying = true;
 
     std::optional<csv::Validator> validator;
@@ -284,10 +291,12 @@ LoadOutcome Loader::load(Pg& db, const ObjectRef& event_object, const FetchFn& f
                                " HAVING count(*) > 1 LIMIT 1");
       if (PQntuples(any.get()) == 0) return;
       const auto removed = db.exec(
-          "DELETE FROM dn_stage s USING (SELECT _line, first_value(_line) OVER w AS first, "
+          "DELETE FROM dn_stage s USING (SELECT dn_source_line, first_value(dn_source_line) OVER w "
+          "AS first, "
           "row_number() OVER w AS n FROM dn_stage" +
           not_null + " WINDOW w AS (PARTITION BY " + part +
-          " ORDER BY _line)) d WHERE s._line = d._line AND d.n > 1 RETURNING s._line, d.first");
+          " ORDER BY dn_source_line)) d WHERE s.dn_source_line = d.dn_source_line AND d.n > 1 "
+          "RETURNING s.dn_source_line, d.first");
       std::string label;
       for (const auto& c : cols) label += (label.empty() ? "" : "+") + c;
       for (int i = 0; i < PQntuples(removed.get()); ++i) {
@@ -309,7 +318,7 @@ LoadOutcome Loader::load(Pg& db, const ObjectRef& event_object, const FetchFn& f
       const auto taken = db.exec("DELETE FROM dn_stage s USING " + target + " t WHERE s." +
                                  Pg::ident(c.name) + " = t." + Pg::ident(c.name) + " AND (" +
                                  join_idents(contract->key, "s.") + ") IS DISTINCT FROM (" +
-                                 join_idents(contract->key, "t.") + ") RETURNING s._line");
+                                 join_idents(contract->key, "t.") + ") RETURNING s.dn_source_line");
       for (int i = 0; i < PQntuples(taken.get()); ++i) {
         rejects += csv::rejects_line(
             csv::Reject{std::strtoull(PQgetvalue(taken.get(), i, 0), nullptr, 10), c.name,

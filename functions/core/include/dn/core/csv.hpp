@@ -40,7 +40,14 @@ struct Record {
   std::uint64_t line = 0;    // physical line (1-based) where the record starts
   std::uint64_t number = 0;  // record ordinal (1-based, the header included)
   std::vector<std::string_view> fields{};
+  // Per field: 1 when it was quoted. An unquoted empty field is NULL, a quoted one ("") the
+  // empty string, as in PostgreSQL's CSV COPY.
+  std::vector<std::uint8_t> quoted{};
   std::vector<Issue> issues{};  // empty for a well-formed record
+
+  [[nodiscard]] bool is_quoted(std::size_t field) const {
+    return field < quoted.size() && quoted[field] != 0;
+  }
 
   // The record written back as RFC 4180 CSV (fields quoted when needed), no line break.
   [[nodiscard]] std::string to_csv(char delimiter = ',', char quote = '"') const;
@@ -80,10 +87,12 @@ class Parser {
   Dialect dialect_;
   RecordSink sink_;
   State state_ = State::FieldStart;
-  std::string buffer_;                   // the bytes of the current record's fields
-  std::vector<std::size_t> field_ends_;  // end offset of each finished field in buffer_
-  std::vector<std::uint8_t> field_cut_;  // per finished field: 1 when cut at the limit
-  std::size_t field_start_ = 0;          // offset of the current field in buffer_
+  std::string buffer_;                      // the bytes of the current record's fields
+  std::vector<std::size_t> field_ends_;     // end offset of each finished field in buffer_
+  std::vector<std::uint8_t> field_cut_;     // per finished field: 1 when cut at the limit
+  std::vector<std::uint8_t> field_quoted_;  // per finished field: 1 when it was quoted
+  bool quoted_ = false;                     // the current field opened with a quote
+  std::size_t field_start_ = 0;             // offset of the current field in buffer_
   bool field_truncated_ = false;
   bool record_truncated_ = false;
   bool record_open_ = false;  // some byte of the current record was seen
@@ -121,8 +130,23 @@ std::string_view column_type_name(ColumnType type);
 // The PostgreSQL type written by migrations for a contract type.
 std::string pg_type(ColumnType type);
 
+// What the loader transcodes a file from (to UTF-8) before parsing it.
+enum class Encoding : std::uint8_t { Utf8, Windows1252, Latin1 };
+// "UTF-8", "windows-1252", "ISO-8859-1": the names glibc's iconv knows.
+std::string_view encoding_name(Encoding encoding);
+
+// Columns the loader manages itself in tables whose rows are owned by their source object.
+inline constexpr std::string_view kSourceObjectColumn = "dn_source_object";
+inline constexpr std::string_view kSourceLineColumn = "dn_source_line";
+
 struct Column {
-  std::string name{};  // header name and database column name ([a-z_][a-z0-9_]*)
+  // The SQL column name: any text of 1..63 bytes without NUL (always quoted in SQL).
+  std::string name{};
+  // The header text the column is read from (default: name); matched after trimming blanks.
+  std::string header{};
+  // When several header fields have this text: the n-th of them (1-based, left to right).
+  std::size_t occurrence = 1;
+  bool occurrence_given = false;  // `occurrence` was written in the contract
   ColumnType type = ColumnType::Text;
   bool required = false;  // an empty field is rejected (else it loads as NULL)
   bool unique = false;    // no two rows of the file share a value (enforced by the loader in SQL)
@@ -142,6 +166,10 @@ struct Contract {
   std::string table{};
   std::vector<Column> columns{};
   std::vector<std::string> key{};  // columns of the merge key (ON CONFLICT target)
+  // "rows_owned_by": "object" instead of a key: a new version of an object replaces exactly
+  // the rows that object loaded before (dn_source_object, dn_source_line).
+  bool rows_owned_by_object = false;
+  Encoding encoding = Encoding::Utf8;
   Dialect dialect{};
   bool header = true;
   // Header names not in the contract: ignored (true) or a whole-file rejection (false).
@@ -152,8 +180,8 @@ struct Contract {
   [[nodiscard]] std::optional<std::size_t> column_index(std::string_view name) const;
 };
 
-// Parses and checks a contract document (see data/contracts/users.json). Throws
-// std::invalid_argument naming the offending entry.
+// Parses and checks a contract document (see data/contracts/users.json and
+// docs/DATA_PIPELINE.md). Throws std::invalid_argument naming the offending entry.
 Contract parse_contract(const nlohmann::json& document);
 
 // Where each contract column sits in the file, decided from the header (or the contract order
@@ -163,8 +191,11 @@ struct HeaderMap {
   std::size_t field_count = 0;      // fields a record must have
 };
 
-// Maps the header record onto the contract. The error (a whole-file rejection reason) names the
-// missing required columns, duplicates, or unknown columns when they are not allowed.
+// Maps the header record onto the contract: a field matches a column when its text equals the
+// column's header after trimming surrounding spaces and tabs, the n-th such field for
+// occurrence n. The error (a whole-file rejection reason) names the missing required columns, a
+// mapped header the file repeats without the contract saying which one (occurrence), or unknown
+// columns when they are not allowed.
 struct HeaderResult {
   std::optional<HeaderMap> map{};
   std::string error{};
@@ -177,6 +208,9 @@ struct Reject {
   std::string column{};  // contract column name, empty for the whole record
   std::string reason{};
 };
+
+// A quoted empty field is the empty string in these types (elsewhere it is empty, like NULL).
+bool keeps_empty_string(ColumnType type);
 
 // Validates records and appends accepted ones to a COPY text-format buffer: contract columns in
 // contract order, then the source line number (for duplicate reporting), tab separated, \N for
