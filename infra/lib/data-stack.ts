@@ -128,7 +128,11 @@ export class DataStack extends AppStack {
         DEFAULT_DATASET: 'users',
       },
       statements: [
-        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [arns.objects(INCOMING)] }),
+        // GetObjectVersion: the loader reads exactly the version its event names.
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [arns.objects(INCOMING)],
+        }),
         new iam.PolicyStatement({
           actions: ['s3:PutObject'],
           resources: [arns.objects(REJECTED), arns.objects(LOADED)],

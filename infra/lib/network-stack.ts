@@ -243,7 +243,7 @@ export class NetworkStack extends AppStack {
     s3.addToPolicy(
       new iam.PolicyStatement({
         principals: [new iam.AnyPrincipal()],
-        actions: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:ListBucket'],
         resources: [`arn:${this.partition}:s3:::*`],
         conditions: {
           StringEquals: { 'aws:PrincipalAccount': this.account, 'aws:ResourceAccount': this.account },

@@ -63,7 +63,7 @@ int main() {
 
     auto fetch = [client](const dn::loader::ObjectRef& o,
                           const std::function<bool(std::string_view)>& on_chunk) {
-      return dn::aws::S3(*client).get_object(o.bucket, o.key, on_chunk);
+      return dn::aws::S3(*client).get_object(o.bucket, o.key, on_chunk, std::nullopt, o.version_id);
     };
     auto put = [client, kms_key](const std::string& bucket, const std::string& key,
                                  std::string_view body,

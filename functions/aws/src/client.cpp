@@ -190,18 +190,24 @@ Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
     return checked.error();
   }
 
-  // Time budget: one attempt never outlives the deadline.
+  // Time budget: one attempt never outlives the deadline. A long transfer is bounded by its
+  // progress (low-speed limit) and the deadline only: a large object may take many minutes.
   const auto now = options.hooks.now();
-  auto timeout = request.timeout.count() > 0 ? request.timeout : options.request_timeout;
+  const bool long_transfer = request.long_transfer();
+  std::chrono::milliseconds timeout{0};  // 0: no total limit (curl's default)
+  if (!long_transfer) {
+    timeout = request.timeout.count() > 0 ? request.timeout : options.request_timeout;
+  }
   if (deadline) {
     if (now >= *deadline) {
       return Error{"DeadlineExceeded", "the invocation deadline has passed", 0, true};
     }
-    timeout =
-        std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now);
+    timeout = timeout.count() > 0 ? std::min(timeout, left) : left;
     timeout = std::max(timeout, std::chrono::milliseconds(1));
   }
-  const auto connect_timeout = std::min(options.connect_timeout, timeout);
+  const auto connect_timeout =
+      timeout.count() > 0 ? std::min(options.connect_timeout, timeout) : options.connect_timeout;
 
   const bool has_body = request.method == "POST" || request.method == "PUT";
   Headers headers = request.headers;
@@ -269,6 +275,11 @@ Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
   curl_easy_setopt(handle, CURLOPT_USERAGENT, "dn-aws/1 libcurl/" LIBCURL_VERSION);
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  if (long_transfer) {
+    curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes_per_s);
+    curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(options.low_speed_time.count()));
+  }
   curl_easy_setopt(handle, CURLOPT_EXPECT_100_TIMEOUT_MS, 300L);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer.data());
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.list);
@@ -314,8 +325,17 @@ Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
     if (transfer.body_too_large) {
       return Error{"InvalidResponse", "response body larger than 64 MiB", 0, false};
     }
-    if (code == CURLE_OPERATION_TIMEDOUT && deadline && options.hooks.now() >= *deadline) {
+    // curl's clock and ours may differ by a few milliseconds at the deadline.
+    if (code == CURLE_OPERATION_TIMEDOUT && deadline &&
+        options.hooks.now() + std::chrono::milliseconds(50) >= *deadline) {
       return Error{"DeadlineExceeded", "the invocation deadline passed during the call", 0, true};
+    }
+    if (code == CURLE_OPERATION_TIMEDOUT && long_transfer) {
+      return Error{"NetworkError",
+                   "transfer stalled: fewer than " + std::to_string(options.low_speed_bytes_per_s) +
+                       " bytes/s for " + std::to_string(options.low_speed_time.count()) + " s (" +
+                       std::string(error_buffer.data()) + ")",
+                   0, true};
     }
     std::string message = curl_easy_strerror(code);
     if (error_buffer[0] != '\0') message += ": " + std::string(error_buffer.data());

@@ -38,7 +38,7 @@ std::string s3_object_url(const Config& config, std::string_view bucket, std::st
 
 Result<ObjectInfo> S3::get_object(const std::string& bucket, const std::string& key,
                                   const std::function<bool(std::string_view)>& on_chunk,
-                                  std::optional<ByteRange> range) {
+                                  std::optional<ByteRange> range, const std::string& version_id) {
   if (auto ok = check_names(bucket, key); !ok.ok()) return ok.error();
   if (!on_chunk) return Error{"InvalidArgument", "get_object needs a chunk callback", 0, false};
   HttpRequest request{.method = "GET",
@@ -53,8 +53,8 @@ Result<ObjectInfo> S3::get_object(const std::string& bucket, const std::string& 
     if (range->last) value += std::to_string(*range->last);
     request.headers.emplace_back("Range", std::move(value));
   }
+  if (!version_id.empty()) request.query.emplace_back("versionId", version_id);
   request.on_body = on_chunk;
-  // A large object may take long: only the deadline (or the default timeout) bounds it.
   auto response = client_->send(request);
   if (!response.ok()) return response.error();
   ObjectInfo info;

@@ -83,6 +83,18 @@ TEST(AwsS3, GetObjectSendsRangeAndParsesXmlErrors) {
   EXPECT_EQ(f.server.requests().at(1).header("range"), "bytes=5-");
 }
 
+TEST(AwsS3, GetObjectAsksForTheGivenVersion) {
+  Fixture f(script({StubResponse{200, {{"x-amz-version-id", "3/L4kqtJl+0"}}, "v", false}}));
+  const auto sink = [](std::string_view) { return true; };
+  auto info = f.s3.get_object("b", "k", sink, std::nullopt, "3/L4kqtJl+0");
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  EXPECT_EQ(info->version_id, "3/L4kqtJl+0");
+  // Encoded as SigV4's canonical query (the signature covers it).
+  EXPECT_EQ(f.server.requests().at(0).target, "/b/k?versionId=3%2FL4kqtJl%2B0");
+  ASSERT_TRUE(f.s3.get_object("b", "k", sink).ok());
+  EXPECT_EQ(f.server.requests().at(1).target, "/b/k");
+}
+
 TEST(AwsS3, GetObjectRetriesSlowDownBeforeAnyByteIsDelivered) {
   Fixture f(script({StubResponse{503, {}, "<Error><Code>SlowDown</Code></Error>", false},
                     StubResponse{200, {}, "data", false}}));

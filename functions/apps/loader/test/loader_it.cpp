@@ -157,7 +157,7 @@ class LoaderIt : public ::testing::Test {
     });
     fetch_ = [client](const dn::loader::ObjectRef& o,
                       const std::function<bool(std::string_view)>& on_chunk) {
-      return dn::aws::S3(*client).get_object(o.bucket, o.key, on_chunk);
+      return dn::aws::S3(*client).get_object(o.bucket, o.key, on_chunk, std::nullopt, o.version_id);
     };
     put_ = [client](const std::string& bucket, const std::string& key, std::string_view body,
                     const std::string& type) -> dn::aws::Result<void> {

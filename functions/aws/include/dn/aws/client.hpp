@@ -42,8 +42,14 @@ struct HttpRequest {
   // buffered; returning false aborts the transfer ("Aborted"). Error bodies are always buffered.
   std::function<bool(std::string_view)> on_body{};
   // Total time of one attempt; zero = ClientOptions::request_timeout. Always capped by the
-  // deadline.
+  // deadline. A long transfer (a streamed response, or a body over kLongTransferBody) has no
+  // fixed total time: it fails when it stalls (ClientOptions::low_speed_*) or at the deadline.
   std::chrono::milliseconds timeout{0};
+
+  static constexpr std::size_t kLongTransferBody = std::size_t{1} << 20U;
+  [[nodiscard]] bool long_transfer() const {
+    return static_cast<bool>(on_body) || body.size() > kLongTransferBody;
+  }
 };
 
 struct HttpResponse {
@@ -60,6 +66,10 @@ struct ClientOptions {
   RetryHooks hooks = RetryHooks::real();
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds request_timeout{20000};  // per attempt, unless HttpRequest::timeout
+  // A long transfer fails ("stalled") when it moves fewer than low_speed_bytes_per_s bytes per
+  // second over low_speed_time; else only the deadline ends it.
+  long low_speed_bytes_per_s = 1024;
+  std::chrono::seconds low_speed_time{10};
 };
 
 class Client {

@@ -42,10 +42,13 @@ class S3 {
   explicit S3(Client& client) : client_(&client) {}
 
   // Streams the object (or range) to on_chunk; never buffers it whole. on_chunk returning false
-  // aborts with Error "Aborted". Retried only while nothing was handed to on_chunk.
+  // aborts with Error "Aborted". Retried only while nothing was handed to on_chunk. With a
+  // version_id, exactly that version (versionId query parameter), else the current one. Bounded
+  // by progress and the deadline, not a fixed time (see HttpRequest::timeout).
   Result<ObjectInfo> get_object(const std::string& bucket, const std::string& key,
                                 const std::function<bool(std::string_view)>& on_chunk,
-                                std::optional<ByteRange> range = std::nullopt);
+                                std::optional<ByteRange> range = std::nullopt,
+                                const std::string& version_id = "");
 
   // PUT with x-amz-content-sha256 of `body`. `headers` are extra signed headers such as
   // Content-Type or x-amz-server-side-encryption: aws:kms (see client.hpp for the header rule
