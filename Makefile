@@ -130,16 +130,24 @@ deploy: ## Deploy ENV (local|dev|qa|prod): builds the zips, then cdk deploy [ART
 	$(if $(ARTIFACTS),,$(MAKE) --no-print-directory package)
 	DN_ARTIFACT_DIR="$(abspath $(or $(ARTIFACTS),$(FUNCTIONS)/dist))" bash scripts/deploy.sh $(ENV)
 
-seed: deps-tools ## Seed demo data into ENV (notifications for today, >= 10,000 users)
+# What needs a deployed ENV says so at once, before installing anything.
+DEPLOYED = @test -f .local/cdk-outputs-$(ENV).json || { echo "$@: ENV=$(ENV) is not deployed from \
+  this clone (no .local/cdk-outputs-$(ENV).json): make deploy ENV=$(ENV) first" >&2; exit 1; }; \
+  bash scripts/deps.sh tools
+
+seed: ## Seed demo data into ENV (notifications for today, >= 10,000 users)
+	$(DEPLOYED)
 	$(PY) -m tools.seed --env $(ENV)
 
-run-day: deps-tools ## Start today's run in ENV and wait until every inbox record exists
+run-day: ## Start today's run in ENV and wait until every inbox record exists
+	$(DEPLOYED)
 	$(PY) -m tools.run_day --env $(ENV) --force
 
 demo: ## Fresh machine -> local environment -> a day's notifications through the API
 	bash scripts/demo.sh
 
-smoke: deps-tools ## Non-destructive deployment tests against ENV (after deploy, seed, run-day)
+smoke: ## Non-destructive deployment tests against ENV (after deploy, seed, run-day)
+	$(DEPLOYED)
 	DN_ENV=$(ENV) $(PY) -m unittest -v tests.e2e.test_deployment tests.e2e.test_data_pipeline
 
 test-e2e: package ## Full local deployment suite: up, deploy, seed, run the day, every test, down
