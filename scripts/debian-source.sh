@@ -34,12 +34,13 @@ mkdir -p "$dest" "$cache"
 # One apt at a time on the shared indexes (libcurl and libpq are built side by side).
 exec 9>"$cache/.lock"
 flock 9
+# Both variants share one index directory: the fallback's update finds bookworm's indexes
+# current instead of downloading them again.
+mkdir -p "$cache/lists/partial" "$cache/archives/partial"
 for variant in with-security main-only; do
-  dir="$cache/$variant"
-  mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-  write_sources "$variant" >"$dir/src.sources"
-  apt_opts=(-o "Dir::Etc::SourceList=$dir/src.sources" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir" -o APT::Sandbox::User=root)
+  write_sources "$variant" >"$cache/$variant.sources"
+  apt_opts=(-o "Dir::Etc::SourceList=$cache/$variant.sources" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$cache/lists" -o "Dir::Cache=$cache" -o APT::Sandbox::User=root)
   if apt-get "${apt_opts[@]}" -qq update &&
     (cd "$dest" && apt-get "${apt_opts[@]}" -qq source --download-only "$package"); then
     exit 0
