@@ -60,7 +60,7 @@ TEST(AwsClient, ReusesOneConnectionAcrossCalls) {
     ASSERT_TRUE(client.call_json("dynamodb", "DynamoDB_20120810.PutItem", "1.0", {}).ok());
   }
   EXPECT_EQ(server.requests().size(), 5U);
-  EXPECT_EQ(server.connections_accepted(), 1);
+  EXPECT_EQ(server.connections_accepted(), 1U);
 }
 
 TEST(AwsClient, RetriesThrottlingAnd5xxWithBackoffThenSucceeds) {
@@ -104,7 +104,7 @@ TEST(AwsClient, CapsAttemptsOnPersistent503) {
 
 TEST(AwsClient, ConnectionDropsAreRetriedAsNetworkErrors) {
   StubResponse drop;
-  drop.drop_connection = true;
+  drop.fault = testing::Fault::drop;
   StubServer server(script({drop, json_response(200, "{}")}));
   auto time = std::make_shared<FakeTime>();
   Client client(testing::test_config(server.url()), testing::test_options(time));
@@ -150,7 +150,7 @@ TEST(AwsClient, RetriesStopBeforeTheDeadline) {
 }
 
 TEST(AwsClient, QueryIsWrittenCanonicalAndPathKeptAsIs) {
-  StubServer server(script({StubResponse{200, {}, "<ok/>", false}}));
+  StubServer server(script({StubResponse{200, {}, "<ok/>"}}));
   auto time = std::make_shared<FakeTime>();
   Client client(testing::test_config(server.url()), testing::test_options(time));
   HttpRequest request;
@@ -181,7 +181,7 @@ TEST(AwsClient, BlankHeaderIsRejectedBeforeSending) {
 }
 
 TEST(AwsClient, HeadersCurlWouldMisorderAreSignedByTheClient) {
-  StubServer server(script({StubResponse{200, {{"ETag", "\"e\""}}, "", false}}));
+  StubServer server(script({StubResponse{200, {{"ETag", "\"e\""}}, ""}}));
   auto time = std::make_shared<FakeTime>();
   Client client(testing::test_config(server.url(), "tok"), testing::test_options(time));
   HttpRequest request;
@@ -206,7 +206,7 @@ TEST(AwsClient, HeadersCurlWouldMisorderAreSignedByTheClient) {
 
 TEST(AwsClient, StreamsBodiesWithoutBufferingAndCanAbort) {
   const std::string big(1 << 20, 'x');
-  StubServer server(script({StubResponse{200, {}, big, false}}));
+  StubServer server(script({StubResponse{200, {}, big}}));
   auto time = std::make_shared<FakeTime>();
   Client client(testing::test_config(server.url()), testing::test_options(time));
   std::size_t received = 0;

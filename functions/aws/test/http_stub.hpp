@@ -1,66 +1,20 @@
-// A tiny scripted HTTP/1.1 server on 127.0.0.1:<ephemeral> for tests: keep-alive, any number of
-// connections, one handler call per request, every request recorded. No sleeps: the handler
-// answers synchronously.
+// AWS fakes on the one test HTTP server (dn/testing/http_server.hpp): the stub's names as the
+// AWS tests use them, a JSON-protocol answer, and the environment that points a function at it.
 #pragma once
 
-#include <atomic>
-#include <functional>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <utility>
 #include <vector>
+
+#include "dn/testing/http_server.hpp"
 
 namespace dn::aws::testing {
 
-struct StubRequest {
-  std::string method;
-  std::string target;                          // path and query, as sent
-  std::map<std::string, std::string> headers;  // lower-cased names
-  std::string body;
-
-  [[nodiscard]] std::string header(const std::string& name) const {
-    const auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
-struct StubResponse {
-  int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  bool drop_connection = false;  // close without answering (a network error for the client)
-};
-
-class StubServer {
- public:
-  using Handler = std::function<StubResponse(const StubRequest&)>;
-
-  explicit StubServer(Handler handler);
-  ~StubServer();
-  StubServer(const StubServer&) = delete;
-  StubServer& operator=(const StubServer&) = delete;
-
-  [[nodiscard]] std::string url() const;  // http://127.0.0.1:<port>
-  [[nodiscard]] std::vector<StubRequest> requests() const;
-  [[nodiscard]] int connections_accepted() const { return accepted_.load(); }
-
- private:
-  void loop();
-
-  Handler handler_;
-  int listen_fd_ = -1;
-  int wake_pipe_[2] = {-1, -1};
-  int port_ = 0;
-  std::atomic<int> accepted_{0};
-  mutable std::mutex mutex_;
-  std::vector<StubRequest> requests_;
-  std::thread thread_;
-};
-
-// Scripted answers in order; the last one repeats once the script is used up.
-StubServer::Handler script(std::vector<StubResponse> responses);
+using StubRequest = dn::testing::HttpRequest;
+using StubResponse = dn::testing::HttpResponse;
+using StubServer = dn::testing::HttpServer;
+using dn::testing::Fault;
+using dn::testing::script;
 
 StubResponse json_response(int status, const std::string& body);
 

@@ -1,79 +1,45 @@
-// Long transfers are bounded by progress and the deadline, never by the request timeout: a
-// cpp-httplib server on the loopback streams a body slowly (but steadily), or stalls mid-body.
+// Long transfers are bounded by progress and the deadline, never by the request timeout: the
+// test server streams a body slowly (but steadily), or stalls mid-body.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "dn/aws/client.hpp"
 #include "fakes.hpp"
+#include "http_stub.hpp"
 
 namespace dn::aws {
 namespace {
 
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
+using testing::Fault;
+using testing::StubRequest;
+using testing::StubResponse;
+using testing::StubServer;
 
 constexpr std::size_t kPiece = 4096;
 constexpr std::size_t kPieces = 60;
 constexpr std::size_t kFirst = 512;  // what /stall sends before it stops
 
-// Serves GET /slow: kPieces pieces, `pace` apart (the slow link under test), and GET /stall:
-// one piece, then nothing until the server is destroyed.
-class SlowServer {
- public:
-  explicit SlowServer(milliseconds pace) : pace_(pace) {
-    server_.Get("/b/slow", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content_provider(kPiece * kPieces, "text/csv",
-                               [this](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-                                 if (offset > 0) std::this_thread::sleep_for(pace_);
-                                 const std::string piece(kPiece, 'x');
-                                 return sink.write(piece.data(), piece.size());
-                               });
-    });
-    server_.Get("/b/stall", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content_provider(kPiece * kPieces, "text/csv",
-                               [this](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-                                 if (offset > 0) {
-                                   std::unique_lock<std::mutex> lock(mutex_);
-                                   released_.wait(lock, [this] { return release_; });
-                                   return false;
-                                 }
-                                 // A little data first: moving, then stalled.
-                                 const std::string piece(kFirst, 'x');
-                                 return sink.write(piece.data(), piece.size());
-                               });
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~SlowServer() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      release_ = true;
+// GET /b/slow: kPieces pieces, `pace` apart (the slow link under test); GET /b/stall: kFirst
+// bytes, then nothing until the client gives up or the server stops.
+StubServer::Handler slow_server(milliseconds pace) {
+  return [pace](const StubRequest& request) {
+    StubResponse response{.status = 200,
+                          .headers = {{"Content-Type", "text/csv"}},
+                          .body = std::string(kPiece * kPieces, 'x')};
+    if (request.path == "/b/stall") {
+      response.fault = Fault::stall;
+      response.fault_after_bytes = kFirst;
+    } else {
+      response.pace = pace;
+      response.pace_bytes = kPiece;
     }
-    released_.notify_all();
-    server_.stop();
-    thread_.join();
-  }
-  SlowServer(const SlowServer&) = delete;
-  SlowServer& operator=(const SlowServer&) = delete;
-
-  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  milliseconds pace_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable released_;
-  bool release_ = false;
-};
+    return response;
+  };
+}
 
 ClientOptions tiny_timeouts() {
   ClientOptions options;  // the real clock: curl measures real time
@@ -97,7 +63,7 @@ Result<HttpResponse> stream(Client& client, const std::string& url, std::uint64_
 }
 
 TEST(AwsLongTransfer, ASlowButMovingTransferOutlivesTheRequestTimeout) {
-  SlowServer server(milliseconds(20));  // ~1.2 s in all, at ~200 KiB/s
+  StubServer server(slow_server(milliseconds(20)));  // ~1.2 s in all, at ~200 KiB/s
   Client client(testing::test_config(server.url()), tiny_timeouts());
   std::uint64_t received = 0;
   const auto started = SteadyClock::now();
@@ -109,7 +75,7 @@ TEST(AwsLongTransfer, ASlowButMovingTransferOutlivesTheRequestTimeout) {
 }
 
 TEST(AwsLongTransfer, AStalledTransferFailsAfterTheLowSpeedTime) {
-  SlowServer server(milliseconds(0));
+  StubServer server(slow_server(milliseconds(0)));
   Client client(testing::test_config(server.url()), tiny_timeouts());
   std::uint64_t received = 0;
   const auto started = SteadyClock::now();
@@ -124,7 +90,7 @@ TEST(AwsLongTransfer, AStalledTransferFailsAfterTheLowSpeedTime) {
 }
 
 TEST(AwsLongTransfer, TheDeadlineEndsAMovingTransfer) {
-  SlowServer server(milliseconds(20));
+  StubServer server(slow_server(milliseconds(20)));
   Client client(testing::test_config(server.url()), tiny_timeouts());
   client.set_deadline(Clock::now() + milliseconds(400));
   std::uint64_t received = 0;
@@ -136,7 +102,7 @@ TEST(AwsLongTransfer, TheDeadlineEndsAMovingTransfer) {
 }
 
 TEST(AwsLongTransfer, ShortCallsKeepTheRequestTimeout) {
-  SlowServer server(milliseconds(20));
+  StubServer server(slow_server(milliseconds(20)));
   Client client(testing::test_config(server.url()), tiny_timeouts());
   HttpRequest request;  // buffered: the fixed timeout applies
   request.service = "s3";

@@ -34,8 +34,7 @@ TEST(AwsS3, GetObjectStreamsChunksAndReturnsMetadata) {
   Fixture f(script(
       {StubResponse{200,
                     {{"ETag", "\"abc\""}, {"x-amz-version-id", "v1"}, {"Content-Type", "text/csv"}},
-                    body,
-                    false}}));
+                    body}}));
   std::string received;
   int chunks = 0;
   auto info = f.s3.get_object("dn-data", kKey, [&](std::string_view chunk) {
@@ -58,12 +57,11 @@ TEST(AwsS3, GetObjectStreamsChunksAndReturnsMetadata) {
 }
 
 TEST(AwsS3, GetObjectSendsRangeAndParsesXmlErrors) {
-  Fixture f(script({StubResponse{206, {}, "abc", false},
+  Fixture f(script({StubResponse{206, {}, "abc"},
                     StubResponse{404,
                                  {{"Content-Type", "application/xml"}},
                                  "<Error><Code>NoSuchKey</Code><Message>The specified key does not "
-                                 "exist.</Message></Error>",
-                                 false}}));
+                                 "exist.</Message></Error>"}}));
   std::string got;
   auto sink = [&](std::string_view c) {
     got.append(c);
@@ -84,7 +82,7 @@ TEST(AwsS3, GetObjectSendsRangeAndParsesXmlErrors) {
 }
 
 TEST(AwsS3, GetObjectAsksForTheGivenVersion) {
-  Fixture f(script({StubResponse{200, {{"x-amz-version-id", "3/L4kqtJl+0"}}, "v", false}}));
+  Fixture f(script({StubResponse{200, {{"x-amz-version-id", "3/L4kqtJl+0"}}, "v"}}));
   const auto sink = [](std::string_view) { return true; };
   auto info = f.s3.get_object("b", "k", sink, std::nullopt, "3/L4kqtJl+0");
   ASSERT_TRUE(info.ok()) << info.error().to_string();
@@ -96,8 +94,8 @@ TEST(AwsS3, GetObjectAsksForTheGivenVersion) {
 }
 
 TEST(AwsS3, GetObjectRetriesSlowDownBeforeAnyByteIsDelivered) {
-  Fixture f(script({StubResponse{503, {}, "<Error><Code>SlowDown</Code></Error>", false},
-                    StubResponse{200, {}, "data", false}}));
+  Fixture f(script({StubResponse{503, {}, "<Error><Code>SlowDown</Code></Error>"},
+                    StubResponse{200, {}, "data"}}));
   std::string got;
   auto info = f.s3.get_object("b", "k", [&](std::string_view c) {
     got.append(c);
@@ -109,8 +107,7 @@ TEST(AwsS3, GetObjectRetriesSlowDownBeforeAnyByteIsDelivered) {
 }
 
 TEST(AwsS3, PutObjectHashesBodyAndSendsHeaders) {
-  Fixture f(
-      script({StubResponse{200, {{"ETag", "\"e1\""}, {"x-amz-version-id", "v2"}}, "", false}}));
+  Fixture f(script({StubResponse{200, {{"ETag", "\"e1\""}, {"x-amz-version-id", "v2"}}, ""}}));
   const std::string body = "line,column,reason\n3,email,not an email address\n";
   auto r =
       f.s3.put_object("dn-data", std::string("rejected/") + kKey, body,
@@ -130,7 +127,7 @@ TEST(AwsS3, PutObjectOfSeveralMegabytesArrivesWhole) {
   // Above 1 MiB curl adds an unsigned "Expect: 100-continue"; the signature must not depend on it.
   std::string body(3 << 20, '\0');
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
-  Fixture f(script({StubResponse{200, {{"ETag", "\"big\""}}, "", false}}));
+  Fixture f(script({StubResponse{200, {{"ETag", "\"big\""}}, ""}}));
   auto r = f.s3.put_object("b", "big.csv", body, {{"Content-Type", "text/csv"}});
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   const auto q = f.server.requests().at(0);
@@ -141,7 +138,7 @@ TEST(AwsS3, PutObjectOfSeveralMegabytesArrivesWhole) {
 }
 
 TEST(AwsS3, PutObjectDefaultsContentTypeAndRejectsBadNames) {
-  Fixture f(script({StubResponse{200, {}, "", false}}));
+  Fixture f(script({StubResponse{200, {}, ""}}));
   ASSERT_TRUE(f.s3.put_object("b", "k", "").ok());
   EXPECT_EQ(f.server.requests().at(0).header("content-type"), "application/octet-stream");
   EXPECT_EQ(f.server.requests().at(0).header("content-length"), "0");

@@ -48,7 +48,7 @@ struct FakeAws {
     if (r.method == "PUT") {
       objects[path] = r.body;
       ++versions[path];
-      return StubResponse{200, {{"ETag", "\"put\""}}, "", false};
+      return StubResponse{200, {{"ETag", "\"put\""}}, ""};
     }
     if (r.method == "GET") {
       ++gets;
@@ -56,17 +56,15 @@ struct FakeAws {
       if (it == objects.end()) {
         return StubResponse{404,
                             {{"Content-Type", "application/xml"}},
-                            "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>",
-                            false};
+                            "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>"};
       }
       return StubResponse{
           200,
           {{"ETag", "\"etag-" + std::to_string(std::hash<std::string>{}(it->second)) + "\""},
            {"x-amz-version-id", "v" + std::to_string(versions[path])}},
-          it->second,
-          false};
+          it->second};
     }
-    return StubResponse{400, {}, "unexpected", false};
+    return StubResponse{400, {}, "unexpected"};
   }
 
   void upload(const std::string& key, const std::string& body) {

@@ -1,7 +1,8 @@
 // A local Lambda Runtime API for tests and benchmarks (library dn_runtime_stub; never linked into
-// a Lambda artifact). An HTTP/1.1 server on 127.0.0.1 with an ephemeral port, served by one
-// background thread: `GET .../invocation/next` hands out the scripted invocations in order (and
-// waits while the script is empty), every POST is recorded and answered 202.
+// a Lambda artifact), on the one test HTTP server (dn/testing/http_server.hpp): 127.0.0.1 with an
+// ephemeral port; `GET .../invocation/next` hands out the scripted invocations in order (and
+// waits while the script is empty), every POST is recorded and answered 202. Faults go through
+// http().set_hook(...).
 //
 //   StubRuntimeApi stub;
 //   stub.enqueue({.request_id = "r1", .payload = R"({"a":1})"});
@@ -18,6 +19,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "dn/testing/http_server.hpp"
 
 namespace dn::runtime::testing {
 
@@ -78,6 +81,9 @@ class StubRuntimeApi {
   // Block until at least `count` posts / `GET /next` requests arrived; false on timeout.
   bool wait_for_posts(std::size_t count, std::chrono::milliseconds timeout) const;
   bool wait_for_next_requests(std::size_t count, std::chrono::milliseconds timeout) const;
+
+  // The server underneath: every request it received, and the hook for faults.
+  [[nodiscard]] dn::testing::HttpServer& http();
 
  private:
   struct State;
