@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "dn/core/csv.hpp"
+#include "dn/core/csv_formats.hpp"
 
 namespace dn::core::csv {
 
@@ -18,7 +19,7 @@ struct TypeName {
   std::string_view pg;
 };
 
-constexpr std::array<TypeName, 9> kTypes{{
+constexpr std::array<TypeName, 11> kTypes{{
     {ColumnType::Text, "text", "text"},
     {ColumnType::Integer, "integer", "integer"},
     {ColumnType::Bigint, "bigint", "bigint"},
@@ -28,6 +29,8 @@ constexpr std::array<TypeName, 9> kTypes{{
     {ColumnType::Timestamptz, "timestamptz", "timestamptz"},
     {ColumnType::Email, "email", "text"},
     {ColumnType::Enum, "enum", "text"},
+    {ColumnType::Double, "double", "double precision"},
+    {ColumnType::Timestamp, "timestamp", "timestamp"},  // without time zone
 }};
 
 bool is_identifier(std::string_view name) {
@@ -103,6 +106,11 @@ Column parse_column(const nlohmann::json& entry) {
     throw std::invalid_argument("column '" + col.name + "': an enum needs values");
   }
   if (col.type == ColumnType::Date && col.formats.empty()) col.formats = {"%Y-%m-%d"};
+  for (const auto& f : col.formats) {
+    if (auto problem = format_problem(col.type, f)) {
+      throw std::invalid_argument("column '" + col.name + "': " + *problem);
+    }
+  }
   if (col.precision < 0 || col.scale < 0 || (col.precision > 0 && col.scale > col.precision)) {
     throw std::invalid_argument("column '" + col.name + "': bad precision/scale");
   }
@@ -213,6 +221,7 @@ Contract parse_contract(const nlohmann::json& document) {
 
     const auto format = document.value("format", nlohmann::json::object());
     c.header = format.value("header", true);
+    c.allow_jagged_rows = format.value("allow_jagged_rows", false);
     c.dialect.delimiter = single_char(format, "delimiter", ',');
     c.dialect.quote = single_char(format, "quote", '"');
     if (c.dialect.delimiter == c.dialect.quote) {

@@ -2,6 +2,7 @@
 // checks are strict enough that PostgreSQL accepts every row we send: a value it would refuse
 // would abort the whole COPY.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <limits>
@@ -9,6 +10,7 @@
 #include <system_error>
 
 #include "dn/core/csv.hpp"
+#include "dn/core/csv_formats.hpp"
 
 namespace dn::core::csv {
 
@@ -24,82 +26,6 @@ std::size_t utf8_length(std::string_view text) {
     if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) ++n;
   }
   return n;
-}
-
-bool leap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int days_in_month(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : kDays[m - 1];
-}
-
-// Reads between min_digits and max_digits digits at `pos`.
-bool read_number(std::string_view s, std::size_t& pos, std::size_t min_digits,
-                 std::size_t max_digits, int& out) {
-  std::size_t n = 0;
-  int v = 0;
-  while (pos + n < s.size() && n < max_digits && is_digit(s[pos + n])) {
-    v = v * 10 + (s[pos + n] - '0');
-    ++n;
-  }
-  if (n < min_digits) return false;
-  pos += n;
-  out = v;
-  return true;
-}
-
-bool valid_ymd(int y, int m, int d) {
-  return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
-}
-
-void append_2(std::string& out, int v) {
-  out += static_cast<char>('0' + v / 10);
-  out += static_cast<char>('0' + v % 10);
-}
-
-void append_ymd(std::string& out, int y, int m, int d) {
-  out += static_cast<char>('0' + y / 1000);
-  out += static_cast<char>('0' + (y / 100) % 10);
-  append_2(out, y % 100);
-  out += '-';
-  append_2(out, m);
-  out += '-';
-  append_2(out, d);
-}
-
-// One date format: %Y (4 digits), %m and %d (1 or 2 digits), anything else literal.
-bool parse_date_with(std::string_view format, std::string_view s, int& y, int& m, int& d) {
-  std::size_t pos = 0;
-  y = m = d = 0;
-  bool have_y = false;
-  bool have_m = false;
-  bool have_d = false;
-  for (std::size_t i = 0; i < format.size(); ++i) {
-    if (format[i] == '%' && i + 1 < format.size()) {
-      const char spec = format[++i];
-      if (spec == 'Y') {
-        if (!read_number(s, pos, 4, 4, y)) return false;
-        have_y = true;
-      } else if (spec == 'm') {
-        if (!read_number(s, pos, 1, 2, m)) return false;
-        have_m = true;
-      } else if (spec == 'd') {
-        if (!read_number(s, pos, 1, 2, d)) return false;
-        have_d = true;
-      } else if (pos < s.size() && s[pos] == spec) {
-        ++pos;
-      } else {
-        return false;
-      }
-    } else if (pos < s.size() && s[pos] == format[i]) {
-      ++pos;
-    } else {
-      return false;
-    }
-  }
-  return pos == s.size() && have_y && have_m && have_d;
 }
 
 std::optional<std::string> check_integer(const Column& col, std::string_view v, std::string& out,
@@ -175,75 +101,64 @@ std::optional<std::string> check_boolean(std::string_view v, std::string& out) {
   return std::nullopt;
 }
 
-std::optional<std::string> check_date(const Column& col, std::string_view v, std::string& out) {
+// A date, timestamp or timestamptz in one of the column's formats (the first that reads it).
+std::optional<std::string> check_formatted(const Column& col, std::string_view v,
+                                           std::string& out) {
   bool shape_ok = false;
+  DateTime parsed;
   for (const auto& format : col.formats) {
-    int y = 0;
-    int m = 0;
-    int d = 0;
-    if (!parse_date_with(format, v, y, m, d)) continue;
+    const auto match = parse_datetime(format, v, parsed);
+    if (match == FormatMatch::NoMatch) continue;
     shape_ok = true;
-    if (!valid_ymd(y, m, d)) continue;
-    out.clear();
-    append_ymd(out, y, m, d);
+    if (match == FormatMatch::Invalid) continue;
+    out = col.type == ColumnType::Date        ? iso_date(parsed)
+          : col.type == ColumnType::Timestamp ? iso_timestamp(parsed)
+                                              : iso_timestamptz(parsed);
     return std::nullopt;
   }
-  if (shape_ok) return "not a calendar date";
+  const std::string_view what = col.type == ColumnType::Date ? "date" : "date and time";
+  if (shape_ok)
+    return col.type == ColumnType::Date ? "not a calendar date" : "not a valid date and time";
   std::string accepted;
   for (const auto& f : col.formats) {
     if (!accepted.empty()) accepted += " or ";
     accepted += f;
   }
-  return "not a date in the accepted format(s) " + accepted;
+  return "not a " + std::string(what) + " in the accepted format(s) " + accepted;
 }
 
-// ISO 8601 with an explicit offset: YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]](Z|+HH[:MM]|-HH[:MM]).
-std::optional<std::string> check_timestamptz(std::string_view v, std::string& out) {
-  std::size_t pos = 0;
-  int y = 0;
-  int mo = 0;
-  int d = 0;
-  int h = 0;
-  int mi = 0;
-  int sec = 0;
-  const auto fail = [] { return std::optional<std::string>("not an ISO-8601 timestamp"); };
-  if (!read_number(v, pos, 4, 4, y) || pos >= v.size() || v[pos++] != '-') return fail();
-  if (!read_number(v, pos, 2, 2, mo) || pos >= v.size() || v[pos++] != '-') return fail();
-  if (!read_number(v, pos, 2, 2, d)) return fail();
-  if (pos >= v.size() || (v[pos] != 'T' && v[pos] != ' ')) return fail();
-  ++pos;
-  if (!read_number(v, pos, 2, 2, h) || pos >= v.size() || v[pos++] != ':') return fail();
-  if (!read_number(v, pos, 2, 2, mi)) return fail();
-  if (pos < v.size() && v[pos] == ':') {
-    ++pos;
-    if (!read_number(v, pos, 2, 2, sec)) return fail();
-    if (pos < v.size() && v[pos] == '.') {
-      ++pos;
-      const std::size_t start = pos;
-      while (pos < v.size() && is_digit(v[pos])) ++pos;
-      if (pos == start || pos - start > 6) return fail();
-    }
+// ISO 8601 as PostgreSQL writes it: YYYY-MM-DD[T ]HH:MM[:SS[.fraction]], then an offset for
+// timestamptz (Z, +HH, +HHMM, +HH:MM) and none for timestamp: the defaults without `formats`.
+FormatMatch parse_iso(std::string_view v, bool zoned, DateTime& parsed) {
+  static constexpr std::array<std::string_view, 3> kPlain{"%Y-%m-%dT%H:%M:%S.%f",
+                                                          "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"};
+  static constexpr std::array<std::string_view, 3> kZoned{
+      "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"};
+  std::string t(v);
+  if (t.size() > 10 && t[10] == ' ') t[10] = 'T';
+  for (const auto format : zoned ? kZoned : kPlain) {
+    const auto match = parse_datetime(format, t, parsed);
+    if (match != FormatMatch::NoMatch) return match;
   }
-  if (!valid_ymd(y, mo, d) || h > 23 || mi > 59 || sec > 59) return "not a valid date and time";
-  if (pos >= v.size()) return "timestamp without a time zone offset (add Z or +HH:MM)";
-  if (v[pos] == 'Z' || v[pos] == 'z') {
-    ++pos;
-  } else if (v[pos] == '+' || v[pos] == '-') {
-    ++pos;
-    int oh = 0;
-    int om = 0;
-    if (!read_number(v, pos, 2, 2, oh)) return fail();
-    if (pos < v.size() && v[pos] == ':') ++pos;
-    if (pos < v.size() && !read_number(v, pos, 2, 2, om)) return fail();
-    if (oh > 15 || om > 59) return "time zone offset out of range";
-  } else {
-    return fail();
+  return FormatMatch::NoMatch;
+}
+
+std::optional<std::string> check_iso(std::string_view v, bool zoned, std::string& out) {
+  DateTime parsed;
+  switch (parse_iso(v, zoned, parsed)) {
+    case FormatMatch::Ok:
+      out = zoned ? iso_timestamptz(parsed) : iso_timestamp(parsed);
+      return std::nullopt;
+    case FormatMatch::Invalid:
+      return "not a valid date and time";
+    case FormatMatch::NoMatch:
+      break;
   }
-  if (pos != v.size()) return fail();
-  out.assign(v);
-  if (out[10] == ' ') out[10] = 'T';
-  if (out.back() == 'z') out.back() = 'Z';
-  return std::nullopt;
+  if (parse_iso(v, !zoned, parsed) != FormatMatch::NoMatch) {
+    return zoned ? "timestamp without a time zone offset (add Z or +HH:MM)"
+                 : "timestamp with a time zone offset (the column is timestamp without time zone)";
+  }
+  return "not an ISO-8601 timestamp";
 }
 
 bool email_local_char(char c) {
@@ -320,9 +235,15 @@ std::optional<std::string> normalise_value(const Column& column, std::string_vie
     case ColumnType::Boolean:
       return check_boolean(value, out);
     case ColumnType::Date:
-      return check_date(column, value, out);
+      return check_formatted(column, value, out);
     case ColumnType::Timestamptz:
-      return check_timestamptz(value, out);
+      return column.formats.empty() ? check_iso(value, true, out)
+                                    : check_formatted(column, value, out);
+    case ColumnType::Timestamp:
+      return column.formats.empty() ? check_iso(value, false, out)
+                                    : check_formatted(column, value, out);
+    case ColumnType::Double:
+      return check_double(value, out);
     case ColumnType::Email:
       if (column.max_length > 0 && utf8_length(value) > column.max_length) {
         return "longer than " + std::to_string(column.max_length) + " characters";
@@ -378,6 +299,13 @@ void append_copy_escaped(std::string& out, std::string_view value) {
 Validator::Validator(const Contract& contract, HeaderMap map)
     : contract_(&contract), map_(std::move(map)) {}
 
+bool Validator::field_count_ok(const Record& record) const {
+  const auto& fields = record.fields;
+  if (fields.size() < map_.field_count) return contract_->allow_jagged_rows;
+  return std::all_of(fields.begin() + static_cast<std::ptrdiff_t>(map_.field_count), fields.end(),
+                     [](std::string_view f) { return f.empty(); });
+}
+
 std::optional<Reject> Validator::accept(const Record& record, std::string& copy_out) {
   const auto& columns = contract_->columns;
   const auto column_name = [&](std::size_t field) -> std::string {
@@ -391,7 +319,7 @@ std::optional<Reject> Validator::accept(const Record& record, std::string& copy_
     const auto& issue = record.issues.front();
     return Reject{record.line, column_name(issue.column), issue.reason};
   }
-  if (record.fields.size() != map_.field_count) {
+  if (!field_count_ok(record)) {
     return Reject{record.line, "",
                   "expected " + std::to_string(map_.field_count) + " fields, found " +
                       std::to_string(record.fields.size())};
@@ -401,7 +329,7 @@ std::optional<Reject> Validator::accept(const Record& record, std::string& copy_
     const auto& col = columns[i];
     const std::size_t src = map_.source[i];
     const std::string_view value =
-        src == Issue::kWholeRecord ? std::string_view() : record.fields[src];
+        src < record.fields.size() ? record.fields[src] : std::string_view();
     if (value.empty()) {
       if (col.required) {
         copy_out.resize(rollback);
@@ -409,7 +337,7 @@ std::optional<Reject> Validator::accept(const Record& record, std::string& copy_
       }
       // As PostgreSQL's CSV COPY: "" is the empty string, an unquoted empty field is NULL.
       copy_out +=
-          src != Issue::kWholeRecord && record.is_quoted(src) && keeps_empty_string(col.type)
+          src < record.fields.size() && record.is_quoted(src) && keeps_empty_string(col.type)
               ? "\t"
               : "\\N\t";
       continue;

@@ -123,6 +123,8 @@ enum class ColumnType : std::uint8_t {
   Timestamptz,
   Email,
   Enum,
+  Double,     // double precision
+  Timestamp,  // timestamp without time zone
 };
 
 std::optional<ColumnType> parse_column_type(std::string_view name);
@@ -152,7 +154,7 @@ struct Column {
   bool unique = false;    // no two rows of the file share a value (enforced by the loader in SQL)
   std::size_t max_length = 0;          // text/email: characters; 0 = no limit
   std::vector<std::string> values{};   // enum: accepted values (exact match)
-  std::vector<std::string> formats{};  // date: accepted strftime-like formats
+  std::vector<std::string> formats{};  // date/timestamp(tz): accepted formats (csv_formats.hpp)
   std::optional<long long> min{};      // integer/bigint bounds
   std::optional<long long> max{};
   int precision = 0;  // numeric: total digits (0 = unbounded)
@@ -172,6 +174,10 @@ struct Contract {
   Encoding encoding = Encoding::Utf8;
   Dialect dialect{};
   bool header = true;
+  // A record with fewer fields than the header loads with the missing trailing fields empty
+  // (format.allow_jagged_rows); otherwise it is rejected. Extra trailing fields that are all
+  // empty (a spreadsheet's trailing delimiters) are accepted either way.
+  bool allow_jagged_rows = false;
   // Header names not in the contract: ignored (true) or a whole-file rejection (false).
   bool ignore_extra_columns = true;
   // More rejected rows than this rejects the whole file (it is probably the wrong file).
@@ -225,6 +231,8 @@ class Validator {
   [[nodiscard]] const Contract& contract() const { return *contract_; }
 
  private:
+  [[nodiscard]] bool field_count_ok(const Record& record) const;
+
   const Contract* contract_;
   HeaderMap map_;
   std::string scratch_;
