@@ -78,7 +78,7 @@ infra-deps: ## Install the CDK app's pinned npm packages (package-lock.json)
 lint-infra: infra-deps ## tsc, eslint and prettier over the CDK app
 	cd infra && npm run --silent lint
 
-test-infra: infra-deps ## CDK unit, IAM-matrix and cdk-nag tests; cfn-lint and checkov on every environment
+test-infra: infra-deps ## CDK unit, IAM-matrix and cdk-nag tests; cfn-lint, checkov and the IAM-definitions check on every environment
 	cd infra && npm test --silent && bash scripts/check-templates.sh
 
 synth: infra-deps package ## Synthesize ENV's four stacks into infra/cdk.out (offline: no credentials, no lookups)

@@ -45,7 +45,9 @@ export function baseConfig(name: EnvName): EnvConfig {
       stageName: 'v1',
       throttlingRateLimit: 100,
       throttlingBurstLimit: 200,
+      callerRoleArns: [],
     },
+    deploymentTests: { suite: 'full' },
     functions: {
       findDaily: { memoryMb: 256, timeoutSeconds: 60, reservedConcurrency: 1 },
       generate: { memoryMb: 1024, timeoutSeconds: 120, reservedConcurrency: 10 },

@@ -8,7 +8,13 @@ export const prod = defineEnv('prod', {
   logRetentionDays: 90,
   alarms: { subscriptions: { critical: [{ protocol: 'email', endpoint: 'oncall@example.com' }] } },
   deployment: { gradual: true, config: 'CANARY_10PERCENT_10MINUTES' },
-  api: { throttlingRateLimit: 500, throttlingBurstLimit: 1000 },
+  api: {
+    throttlingRateLimit: 500,
+    throttlingBurstLimit: 1000,
+    // Placeholder for the service that shows users their inbox: list the real callers' roles.
+    callerRoleArns: ['arn:aws:iam::333333333333:role/inbox-web-backend'],
+  },
+  deploymentTests: { suite: 'smoke' },
   functions: { generate: { reservedConcurrency: 50 }, getNotifications: { reservedConcurrency: 100 } },
   queue: { maxConcurrency: 40 },
   data: { inboxTtlDays: 90, deletionProtection: true },

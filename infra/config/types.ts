@@ -210,6 +210,21 @@ export interface EnvConfig {
     readonly stageName: string;
     readonly throttlingRateLimit: number;
     readonly throttlingBurstLimit: number;
+    /**
+     * The IAM roles (ARNs) that may call the API. Its resource policy admits these and the
+     * deployment-tests role and refuses every other principal; callers in the VPC also attach the
+     * network stack's api-clients security group (onboarding: docs/SECURITY.md).
+     */
+    readonly callerRoleArns: readonly string[];
+  };
+
+  /** What the deployment tests (tests/e2e, run with the delivery stack's tests role) may do here. */
+  readonly deploymentTests: {
+    /**
+     * `full`: seed data, run the day and the destructive tests (the tests role gets their grants);
+     * `smoke`: read-only (the tests role reads the smoke user's inbox, alarm and stack state).
+     */
+    readonly suite: 'full' | 'smoke';
   };
 
   readonly functions: {

@@ -1,9 +1,9 @@
 import { CfnOutput, Duration, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { AppStack } from './constructs/concern';
 import type { EnvConfig } from '../config/types';
-import { resourcePrefix } from './naming';
+import { AppStack } from './constructs/concern';
+import { E2E_QUEUE_PREFIX, githubRoleName, resourcePrefix, SMOKE_USER_ID, stackNamePattern } from './naming';
 
 export interface DeliveryStackProps extends StackProps {
   readonly config: EnvConfig;
@@ -11,17 +11,34 @@ export interface DeliveryStackProps extends StackProps {
   readonly repository: string;
   /** Create the account's GitHub OIDC provider (one per account; false when it already exists). */
   readonly createOidcProvider: boolean;
+  /** The git ref whose workflow files may assume the roles (default `refs/heads/main`). */
+  readonly workflowRef?: string;
 }
 
 const GITHUB_OIDC = 'token.actions.githubusercontent.com';
 
+/** The reusable workflow that deploys an environment and runs its tests (both roles are assumed there). */
+export const DEPLOY_WORKFLOW = '.github/workflows/deploy-env.yml';
+
+/**
+ * The OIDC subject of a job of `repository` in GitHub environment `env`, running the workflow file
+ * `workflow` at `ref`. AWS evaluates only `sub` (and `aud`) of GitHub's token, so the repository's
+ * subject claim template includes `job_workflow_ref` (docs/DELIVERY.md, one-time set-up).
+ */
+export function githubSubject(repository: string, env: string, workflow: string, ref: string): string {
+  return `repo:${repository}:environment:${env}:job_workflow_ref:${repository}/${workflow}@${ref}`;
+}
+
 /**
  * What GitHub Actions needs to deliver one environment, in that environment's account: the
- * GitHub OIDC provider and two roles trusted only by this repository's GitHub environment of the
- * same name (so `prod` also needs that environment's required reviewers):
+ * GitHub OIDC provider and two roles trusted only by this repository's deploy workflow file on
+ * `main`, running in the GitHub environment of the same name (so `prod` also needs that
+ * environment's required reviewers):
  *  - the deploy role, which may only assume the CDK bootstrap roles (cdk diff / deploy);
- *  - the deployment-tests role, which may call what tests/e2e calls, on this environment's
- *    resources only, and assume the CSV uploader role.
+ *  - the deployment-tests role, which may call what tests/e2e calls here and no more: with the
+ *    smoke suite (prod) read the smoke user's inbox through the API and alarm and stack state;
+ *    with the full suite (dev, qa) also seed the table, run the day, send a poison message, fire
+ *    one alarm and manage its own dn-e2e-* queues, and assume the CSV uploader role.
  * Entry point: bin/delivery.ts (deployed once per account, outside the pipeline it enables).
  */
 export class DeliveryStack extends AppStack {
@@ -40,19 +57,20 @@ export class DeliveryStack extends AppStack {
           clientIdList: ['sts.amazonaws.com'],
         })
       : undefined;
+    const subject = githubSubject(
+      props.repository,
+      cfg.name,
+      DEPLOY_WORKFLOW,
+      props.workflowRef ?? 'refs/heads/main',
+    );
     const trust = new iam.FederatedPrincipal(
       providerArn,
-      {
-        StringEquals: {
-          [`${GITHUB_OIDC}:aud`]: 'sts.amazonaws.com',
-          [`${GITHUB_OIDC}:sub`]: `repo:${props.repository}:environment:${cfg.name}`,
-        },
-      },
+      { StringEquals: { [`${GITHUB_OIDC}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC}:sub`]: subject } },
       'sts:AssumeRoleWithWebIdentity',
     );
 
     this.deployRole = new iam.Role(this, 'DeployRole', {
-      roleName: `${prefix}-github-deploy`,
+      roleName: githubRoleName(cfg.name, 'deploy'),
       description: `GitHub Actions (${props.repository}, environment ${cfg.name}): cdk diff and deploy`,
       assumedBy: trust,
       maxSessionDuration: Duration.hours(2),
@@ -77,80 +95,23 @@ export class DeliveryStack extends AppStack {
       });
     }
 
-    // cdk-nag names a wildcard grant by its ARN with the partition token spelled out.
-    // (as a token, or as "aws" when the region's partition is known at synth time).
-    const wildcards: string[] = ['*'];
-    const arn = (service: string, resource: string) => {
-      for (const partition of ['<AWS::Partition>', 'aws']) {
-        wildcards.push(`arn:${partition}:${service}:${this.region}:${this.account}:${resource}`);
-      }
-      return `arn:${this.partition}:${service}:${this.region}:${this.account}:${resource}`;
-    };
     this.testsRole = new iam.Role(this, 'TestsRole', {
-      roleName: `${prefix}-github-deployment-tests`,
-      description: `GitHub Actions (${props.repository}, environment ${cfg.name}): tests/e2e`,
+      roleName: githubRoleName(cfg.name, 'deployment-tests'),
+      description: `GitHub Actions (${props.repository}, environment ${cfg.name}): tests/e2e (${cfg.deploymentTests.suite})`,
       assumedBy: trust,
       maxSessionDuration: Duration.hours(1),
       inlinePolicies: {
         DeploymentTests: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({
-              actions: ['execute-api:Invoke'],
-              resources: [arn('execute-api', `*/${cfg.api.stageName}/GET/users/*/notifications`)],
-            }),
-            new iam.PolicyStatement({
-              actions: ['lambda:InvokeFunction'],
-              resources: [arn('lambda', `function:${prefix}-*`)],
-            }),
-            new iam.PolicyStatement({
-              actions: ['dynamodb:BatchWriteItem', 'dynamodb:Scan'],
-              resources: [arn('dynamodb', `table/${prefix}-notifications`)],
-            }),
-            new iam.PolicyStatement({
-              actions: [
-                'sqs:DeleteMessage',
-                'sqs:GetQueueAttributes',
-                'sqs:ReceiveMessage',
-                'sqs:SendMessage',
-                'sqs:CreateQueue',
-                'sqs:DeleteQueue',
-                'sqs:SetQueueAttributes',
-              ],
-              resources: [arn('sqs', `${prefix}-*`), arn('sqs', 'dn-e2e-alerts-*')],
-            }),
-            new iam.PolicyStatement({
-              actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-              resources: [arn('kms', 'key/*')],
-              conditions: {
-                StringEquals: { 'kms:ViaService': [`sqs.${this.region}.amazonaws.com`] },
-                'ForAnyValue:StringLike': { 'kms:ResourceAliases': [`alias/${prefix}/*`] },
-              },
-            }),
-            new iam.PolicyStatement({
-              actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:SetAlarmState'],
-              resources: [arn('cloudwatch', `alarm:${prefix}-*`)],
-            }),
-            // Metric calls have no resource-level permissions (AWS requires "*"); writes are pinned
-            // to the tests' own namespace.
-            new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricStatistics'], resources: ['*'] }),
-            new iam.PolicyStatement({
-              actions: ['cloudwatch:PutMetricData'],
-              resources: ['*'],
-              conditions: { StringEquals: { 'cloudwatch:namespace': 'DailyNotifications/E2E' } },
-            }),
-            new iam.PolicyStatement({
-              actions: ['sns:Subscribe', 'sns:Unsubscribe'],
-              resources: [arn('sns', `${cfg.alarms.topicName}-*`)],
-            }),
-            new iam.PolicyStatement({
-              actions: ['sts:AssumeRole'],
-              resources: [`arn:${this.partition}:iam::${this.account}:role/${prefix}-csv-uploader`],
-            }),
+            ...this.readStatements(cfg, prefix),
+            ...(cfg.deploymentTests.suite === 'full' ? this.fullSuiteStatements(cfg, prefix) : []),
           ],
         }),
       },
     });
-    for (const resource of wildcards) {
+    // cdk-nag names a wildcard grant by its ARN with the partition token spelled out (as a token,
+    // or as "aws" when the region's partition is known at synth time).
+    for (const resource of this.wildcards) {
       Validations.of(this.testsRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
         reason:
@@ -174,5 +135,125 @@ export class DeliveryStack extends AppStack {
       value: this.testsRole.roleArn,
       description: 'vars.AWS_TESTS_ROLE_ARN',
     });
+  }
+
+  private readonly wildcards: string[] = [];
+
+  /** An ARN of this account and region; one with a wildcard is remembered for its nag acknowledgement. */
+  private arn(service: string, resource: string): string {
+    if (resource.includes('*')) {
+      for (const partition of ['<AWS::Partition>', 'aws']) {
+        this.wildcards.push(`arn:${partition}:${service}:${this.region}:${this.account}:${resource}`);
+      }
+    }
+    return `arn:${this.partition}:${service}:${this.region}:${this.account}:${resource}`;
+  }
+
+  /** Resource "*", for the calls AWS authorizes on no resource type (remembered for cdk-nag). */
+  private everything(): string {
+    this.wildcards.push('*');
+    return '*';
+  }
+
+  /** Every suite: the API as the smoke user (any user with the full suite), alarm and stack state. */
+  private readStatements(cfg: EnvConfig, prefix: string): iam.PolicyStatement[] {
+    const user = cfg.deploymentTests.suite === 'full' ? '*' : SMOKE_USER_ID;
+    return [
+      // The API id is not known to this stack: any API of the account, only this route and user.
+      new iam.PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        resources: [this.arn('execute-api', `*/${cfg.api.stageName}/GET/users/${user}/notifications`)],
+      }),
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: [this.arn('cloudwatch', `alarm:${prefix}-*`)],
+      }),
+      new iam.PolicyStatement({
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [this.arn('cloudformation', `stack/${stackNamePattern(cfg.name)}/*`)],
+      }),
+    ];
+  }
+
+  /** The full suite only (dev, qa): what seeding, the day's run and the destructive tests call. */
+  private fullSuiteStatements(cfg: EnvConfig, prefix: string): iam.PolicyStatement[] {
+    const queue = (name: string) => this.arn('sqs', name);
+    return [
+      // tools/run_day.py and the destructive tests start runs and hand records to the functions.
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: ['find-daily', 'generate', 'loader'].map((fn) =>
+          this.arn('lambda', `function:${prefix}-${fn}`),
+        ),
+      }),
+      // Counting a day's inbox records (a COUNT scan).
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Scan'],
+        resources: [this.arn('dynamodb', `table/${prefix}-notifications`)],
+      }),
+      // tools/seed.py: profiles, audiences, the day's notifications; never a run marker.
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchWriteItem'],
+        resources: [this.arn('dynamodb', `table/${prefix}-notifications`)],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DAY#*', 'SEGMENT#*', 'USER#*'] },
+        },
+      }),
+      // The poison message and the drain check on the GenerateMessage queue; its DLQ is read back.
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+        resources: [queue(`${prefix}-generate`)],
+      }),
+      new iam.PolicyStatement({
+        actions: ['sqs:DeleteMessage', 'sqs:ReceiveMessage'],
+        resources: [queue(`${prefix}-generate-dlq`)],
+      }),
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.arn('kms', 'key/*')],
+        conditions: {
+          StringEquals: { 'kms:ViaService': [`sqs.${this.region}.amazonaws.com`] },
+          'ForAnyValue:StringLike': { 'kms:ResourceAliases': [`alias/${prefix}/*`] },
+        },
+      }),
+      // The alerting test's own queue, subscribed to the warning topic.
+      new iam.PolicyStatement({
+        actions: [
+          'sqs:CreateQueue',
+          'sqs:DeleteQueue',
+          'sqs:GetQueueAttributes',
+          'sqs:ReceiveMessage',
+          'sqs:SetQueueAttributes',
+        ],
+        resources: [queue(`${E2E_QUEUE_PREFIX}*`)],
+      }),
+      new iam.PolicyStatement({
+        actions: ['sns:Subscribe'],
+        resources: [this.arn('sns', `${cfg.alarms.topicName}-warning`)],
+      }),
+      // Removing the test queue's subscription afterwards: AWS authorizes Unsubscribe on no resource type.
+      new iam.PolicyStatement({ actions: ['sns:Unsubscribe'], resources: [this.everything()] }),
+      // The alarm the alerting test fires (reset to OK first).
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:SetAlarmState'],
+        resources: [this.arn('cloudwatch', `alarm:${prefix}-find-daily-errors`)],
+      }),
+      // Metric calls have no resource-level permissions (AWS requires "*"); writes are pinned to
+      // the tests' own namespace.
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:GetMetricStatistics'],
+        resources: [this.everything()],
+      }),
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: [this.everything()],
+        conditions: { StringEquals: { 'cloudwatch:namespace': 'DailyNotifications/E2E' } },
+      }),
+      // The data pipeline tests upload through the uploader role (the bucket admits only it).
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${this.partition}:iam::${this.account}:role/${prefix}-csv-uploader`],
+      }),
+    ];
   }
 }

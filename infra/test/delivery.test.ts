@@ -7,6 +7,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
 import { addDelivery } from '../lib/delivery';
+import { DEPLOY_WORKFLOW, githubSubject } from '../lib/delivery-stack';
+import { SMOKE_USER_ID } from '../lib/naming';
 
 const REPO = 'example-org/daily-notifications';
 const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dn-delivery-')) });
@@ -26,7 +28,11 @@ type Doc = {
 
 it('trusts the repository it is given (bin/delivery.ts: -c githubRepo) and can reuse a provider', () => {
   const other = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'dn-delivery-')) });
-  const s = addDelivery(other, { repository: 'acme/fork', createOidcProvider: false });
+  const s = addDelivery(other, {
+    repository: 'acme/fork',
+    createOidcProvider: false,
+    workflowRef: 'refs/heads/release',
+  });
   const t = Template.fromStack(s.qa);
   t.resourceCountIs('AWS::IAM::OIDCProvider', 0);
   const subjects = Object.values(t.findResources('AWS::IAM::Role')).map(
@@ -37,7 +43,9 @@ it('trusts the repository it is given (bin/delivery.ts: -c githubRepo) and can r
         }
       ).Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub'],
   );
-  expect(subjects).toEqual(['repo:acme/fork:environment:qa', 'repo:acme/fork:environment:qa']);
+  const subject =
+    'repo:acme/fork:environment:qa:job_workflow_ref:acme/fork/.github/workflows/deploy-env.yml@refs/heads/release';
+  expect(subjects).toEqual([subject, subject]);
 });
 
 it('covers exactly the AWS environments', () => {
@@ -63,7 +71,7 @@ describe.each(['dev', 'qa', 'prod'] as const)('delivery stack (%s)', (env) => {
     }
   });
 
-  it('trusts only this repository in the GitHub environment of the same name', () => {
+  it("trusts only this repository's deploy workflow on main, in the GitHub environment of the same name", () => {
     for (const suffix of ['-github-deploy', '-github-deployment-tests']) {
       const trust = byName(suffix).AssumeRolePolicyDocument as Doc;
       expect(trust.Statement).toHaveLength(1);
@@ -72,7 +80,7 @@ describe.each(['dev', 'qa', 'prod'] as const)('delivery stack (%s)', (env) => {
       expect(trust.Statement[0].Condition).toEqual({
         StringEquals: {
           'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-          'token.actions.githubusercontent.com:sub': `repo:${REPO}:environment:${env}`,
+          'token.actions.githubusercontent.com:sub': `repo:${REPO}:environment:${env}:job_workflow_ref:${REPO}/.github/workflows/deploy-env.yml@refs/heads/main`,
         },
       });
       expect(JSON.stringify(trust.Statement[0].Principal)).toContain(
@@ -103,17 +111,109 @@ describe.each(['dev', 'qa', 'prod'] as const)('delivery stack (%s)', (env) => {
       const resource = JSON.stringify(s.Resource);
       const actions = ([] as string[]).concat(s.Action);
       if (resource === '"*"') {
-        expect(actions.every((a) => a.startsWith('cloudwatch:'))).toBe(true);
+        // Only calls AWS authorizes on no resource type.
+        expect(
+          actions.every((a) => NO_RESOURCE_TYPE.includes(a)),
+          actions.join(','),
+        ).toBe(true);
         continue;
       }
       expect(resource, actions.join(',')).toMatch(
         // The API id is not known to this stack: any API of the account, only the one route.
         new RegExp(
-          `daily-notifications-${env}|dn-e2e-alerts-|kms:.*key/\\*|execute-api:.*/GET/users/\\*/notifications`,
+          `daily-notifications-${env}|DailyNotifications-${env}-|dn-e2e-alerts-|kms:.*key/\\*|execute-api:.*/GET/users/(\\*|${SMOKE_USER_ID})/notifications`,
         ),
       );
     }
   });
+});
+
+const NO_RESOURCE_TYPE = ['cloudwatch:GetMetricStatistics', 'cloudwatch:PutMetricData', 'sns:Unsubscribe'];
+
+function testsStatements(env: 'dev' | 'qa' | 'prod'): Doc['Statement'] {
+  const roles = Template.fromStack(stacks[env]).findResources('AWS::IAM::Role');
+  const role = Object.values(roles).find((r) =>
+    String(r.Properties.RoleName).endsWith('-github-deployment-tests'),
+  )!;
+  return (role.Properties.Policies as { PolicyDocument: Doc }[]).flatMap((p) => p.PolicyDocument.Statement);
+}
+
+describe('the prod tests role (smoke suite) is read-only', () => {
+  const statements = testsStatements('prod');
+  const actions = statements.flatMap((s) => ([] as string[]).concat(s.Action));
+
+  it('has no scan, write, queue management, alarm-state change or invoke', () => {
+    expect(loadConfig('prod').deploymentTests.suite).toBe('smoke');
+    for (const forbidden of [
+      'dynamodb:Scan',
+      'dynamodb:BatchWriteItem',
+      'cloudwatch:SetAlarmState',
+      'sqs:CreateQueue',
+      'sqs:DeleteQueue',
+      'sqs:SetQueueAttributes',
+      'lambda:InvokeFunction',
+    ]) {
+      expect(actions, forbidden).not.toContain(forbidden);
+    }
+    expect(actions.sort()).toEqual([
+      'cloudformation:DescribeStacks',
+      'cloudwatch:DescribeAlarms',
+      'execute-api:Invoke',
+    ]);
+  });
+
+  it("reads only the smoke user's inbox through the API, and only this environment's alarms and stacks", () => {
+    const resource = (action: string) =>
+      JSON.stringify(statements.find((s) => s.Action === action)!.Resource);
+    expect(resource('execute-api:Invoke')).toMatch(
+      new RegExp(`:execute-api:eu-west-2:333333333333:\\*/v1/GET/users/${SMOKE_USER_ID}/notifications"`),
+    );
+    expect(resource('cloudwatch:DescribeAlarms')).toMatch(/:alarm:daily-notifications-prod-\*"/);
+    expect(resource('cloudformation:DescribeStacks')).toMatch(/:stack\/DailyNotifications-prod-\*\/\*"/);
+  });
+
+  it('names the smoke user the deployment tests read', () => {
+    const tests = fs.readFileSync(
+      path.join(__dirname, '..', '..', 'tests', 'e2e', 'test_deployment.py'),
+      'utf8',
+    );
+    expect(tests).toContain(`SMOKE_USER = "${SMOKE_USER_ID}"`);
+  });
+});
+
+describe.each(['dev', 'qa'] as const)('the %s tests role (full suite)', (env) => {
+  const statements = testsStatements(env);
+  const on = (action: string) =>
+    statements
+      .filter((s) => ([] as string[]).concat(s.Action).includes(action))
+      .map((s) => JSON.stringify(s.Resource));
+
+  it('manages only its own dn-e2e-* queues, fires only one alarm, invokes only what the tests run', () => {
+    for (const action of ['sqs:CreateQueue', 'sqs:DeleteQueue', 'sqs:SetQueueAttributes']) {
+      expect(on(action), action).toEqual([expect.stringMatching(/:dn-e2e-alerts-\*"/)]);
+    }
+    expect(on('cloudwatch:SetAlarmState')).toEqual([
+      expect.stringContaining(`:alarm:daily-notifications-${env}-find-daily-errors"`),
+    ]);
+    expect(on('lambda:InvokeFunction').join()).not.toContain('get-notifications');
+    expect(on('lambda:InvokeFunction').join()).not.toMatch(/function:[^"]*\*/);
+  });
+
+  it('seeds the table without touching run markers', () => {
+    const seed = statements.find((s) => s.Action === 'dynamodb:BatchWriteItem')!;
+    expect(seed.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DAY#*', 'SEGMENT#*', 'USER#*'] },
+    });
+  });
+});
+
+it('the DEPLOY_WORKFLOW the roles trust is the workflow that assumes them', () => {
+  const workflow = fs.readFileSync(path.join(__dirname, '..', '..', DEPLOY_WORKFLOW), 'utf8');
+  expect(workflow).toContain('role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}');
+  expect(workflow).toContain('role-to-assume: ${{ vars.AWS_TESTS_ROLE_ARN }}');
+  expect(githubSubject('o/r', 'qa', DEPLOY_WORKFLOW, 'refs/heads/main')).toBe(
+    'repo:o/r:environment:qa:job_workflow_ref:o/r/.github/workflows/deploy-env.yml@refs/heads/main',
+  );
 });
 
 it('cdk-nag has no open finding on the delivery stacks', () => {

@@ -59,9 +59,14 @@ describe.each(ENV_NAMES)('network stack (%s)', (env) => {
     expect(interfaces.map(([, p]) => String(p.ServiceName).split('.').pop()).sort()).toEqual(
       INTERFACE_SERVICES,
     );
+    const [apiSgId] = ofType(t, 'AWS::EC2::SecurityGroup').find(([, p]) =>
+      String(p.GroupDescription).includes('execute-api endpoint: HTTPS from'),
+    )!;
     for (const [id, p] of interfaces) {
       expect(p.PrivateDnsEnabled, id).toBe(true);
-      expect((p.SecurityGroupIds as unknown[]).map(refId), id).toEqual([sgId]);
+      // The API's endpoint has its own group (its callers reach no other endpoint).
+      const own = String(p.ServiceName).endsWith('.execute-api') ? apiSgId : sgId;
+      expect((p.SecurityGroupIds as unknown[]).map(refId), id).toEqual([own]);
     }
   });
 
@@ -73,7 +78,11 @@ describe.each(ENV_NAMES)('network stack (%s)', (env) => {
         expect(st.Effect, id).toBe('Allow');
         expect(st.Condition, id).toMatchObject({ StringEquals: { 'aws:PrincipalAccount': s.cfg.account } });
         expect(String(st.Action), id).not.toMatch(/(^|:)\*$/);
-        expect(st.Resource, id).not.toBe('*');
+        // Resource "*" only for an action AWS authorizes on no resource type.
+        if (st.Resource === '*') {
+          expect(st.Action, id).toBe('secretsmanager:GetRandomPassword');
+          continue;
+        }
         const resource = String(st.Resource);
         if (resource.startsWith('arn:aws:s3:::')) {
           expect(st.Condition, id).toMatchObject({ StringEquals: { 'aws:ResourceAccount': s.cfg.account } });
@@ -136,6 +145,29 @@ describe.each(ENV_NAMES)('network stack (%s)', (env) => {
     const lg = t.Resources[logGroupId!].Properties!;
     expect(lg.RetentionInDays).toBe(s.cfg.logRetentionDays);
     expect(typeOf(t, refId(lg.KmsKeyId))).toBe('AWS::KMS::Key');
+  });
+});
+
+describe.each(ENV_NAMES)('API clients (%s)', (env) => {
+  const t = synthEnv(env).networkJson;
+  const groups = ofType(t, 'AWS::EC2::SecurityGroup');
+
+  it('exports the api-clients group, which may open only HTTPS and is the only one the execute-api endpoint admits', () => {
+    const [clientsId, clients] = groups.find(([, p]) => String(p.GroupDescription).includes('API clients:'))!;
+    expect(clients.SecurityGroupIngress).toBeUndefined();
+    expect(clients.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+    ]);
+    const [, endpointSg] = groups.find(([, p]) =>
+      String(p.GroupDescription).includes('execute-api endpoint: HTTPS from'),
+    )!;
+    const ingress = endpointSg.SecurityGroupIngress as Record<string, unknown>[];
+    expect(ingress.map((r) => [r.FromPort, r.ToPort, refId(r.SourceSecurityGroupId), r.CidrIp])).toEqual([
+      [443, 443, clientsId, undefined],
+    ]);
+    const out = t.Outputs!.ApiClientsSecurityGroupId;
+    expect(refId(out.Value)).toBe(clientsId);
+    expect(out.Export!.Name).toBe(`DailyNotifications-${env}-Network-ApiClientsSecurityGroupId`);
   });
 });
 

@@ -271,7 +271,10 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
     const [, api] = one(t, 'AWS::ApiGateway::RestApi');
     const statements = (api.Policy as { Statement: Props[] }).Statement;
     expect((api.EndpointConfiguration as Props).Types).toEqual([cfg.api.endpointType]);
-    const deny = statements.filter((st) => st.Effect === 'Deny');
+    // The endpoint rule: every request not through the execute-api endpoint (the caller rule is below).
+    const deny = statements.filter(
+      (st) => st.Effect === 'Deny' && JSON.stringify(st.Condition).includes('SourceVpce'),
+    );
     if (cfg.api.endpointType === 'REGIONAL') {
       expect(deny).toEqual([]);
       return;
@@ -283,6 +286,33 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
     const endpoint = refId(importedValue(vpce, net))!;
     expect(String(net.Resources[endpoint].Properties!.ServiceName)).toMatch(/\.execute-api$/);
     expect(deny[0].Resource).toBe('execute-api:/*');
+  });
+
+  it('admits to the API only the configured caller roles and the tests role, and denies every other principal', () => {
+    const [, api] = one(t, 'AWS::ApiGateway::RestApi');
+    const statements = (api.Policy as { Statement: Props[] }).Statement;
+    const testsRole = `arn:aws:iam::${cfg.account}:role/daily-notifications-${env}-github-deployment-tests`;
+    const admitted = [...cfg.api.callerRoleArns, testsRole].sort();
+    const route = 'execute-api:/v1/GET/users/*/notifications';
+    const allows = statements.filter((st) => st.Effect === 'Allow');
+    expect(allows).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Resource: route,
+        Principal: { AWS: expect.anything() },
+      },
+    ]);
+    expect(([] as string[]).concat((allows[0].Principal as { AWS: string | string[] }).AWS).sort()).toEqual(
+      admitted,
+    );
+    expect(JSON.stringify(allows)).not.toContain(':root');
+    const others = statements.find((st) => st.Effect === 'Deny' && st.Resource === route)!;
+    expect(others).toMatchObject({ Principal: { AWS: '*' }, Action: 'execute-api:Invoke' });
+    const arns = (others.Condition as { ArnNotEquals: Record<string, string[]> }).ArnNotEquals[
+      'aws:PrincipalArn'
+    ];
+    expect([...arns].sort()).toEqual(admitted);
   });
 
   it('exports the stack outputs the scripts and deployment tests use', () => {

@@ -11,10 +11,13 @@ import os
 import unittest
 import uuid
 
-from tools.dn_env import ROOT, Environment, poll
+from tools.dn_env import ROOT, Environment, outputs_file, poll
 
 ENV = os.environ.get("DN_ENV", "local")
 DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
+# The user the smoke tests read where there is no seed data (infra/lib/naming.ts SMOKE_USER_ID): in
+# prod the only inbox the deployment-tests role may read. It exists nowhere.
+SMOKE_USER = "dn-e2e-smoke"
 
 
 def needs_seed(test):
@@ -40,13 +43,29 @@ class Deployment(unittest.TestCase):
         cls.seed = json.loads(path.read_text()) if path.exists() else None
 
     def user(self) -> str:
-        """A user id for input checks: the seeded sample user, or one that exists nowhere."""
-        return self.seed["sampleUser"] if self.seed else "smoke-check-user"
+        """A user id for input checks: the seeded sample user, or the smoke user (exists nowhere)."""
+        return self.seed["sampleUser"] if self.seed else SMOKE_USER
 
     def test_outputs_name_every_resource(self):
         for name in ("TableName", "GenerateQueueUrl", "GenerateDlqUrl", "FindDailyFunctionName",
                      "GenerateFunctionName", "GetNotificationsFunctionName", "ApiId", "ApiStageName"):
             self.assertTrue(self.env.out(name), name)
+
+    def test_every_stack_is_deployed_and_its_alarms_exist(self):
+        """Read-only: the stack and alarm state the tests role may read in every environment."""
+        stacks = json.loads(outputs_file(ENV).read_text())
+        self.assertEqual(len(stacks), 4, sorted(stacks))
+        cfn = self.env.client("cloudformation")
+        for name in stacks:
+            status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+            self.assertIn(status, ("CREATE_COMPLETE", "UPDATE_COMPLETE"), name)
+        # By name: the role may describe this environment's alarms, not list the account's.
+        expected = [f"daily-notifications-{ENV}-{key}" for key in
+                    ("find-daily-errors", "generate-dlq-not-empty", "api-5xx-rate", "loader-errors")]
+        alarms = self.env.client("cloudwatch").describe_alarms(AlarmNames=expected)["MetricAlarms"]
+        self.assertEqual(sorted(a["AlarmName"] for a in alarms), sorted(expected))
+        for alarm in alarms:
+            self.assertIn(alarm["StateValue"], ("OK", "ALARM", "INSUFFICIENT_DATA"), alarm["AlarmName"])
 
     @needs_seed
     def test_first_page_is_newest_first_for_a_seeded_user(self):
@@ -90,7 +109,7 @@ class Deployment(unittest.TestCase):
             self.assertIn("limit", r.body["message"])
 
     def test_unknown_user_is_404(self):
-        r = self.env.api(self.seed["unknownUser"] if self.seed else "smoke-unknown-user")
+        r = self.env.api(self.seed["unknownUser"] if self.seed else SMOKE_USER)
         self.assertEqual(r.status, 404, r.body)
         self.assertEqual(r.body["error"], "NotFound")
 

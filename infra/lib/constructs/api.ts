@@ -19,8 +19,11 @@ export interface ApiRoute {
   readonly query?: Readonly<Record<string, boolean>>;
   /** Name of the route's request validator (parameters checked before the function runs). */
   readonly validatorName: string;
-  /** The principals the resource policy admits to this route. */
-  readonly callers: readonly iam.IPrincipal[];
+  /**
+   * The IAM roles (ARNs) that may call this route. The resource policy allows them and denies
+   * every other principal, so an identity policy elsewhere in the account cannot open the route.
+   */
+  readonly callers: readonly string[];
 }
 
 export interface ServiceApiProps {
@@ -81,30 +84,45 @@ export class ServiceApi extends Concern {
         WriteAccessLogs: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({
-              actions: [
-                'logs:CreateLogStream',
-                'logs:DescribeLogGroups',
-                'logs:DescribeLogStreams',
-                'logs:PutLogEvents',
-              ],
+              actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
               resources: [accessLogs.logGroupArn],
             }),
+            // Authorized on no resource type: on the log group's ARN the grant would never apply.
+            new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: ['*'] }),
           ],
         }),
       },
+    });
+    Validations.of(cloudWatchRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'logs:DescribeLogGroups is authorized on no resource type (AWS requires Resource "*"); it lists ' +
+        'log groups and reads no log data. Every write is limited to the access log group.',
     });
     const account = new apigw.CfnAccount(this, 'GatewayAccount', {
       cloudWatchRoleArn: cloudWatchRole.roleArn,
     });
 
-    const statements = props.routes.map(
-      (r) =>
+    const statements = props.routes.flatMap((r) => {
+      const route = `execute-api:/${props.stageName}/${r.method}/${r.path.replace(/\{[^}]+\}/g, '*')}`;
+      if (r.callers.length === 0)
+        throw new Error(`${this.node.path}: route ${r.method} ${r.path} has no caller`);
+      return [
         new iam.PolicyStatement({
-          principals: [...r.callers],
+          principals: r.callers.map((arn) => new iam.ArnPrincipal(arn)),
           actions: ['execute-api:Invoke'],
-          resources: [`execute-api:/${props.stageName}/${r.method}/${r.path.replace(/\{[^}]+\}/g, '*')}`],
+          resources: [route],
         }),
-    );
+        // Same-account callers are admitted by an identity policy alone unless the API denies them.
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['execute-api:Invoke'],
+          resources: [route],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...r.callers] } },
+        }),
+      ];
+    });
     if (isPrivate) {
       statements.push(
         new iam.PolicyStatement({
