@@ -103,13 +103,24 @@ test-cost: infra-deps ## cost.py's arithmetic, and docs/COST.md still true of th
 	$(COST_PY) scripts/cost.py --check docs/COST.md
 # ---- end cost ----------------------------------------------------------------------------------
 
-# ---- data pipeline (owner: loader) -------------------------------------------------------------
-.PHONY: load-csv
-load-csv: ## Upload FILE=<csv> to the data bucket's incoming/ (SSE-KMS) and report the load [ENV=local]
-	@test -n "$(FILE)" || { echo "usage: make load-csv FILE=<path> [ENV=local]" >&2; exit 2; }
+# ---- data pipeline (owner: loader; contract inference: csv) -----------------------------------
+.PHONY: load-csv infer-contract
+# A dataset without a contract gets one inferred first; load_csv.py then installs what building
+# the inference program and the loader needs (scripts/deps.sh package) itself.
+LOAD_CSV = $(if $(filter local,$(ENV)),source scripts/local/env.sh && ).venv/bin/python data/load_csv.py \
+  --file "$(FILE)" --env "$(ENV)" $(if $(DATASET),--dataset "$(DATASET)")
+
+load-csv: ## Load FILE=<csv> into DATASET (default users); a new dataset's contract is inferred, and on local deployed [ENV=local]
+	@test -n "$(FILE)" || { echo "usage: make load-csv FILE=<path> [DATASET=<name>] [ENV=local]" >&2; exit 2; }
 	@test -f "$(FILE)" || { echo "load-csv: $(FILE): no such file" >&2; exit 2; }
 	@bash scripts/deps.sh tools >/dev/null
-	$(if $(filter local,$(ENV)),source scripts/local/env.sh && ).venv/bin/python data/load_csv.py --file "$(FILE)" --env "$(ENV)"
+	$(LOAD_CSV)
+
+infer-contract: ## Write (and print) data/contracts/<DATASET>.json and its migration inferred from FILE=<csv> [DATASET=<file name>]
+	@test -n "$(FILE)" || { echo "usage: make infer-contract FILE=<path> [DATASET=<name>]" >&2; exit 2; }
+	@test -f "$(FILE)" || { echo "infer-contract: $(FILE): no such file" >&2; exit 2; }
+	@bash scripts/deps.sh tools >/dev/null
+	$(LOAD_CSV) --infer-only
 
 # ---- environments (local = MiniStack) ----------------------------------------------------------
 .PHONY: up down deploy seed run-day demo smoke test-e2e

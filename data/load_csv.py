@@ -2,6 +2,13 @@
 """make load-csv: upload a CSV to the data bucket's incoming/ prefix with SSE-KMS, then wait (with
 a deadline) for the loader's outcome record loaded/<key>.json and report it.
 
+A dataset without a contract (no <data dir>/contracts/<dataset>.json) gets one first: the
+infer-contract program (functions/cli, built here when needed) writes the contract and its
+migration and prints both. On `local` the loader is then packaged and deployed with them and
+the file is loaded; on an AWS environment it stops there, for review and commit. --infer-only
+stops after writing in any environment (make infer-contract). The data directory is data/ (or
+DN_DATA_DIR, e.g. a scratch copy for tests).
+
 Bucket and key come from --bucket/--kms-key-id, else DATA_BUCKET/DATA_KMS_KEY_ID, else the CDK
 outputs file of the environment (infra/cdk-outputs-<env>.json or .local/outputs.json: any output
 whose name contains DataBucketName / DataKeyArn). ENV=local talks to AWS_ENDPOINT_URL (default
@@ -11,13 +18,13 @@ import argparse
 import glob
 import json
 import os
+import subprocess
 import sys
 import time
 
-import botocore.session
-from botocore.exceptions import ClientError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INFER = os.path.join(ROOT, "functions", "build", "release", "cli", "infer-contract")
 
 
 def find_output(env, fragment):
@@ -37,16 +44,64 @@ def find_output(env, fragment):
     return None
 
 
+def run(cmd, cwd_=ROOT, **kwargs):
+    """Runs a step of the new-dataset path, its output passed through; stops on failure."""
+    done = subprocess.run(cmd, cwd=cwd_, check=False, **kwargs)
+    if done.returncode != 0:
+        sys.exit(f"load-csv: {' '.join(cmd)} failed (exit {done.returncode})")
+
+
+def infer_contract(args, data_dir):
+    """Builds the infer-contract program if needed (release preset, as make package) and runs it."""
+    # The build needs compilers and the static libraries (a fresh clone has none); idempotent.
+    run(["bash", "scripts/deps.sh", "package"], stdout=subprocess.DEVNULL)
+    functions = os.path.join(ROOT, "functions")
+    if not os.path.isfile(os.path.join(functions, "build", "release", "build.ninja")):
+        run(["cmake", "--preset", "release"], stdout=subprocess.DEVNULL, cwd_=functions)
+    run(["cmake", "--build", "--preset", "release", "--target", "infer-contract"],
+        stdout=subprocess.DEVNULL, cwd_=functions)
+    cmd = [INFER, "--file", args.file, "--data-dir", data_dir]
+    if args.dataset:
+        cmd += ["--dataset", args.dataset]
+    run(cmd)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--file", required=True)
     ap.add_argument("--env", default="local")
-    ap.add_argument("--dataset", default="users")
+    ap.add_argument("--dataset", default="", help="dataset name (default users, or with "
+                    "--infer-only the file's name in snake_case)")
+    ap.add_argument("--infer-only", action="store_true",
+                    help="write the inferred contract and migration, do not load")
     ap.add_argument("--bucket")
     ap.add_argument("--kms-key-id")
     ap.add_argument("--key", help="object key (default incoming/<dataset>/<file name>)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the outcome")
     args = ap.parse_args()
+    started = time.monotonic()
+    if not os.path.isfile(args.file):
+        sys.exit(f"load-csv: {args.file}: no such file")
+    data_dir = os.path.abspath(os.environ.get("DN_DATA_DIR") or os.path.join(ROOT, "data"))
+    if args.infer_only:
+        infer_contract(args, data_dir)
+        return
+    args.dataset = args.dataset or "users"
+    contract = os.path.join(data_dir, "contracts", f"{args.dataset}.json")
+    if not os.path.isfile(contract):
+        print(f"load-csv: dataset {args.dataset} has no contract ({contract}): inferring one")
+        infer_contract(args, data_dir)
+        if args.env != "local":
+            print(f"load-csv: review the contract and migration above, commit them, deploy "
+                  f"(make deploy ENV={args.env}) and run make load-csv again to load the file")
+            return
+        # The loader reads its contracts from its package: package and deploy with the new one.
+        env = dict(os.environ, DN_DATA_DIR=data_dir)
+        run(["make", "--no-print-directory", "package"], env=env)
+        run(["bash", "scripts/deploy.sh", "local"], env=env)
+
+    import botocore.session  # pylint: disable=import-outside-toplevel: not needed to infer
+    from botocore.exceptions import ClientError  # pylint: disable=import-outside-toplevel
 
     bucket = args.bucket or os.environ.get("DATA_BUCKET") or find_output(args.env, "DataBucketName")
     kms = args.kms_key_id or os.environ.get("DATA_KMS_KEY_ID") or find_output(args.env, "DataKeyArn")
@@ -111,6 +166,7 @@ def main():
           f"(changed {got['rowsChanged']}), rejected {got['rowsRejected']}")
     if got.get("rejectsKey"):
         print(f"load-csv: rejects at s3://{bucket}/{got['rejectsKey']}")
+    print(f"load-csv: outcome {time.monotonic() - started:.1f} s after make load-csv started")
     sys.exit(0 if got["status"] == "loaded" else 2)
 
 
