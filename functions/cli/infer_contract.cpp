@@ -133,12 +133,12 @@ int run(const Options& o) {
     return 1;
   }
   const auto s = dn::cli::infer_file(o.file, o.dataset, {o.max_rows, o.max_bytes});
-  std::array<char, 8> num{};
-  (void)std::snprintf(num.data(), num.size(), "%03d", number);
+  std::string num = std::to_string(number);
+  if (num.size() < 3) num.insert(0, 3 - num.size(), '0');
   const fs::path migration_path =
       !existing_migration.empty() && o.force
           ? existing_migration
-          : o.data_dir / "migrations" / ("V" + std::string(num.data()) + "__" + o.dataset + ".sql");
+          : o.data_dir / "migrations" / ("V" + num + "__" + o.dataset + ".sql");
   std::cout << describe(s, o) << "\n";
   for (const auto& note : s.inference.notes) std::cout << "infer-contract: note: " << note << "\n";
   // Never write a contract the loader cannot read (it would reject every file of the dataset).

@@ -384,7 +384,8 @@ std::optional<std::string> check_double(std::string_view v, std::string& out) {
   const auto [ptr, ec] = std::from_chars(body.data(), body.data() + body.size(), value);
   if (ec == std::errc::result_out_of_range) return "out of range for double precision";
   if (ec != std::errc() || ptr != body.data() + body.size()) return "not a number";
-  out.assign(negative ? "-" : "");
+  out.clear();
+  if (negative) out += '-';
   out.append(body);
   return std::nullopt;
 }

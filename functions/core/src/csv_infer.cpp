@@ -42,7 +42,8 @@ bool reserved(const std::string& name) {
 std::string unique_name(const std::string& base, std::set<std::string>& taken) {
   std::string name = base;
   for (int n = 2; taken.count(name) > 0 || reserved(name); ++n) {
-    const std::string suffix = "_" + std::to_string(n);
+    std::string suffix(1, '_');  // not "_" + ...: GCC 12's -O3 -Wrestrict false positive
+    suffix += std::to_string(n);
     name = base.substr(0, 63 - suffix.size()) + suffix;
   }
   taken.insert(name);
@@ -53,7 +54,11 @@ std::string unique_name(const std::string& base, std::set<std::string>& taken) {
 int key_rank(const InferredColumn& c) {
   const std::string& n = c.name;
   const auto word = [&](std::string_view w) {
-    return n == w || n.ends_with("_" + std::string(w)) || n.starts_with(std::string(w) + "_");
+    const std::string_view name(n);
+    return name == w ||
+           (name.size() > w.size() && name.ends_with(w) &&
+            name[name.size() - w.size() - 1] == '_') ||
+           (name.size() > w.size() && name.starts_with(w) && name[w.size()] == '_');
   };
   if (word("id") || word("uuid") || word("guid") || word("key") || word("code") || word("number") ||
       word("no") || word("sku") || n.ends_with("id")) {

@@ -283,8 +283,11 @@ TEST(CsvInferSample, TheContractAcceptsItsOwnSample) {
     const std::size_t columns = 1 + rng() % 4;
     const std::size_t rows = 1 + rng() % 12;
     std::string text;
-    for (std::size_t c = 0; c < columns; ++c)
-      text += (c ? "," : "") + std::string("c") + char('a' + c);
+    for (std::size_t c = 0; c < columns; ++c) {
+      if (c > 0) text += ',';
+      text += 'c';
+      text += static_cast<char>('a' + c);
+    }
     text += "\n";
     // Each column draws from two or three shapes, as real columns mostly hold one kind.
     std::vector<std::vector<std::string>> pools(columns);
