@@ -370,7 +370,7 @@ Client::~Client() = default;
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
-void Client::set_deadline(Clock::time_point deadline) {
+void Client::set_deadline(std::optional<Clock::time_point> deadline) {
   impl_->deadline = deadline;
 }
 void Client::clear_deadline() {

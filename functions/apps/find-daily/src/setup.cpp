@@ -13,15 +13,6 @@ namespace {
 
 constexpr std::size_t kMaxZoneName = 128;
 constexpr std::streamsize kMaxZoneFile = 1 << 20;  // real files are < 4 KB
-// Leave time to log and post the result before Lambda's own deadline.
-constexpr std::chrono::seconds kReportMargin{2};
-
-std::string required(const GetenvFn& getenv, const char* name) {
-  const char* v = getenv(name);
-  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set");
-  return v;
-}
-
 // The file's bytes, or nullopt when it cannot be opened.
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -99,8 +90,9 @@ core::TimeZone load_zone(const std::string& name, const std::vector<std::string>
 runtime::Handler handler_from_env(const GetenvFn& getenv,
                                   const std::vector<std::string>& ca_candidates,
                                   aws::ClientOptions client_options) {
-  Settings settings{required(getenv, "TABLE_NAME"), required(getenv, "QUEUE_URL"),
-                    required(getenv, "TIMEZONE")};
+  const runtime::Env env(getenv);
+  Settings settings{env.required("TABLE_NAME"), env.required("QUEUE_URL"),
+                    env.required("TIMEZONE")};
   core::TimeZone zone = load_zone(settings.timezone_name, zoneinfo_roots(getenv));
   auto config = aws::Config::from_env(getenv, ca_candidates);
   if (!config.ok()) throw std::runtime_error(config.error().to_string());
@@ -112,14 +104,7 @@ runtime::Handler handler_from_env(const GetenvFn& getenv,
   state->handler = std::make_unique<Handler>(
       std::move(settings), std::move(zone), *state->table, *state->queue,
       [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); });
-  return [state](const runtime::Request& request) {
-    if (request.deadline.time_since_epoch().count() != 0) {
-      state->client->set_deadline(request.deadline - kReportMargin);
-    } else {
-      state->client->clear_deadline();
-    }
-    return state->handler->handle(request);
-  };
+  return runtime::serve(state);
 }
 
 }  // namespace dn::find_daily

@@ -12,11 +12,11 @@
 #include "dn/aws/config.hpp"
 #include "dn/core/timezone.hpp"
 #include "dn/runtime/runtime.hpp"
+#include "dn/runtime/startup.hpp"
 
 namespace dn::find_daily {
 
-// Returns nullptr for an unset variable (std::getenv's contract).
-using GetenvFn = std::function<const char*(const char*)>;
+using runtime::GetenvFn;
 
 // Why `name` is not an acceptable zone name (an IANA name such as "Europe/London": letters,
 // digits, '_', '-', '+' and '/', no empty or dot segment), or nullopt.

@@ -1,6 +1,5 @@
 #include "generate.hpp"
 
-#include <charconv>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -15,26 +14,6 @@ namespace dn::generate {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::chrono::seconds kReportMargin{2};
-
-int positive_int(const GetenvFn& getenv, const char* name, int fallback, int max) {
-  const char* v = getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  int out = 0;
-  const std::string_view s(v);
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (ec != std::errc() || end != s.data() + s.size() || out < 1 || out > max) {
-    throw std::runtime_error(std::string(name) + " must be an integer 1.." + std::to_string(max));
-  }
-  return out;
-}
-
-std::string required(const GetenvFn& getenv, const char* name) {
-  const char* v = getenv(name);
-  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set");
-  return v;
-}
 
 RecordOutcome failed(std::string reason, RecordOutcome so_far = {}) {
   so_far.failed = true;
@@ -164,11 +143,12 @@ runtime::Response Handler::handle(const runtime::Request& request) {
 }
 
 runtime::Handler handler_from_env(const GetenvFn& getenv) {
+  const runtime::Env env(getenv);
   Settings settings;
-  settings.table_name = required(getenv, "TABLE_NAME");
-  settings.queue_url = required(getenv, "QUEUE_URL");
-  settings.inbox_ttl_days = positive_int(getenv, "INBOX_TTL_DAYS", 90, 3650);
-  settings.max_pages = positive_int(getenv, "MAX_PAGES_PER_INVOCATION", 5, 1000);
+  settings.table_name = env.required("TABLE_NAME");
+  settings.queue_url = env.required("QUEUE_URL");
+  settings.inbox_ttl_days = env.positive_int("INBOX_TTL_DAYS", 90, 3650);
+  settings.max_pages = env.positive_int("MAX_PAGES_PER_INVOCATION", 5, 1000);
   auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
   if (!config.ok()) throw std::runtime_error(config.error().to_string());
 
@@ -183,14 +163,7 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
   state->table = std::make_unique<AwsTable>(*state->client);
   state->queue = std::make_unique<AwsQueue>(*state->client);
   state->handler = std::make_unique<Handler>(std::move(settings), *state->table, *state->queue);
-  return [state](const runtime::Request& request) {
-    if (request.deadline.time_since_epoch().count() != 0) {
-      state->client->set_deadline(request.deadline - kReportMargin);
-    } else {
-      state->client->clear_deadline();
-    }
-    return state->handler->handle(request);
-  };
+  return runtime::serve(state);
 }
 
 }  // namespace dn::generate

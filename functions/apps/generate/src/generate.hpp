@@ -19,6 +19,7 @@
 #include "dn/aws/result.hpp"
 #include "dn/aws/sqs.hpp"
 #include "dn/runtime/runtime.hpp"
+#include "dn/runtime/startup.hpp"
 
 namespace dn::generate {
 
@@ -91,7 +92,7 @@ class Handler {
   Queue* queue_;
 };
 
-using GetenvFn = std::function<const char*(const char*)>;
+using runtime::GetenvFn;
 
 // Reads TABLE_NAME, QUEUE_URL, INBOX_TTL_DAYS, MAX_PAGES_PER_INVOCATION and the AWS
 // configuration; throws std::runtime_error (an init error) when one is missing or invalid.

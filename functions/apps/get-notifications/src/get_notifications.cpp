@@ -18,7 +18,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMinKeyBytes = 32;
-constexpr std::chrono::seconds kReportMargin{1};
 
 runtime::Response respond(int status, const std::string& body, const json& log_fields) {
   json fields = log_fields;
@@ -33,12 +32,6 @@ runtime::Response respond(int status, const std::string& body, const json& log_f
   json proxy = json::parse(body);
   proxy["headers"]["X-Build-Id"] = std::string(runtime::build_id());
   return runtime::Response::success(proxy.dump());
-}
-
-std::string required(const GetenvFn& getenv, const char* name) {
-  const char* v = getenv(name);
-  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set");
-  return v;
 }
 
 }  // namespace
@@ -100,8 +93,9 @@ runtime::Response Handler::handle(const runtime::Request& request) {
 }
 
 runtime::Handler handler_from_env(const GetenvFn& getenv) {
-  std::string table_name = required(getenv, "TABLE_NAME");
-  const std::string secret_id = required(getenv, "CURSOR_SECRET_ARN");
+  const runtime::Env env(getenv);
+  std::string table_name = env.required("TABLE_NAME");
+  const std::string secret_id = env.required("CURSOR_SECRET_ARN");
   auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
   if (!config.ok()) throw std::runtime_error(config.error().to_string());
 
@@ -119,14 +113,7 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
   }
   state->table = std::make_unique<AwsTable>(*state->client);
   state->handler = std::make_unique<Handler>(std::move(table_name), std::move(*key), *state->table);
-  return [state](const runtime::Request& request) {
-    if (request.deadline.time_since_epoch().count() != 0) {
-      state->client->set_deadline(request.deadline - kReportMargin);
-    } else {
-      state->client->clear_deadline();
-    }
-    return state->handler->handle(request);
-  };
+  return runtime::serve(state);
 }
 
 }  // namespace dn::get_notifications

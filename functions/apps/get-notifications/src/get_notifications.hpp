@@ -15,6 +15,7 @@
 #include "dn/aws/dynamodb.hpp"
 #include "dn/aws/result.hpp"
 #include "dn/runtime/runtime.hpp"
+#include "dn/runtime/startup.hpp"
 
 namespace dn::get_notifications {
 
@@ -49,7 +50,7 @@ class Handler {
   Table* table_;
 };
 
-using GetenvFn = std::function<const char*(const char*)>;
+using runtime::GetenvFn;
 
 // Reads TABLE_NAME, CURSOR_SECRET_ARN, fetches the cursor key from Secrets Manager and the AWS
 // configuration; throws std::runtime_error (an init error) when one is missing or invalid.

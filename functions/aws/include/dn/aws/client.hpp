@@ -81,9 +81,9 @@ class Client {
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
 
-  // Calls stop retrying (and cap each attempt's timeout) at this point. Handlers set it per
-  // invocation from the Lambda deadline, minus the time they need to report.
-  void set_deadline(Clock::time_point deadline);
+  // Calls stop retrying (and cap each attempt's timeout) at this point; nullopt: no deadline.
+  // Functions set it per invocation (runtime::serve, from runtime::working_deadline).
+  void set_deadline(std::optional<Clock::time_point> deadline);
   void clear_deadline();
   [[nodiscard]] std::optional<Clock::time_point> deadline() const;
 

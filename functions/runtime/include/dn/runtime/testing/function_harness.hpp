@@ -12,11 +12,10 @@
 
 #include "dn/runtime/log.hpp"
 #include "dn/runtime/runtime.hpp"
+#include "dn/runtime/startup.hpp"
 #include "dn/runtime/testing/stub_runtime_api.hpp"
 
 namespace dn::runtime::testing {
-
-using GetenvFn = std::function<const char*(const char*)>;
 
 // A getenv over `vars`; names missing from it are unset.
 inline GetenvFn env_of(std::map<std::string, std::string> vars) {
