@@ -52,13 +52,14 @@ def run(cmd, cwd_=ROOT, **kwargs):
 
 
 def infer_contract(args, data_dir):
-    """Builds the infer-contract program if needed (release preset, as make package) and runs it."""
+    """Builds the infer-contract program if needed and runs it."""
     # The build needs compilers and the static libraries (a fresh clone has none); idempotent.
     run(["bash", "scripts/deps.sh", "package"], stdout=subprocess.DEVNULL)
+    # The package preset's build directory (build/release), as make package uses it.
     functions = os.path.join(ROOT, "functions")
     if not os.path.isfile(os.path.join(functions, "build", "release", "build.ninja")):
-        run(["cmake", "--preset", "release"], stdout=subprocess.DEVNULL, cwd_=functions)
-    run(["cmake", "--build", "--preset", "release", "--target", "infer-contract"],
+        run(["cmake", "--preset", "package"], stdout=subprocess.DEVNULL, cwd_=functions)
+    run(["cmake", "--build", "--preset", "package", "--target", "infer-contract"],
         stdout=subprocess.DEVNULL, cwd_=functions)
     cmd = [INFER, "--file", args.file, "--data-dir", data_dir]
     if args.dataset:
