@@ -3,7 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../config/types';
 import { AppStack } from './constructs/concern';
-import { E2E_QUEUE_PREFIX, githubRoleName, resourcePrefix, SMOKE_USER_ID, stackNamePattern } from './naming';
+import {
+  alertTestPath,
+  E2E_QUEUE_PREFIX,
+  githubRoleName,
+  resourcePrefix,
+  SMOKE_USER_ID,
+  stackNamePattern,
+} from './naming';
 
 export interface DeliveryStackProps extends StackProps {
   readonly config: EnvConfig;
@@ -116,8 +123,8 @@ export class DeliveryStack extends AppStack {
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
         reason:
           "Names this environment's resources by their prefix (daily-notifications-<env>-*), the test " +
-          'queues by theirs, KMS keys by alias (condition), and CloudWatch metric calls, which AWS ' +
-          'requires on Resource "*", by namespace where AWS supports it.',
+          'queues by theirs, KMS keys by alias (condition), and the CloudWatch calls AWS requires on ' +
+          'Resource "*" (metric calls, by namespace where AWS supports it; DescribeAlarms of composite alarms).',
       });
     }
 
@@ -178,6 +185,7 @@ export class DeliveryStack extends AppStack {
   /** The full suite only (dev, qa): what seeding, the day's run and the destructive tests call. */
   private fullSuiteStatements(cfg: EnvConfig, prefix: string): iam.PolicyStatement[] {
     const queue = (name: string) => this.arn('sqs', name);
+    const alert = alertTestPath(cfg);
     return [
       // tools/run_day.py and the destructive tests start runs and hand records to the functions.
       new iam.PolicyStatement({
@@ -216,7 +224,7 @@ export class DeliveryStack extends AppStack {
           'ForAnyValue:StringLike': { 'kms:ResourceAliases': [`alias/${prefix}/*`] },
         },
       }),
-      // The alerting test's own queue, subscribed to the warning topic.
+      // The alerting test's own queue, subscribed to the alert's topic.
       new iam.PolicyStatement({
         actions: [
           'sqs:CreateQueue',
@@ -227,17 +235,27 @@ export class DeliveryStack extends AppStack {
         ],
         resources: [queue(`${E2E_QUEUE_PREFIX}*`)],
       }),
+      // ... to the topic the fired alarm's notification reaches (naming.ts alertTestPath).
       new iam.PolicyStatement({
         actions: ['sns:Subscribe'],
-        resources: [this.arn('sns', `${cfg.alarms.topicName}-warning`)],
+        resources: [this.arn('sns', `${cfg.alarms.topicName}-${alert.topic}`)],
       }),
       // Removing the test queue's subscription afterwards: AWS authorizes Unsubscribe on no resource type.
       new iam.PolicyStatement({ actions: ['sns:Unsubscribe'], resources: [this.everything()] }),
-      // The alarm the alerting test fires (reset to OK first).
+      // The alarm the alerting test fires and the composite it feeds (each reset to OK first).
       new iam.PolicyStatement({
         actions: ['cloudwatch:SetAlarmState'],
-        resources: [this.arn('cloudwatch', `alarm:${prefix}-find-daily-errors`)],
+        resources: alert.alarms.map((key) => this.arn('cloudwatch', `alarm:${prefix}-${key}`)),
       }),
+      // Finding that composite: AWS returns composite alarms only to DescribeAlarms on "*".
+      ...(cfg.alarms.compositeAlarms.enabled
+        ? [
+            new iam.PolicyStatement({
+              actions: ['cloudwatch:DescribeAlarms'],
+              resources: [this.everything()],
+            }),
+          ]
+        : []),
       // Metric calls have no resource-level permissions (AWS requires "*"); writes are pinned to
       // the tests' own namespace.
       new iam.PolicyStatement({

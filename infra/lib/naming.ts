@@ -1,5 +1,5 @@
 /** Physical names shared by the stacks, the tests and the scripts (via stack outputs). */
-import type { EnvName } from '../config';
+import type { EnvConfig, EnvName } from '../config';
 
 export const FUNCTION_NAMES = ['find-daily', 'generate', 'get-notifications'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
@@ -46,4 +46,17 @@ export function apiAccessLogGroupName(env: EnvName): string {
 
 export function flowLogGroupName(env: EnvName): string {
   return `/aws/vpc/${resourcePrefix(env)}-flow-logs`;
+}
+
+/**
+ * The alarm tests/e2e/test_alerting.py fires and the alarms its notification passes through to a
+ * topic (monitoring-stack.ts): with composite alarms on, find-daily-errors notifies nothing itself
+ * and the generation-late composite pages the critical topic; without them it notifies the warning
+ * topic. The tests role may reset exactly these alarms and subscribe to that topic;
+ * infra/scripts/check_alarm_paths.py checks this against every environment's templates.
+ */
+export function alertTestPath(cfg: EnvConfig): { alarms: string[]; topic: 'critical' | 'warning' } {
+  return cfg.alarms.compositeAlarms.enabled
+    ? { alarms: ['find-daily-errors', 'generation-late'], topic: 'critical' }
+    : { alarms: ['find-daily-errors'], topic: 'warning' };
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Synthesizes every environment into a temporary directory and runs cfn-lint, checkov and the IAM
 # check (check_iam.py: every action, resource type and condition key against AWS's IAM
-# definitions, with its own test on broken copies) on the templates. Exits non-zero on any
-# cfn-lint error or warning, any failed checkov check (skips are listed, with reasons, in
-# infra/.checkov.yaml) and any IAM problem.
+# definitions, with its own test on broken copies) and the alert-path check (check_alarm_paths.py:
+# the path tests/e2e/test_alerting.py follows, with its own test) on the templates. Exits non-zero
+# on any cfn-lint error or warning, any failed checkov check (skips are listed, with reasons, in
+# infra/.checkov.yaml), any IAM problem and any alert-path problem.
 #
 # Function code: DN_ARTIFACT_DIR if set, else functions/dist when every zip exists, else
 # placeholder zips (the checks read templates, not code).
@@ -127,7 +128,19 @@ if ! DN_IAM_TEMPLATES="$out/cdk.out:$out/delivery.out" "$iam_venv/bin/python" -m
   status=1
 fi
 
+# The alert path the alerting test follows (tools/alarm_path.py), per environment, with its own test.
+echo "check-templates: alert paths"
+if ! "$venv/bin/python" "$infra/scripts/check_alarm_paths.py" "$out/cdk.out" "$out/delivery.out"; then
+  echo "check-templates: an alert path does not reach a topic, or the tests role cannot follow it" >&2
+  status=1
+fi
+if ! DN_IAM_TEMPLATES="$out/cdk.out:$out/delivery.out" "$venv/bin/python" -m unittest discover \
+  -s "$infra/scripts" -p test_check_alarm_paths.py 2>&1; then
+  echo "check-templates: check_alarm_paths.py's own test failed" >&2
+  status=1
+fi
+
 if ((status == 0)); then
-  echo "check-templates: OK: cfn-lint, checkov and the IAM check clean for ${envs[*]}"
+  echo "check-templates: OK: cfn-lint, checkov, the IAM check and the alert paths clean for ${envs[*]}"
 fi
 exit "$status"
