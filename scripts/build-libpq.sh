@@ -41,10 +41,19 @@ cd "$work"/postgresql-15.*/
     exit 1
   }
 # libpq.a refers to symbols of the *_shlib (position-independent) variants of src/common and
-# src/port; build exactly those and the client library.
+# src/port: build exactly those archives and the static client library. (A directory's `all`
+# also builds its static and server variants, a third more compiles; SHLIB_PREREQS= stops
+# libpq's rule from making `all` of src/common and src/port again.)
 jobs="$(nproc)"
-for dir in src/include src/common src/port src/interfaces/libpq; do
-  make -j"$jobs" -C "$dir" >>"$work/make.log" 2>&1 || {
+targets=(
+  "src/include all"
+  "src/common libpgcommon_shlib.a"
+  "src/port libpgport_shlib.a"
+  "src/interfaces/libpq libpq.a SHLIB_PREREQS="
+)
+for target in "${targets[@]}"; do
+  read -r -a args <<<"$target"
+  make -j"$jobs" -C "${args[@]}" >>"$work/make.log" 2>&1 || {
     tail -40 "$work/make.log" >&2
     exit 1
   }

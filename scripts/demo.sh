@@ -59,8 +59,8 @@ step() {
   fi
 }
 
-# background <what> <next, if it fails> <command...>: a step that waits on the network (package
-# downloads) runs beside the next ones; `wait_background` collects it (its time is its own).
+# background <what> <next, if it fails> <command...>: a step that mostly waits (downloads, a service
+# starting) runs beside the next ones; `wait_background` collects it (its time is its own).
 background() {
   local what="$1" next="$2" log
   shift 2
@@ -126,12 +126,14 @@ step "dependencies (Debian packages, venv, static libcurl and libpq)" \
   "fix what the log names, then run make demo again (finished parts are kept)" \
   bash scripts/deps.sh package
 wait_background
-step "MiniStack and PostgreSQL" \
+# The emulator and the database start (mostly waiting) while the compiler has the CPUs.
+background "MiniStack and PostgreSQL" \
   "fix what the log names (make down stops what was started), then run make demo again" \
   bash scripts/local/up.sh
 step "build and package the four functions" \
   "fix the build error above, then run make demo again (the build is incremental)" \
   make --no-print-directory package
+wait_background
 step "deploy the local environment" \
   "see the log (and .local/ministack.log); make down && make demo starts over" \
   bash scripts/deploy.sh local

@@ -71,7 +71,11 @@ if [[ "$env" == local ]]; then
     echo "deploy: MiniStack is not answering on $AWS_ENDPOINT_URL (run: make up)" >&2
     exit 1
   fi
-  (cd "$root/infra" && "${cdk[@]}" bootstrap "aws://$DN_LOCAL_ACCOUNT/$DN_LOCAL_REGION" -c env=local >/dev/null)
+  # Bootstrap from a directory without cdk.json: run in infra/ the CLI first synthesizes the
+  # whole app (~15 s of CPU) only to bootstrap an environment named here explicitly.
+  bootstrap_dir="$(mktemp -d)"
+  (cd "$bootstrap_dir" && "${cdk[@]}" bootstrap "aws://$DN_LOCAL_ACCOUNT/$DN_LOCAL_REGION" >/dev/null)
+  rmdir "$bootstrap_dir"
 else
   # The loader verifies Aurora's certificate (verify-full) against the RDS CA bundle in its zip.
   if ! unzip -l "$DN_ARTIFACT_DIR/loader.zip" 2>/dev/null | grep -q 'certs/rds-global-bundle.pem'; then
