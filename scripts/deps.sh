@@ -31,6 +31,7 @@ test_debian=(
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   clang-14 clang-format clang-tidy libclang-rt-14-dev libfuzzer-14-dev
   shellcheck binutils file libpq-dev
+  pgloader # a peer make bench measures the loader against
 )
 debian=("${tools_debian[@]}")
 requirements=(requirements-test.txt)

@@ -31,6 +31,14 @@ for fn in "${functions[@]}"; do
     rm -rf "$stage/zoneinfo/posix" "$stage/zoneinfo/right" "$stage/zoneinfo/localtime"
     chmod -R u=rwX,go=rX "$stage/zoneinfo"
   fi
+  # The loader reads its dataset contracts and migrations at start-up from data/ beside the
+  # bootstrap: a new dataset is a new zip, not a new binary.
+  if [[ "$fn" == loader ]]; then
+    install -d "$stage/data/contracts" "$stage/data/migrations"
+    data_dir="${DN_DATA_DIR:-$root/data}" # another data/ (the corpus tests' scratch copy)
+    install -m 0644 "$data_dir/contracts/"*.json "$stage/data/contracts/"
+    install -m 0644 "$data_dir/migrations/"V*.sql "$stage/data/migrations/"
+  fi
   # CA bundles a function verifies its peers with (the loader: Amazon RDS's, for Aurora TLS).
   if compgen -G "$root/functions/apps/$fn/certs/*.pem" >/dev/null; then
     install -d "$stage/certs"

@@ -60,7 +60,10 @@ export const local = defineEnv('local', {
   queue: { maxReceiveCount: 3, maxConcurrency: 2 },
   data: { inboxTtlDays: 7 },
   dataPipeline: {
-    loader: { memoryMb: 512, timeoutSeconds: 120 },
+    // As long as the AWS environments' timeout, so make bench's 1 GB end-to-end load fits; a
+    // 2 s request timeout, so the deployment tests see transfers outlive it.
+    loader: { memoryMb: 512, timeoutSeconds: 900 },
+    load: { requestTimeoutMs: 2_000 },
     queue: { retentionDays: 1 },
     bucket: {
       incomingExpirationDays: 1,

@@ -136,6 +136,16 @@ export type DatabaseConfig =
 
 export interface DataPipelineConfig {
   readonly loader: FunctionSizing;
+  /** What one loader invocation takes on (docs/DATA_PIPELINE.md, "Large files"). */
+  readonly load: {
+    /**
+     * Objects larger than this are rejected at once, the limit in the reason (never retried into
+     * the DLQ): the largest file one invocation loads before its timeout, from measured throughput.
+     */
+    readonly maxObjectBytes: number;
+    /** The AWS client's fixed timeout for short calls; long transfers are bounded by progress. */
+    readonly requestTimeoutMs: number;
+  };
   /** SQS event source: maximum concurrent loads (>= 2). One object per invocation. */
   readonly maxConcurrency: number;
   readonly queue: {

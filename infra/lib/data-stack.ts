@@ -126,6 +126,8 @@ export class DataStack extends AppStack {
         DB_SSLROOTCERT: dp.tls.rootCertPath,
         KMS_KEY_ID: dataKey.keyArn,
         DEFAULT_DATASET: 'users',
+        MAX_OBJECT_BYTES: String(dp.load.maxObjectBytes),
+        HTTP_REQUEST_TIMEOUT_MS: String(dp.load.requestTimeoutMs),
       },
       statements: [
         // GetObjectVersion: the loader reads exactly the version its event names.

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark of the deployed data pipeline (make bench, when the local environment is up): one
-generated users CSV uploaded to the data bucket, timed from the end of the upload to the loader's
-outcome record, next to a plain GetObject of the same object (the emulator's own S3 read speed,
-the ceiling for a loader that streams from S3). Prints `name: value` lines.
+generated users CSV of 1 GB or more uploaded to the data bucket, timed from the end of the upload
+to the loader's outcome record, next to a plain GetObject of the same object (the emulator's own S3
+read speed, the ceiling for a loader that streams from S3). Prints `name: value` lines, the load's
+status among them; exits non-zero unless every row loaded.
 
-  python -m tests.e2e.bench_load [--env local] [--size 100MB]
+  python -m tests.e2e.bench_load [--env local] [--size 1GB]
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tools.dn_env import ROOT, Environment, outputs_file, poll
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--env", default="local")
-    ap.add_argument("--size", default=os.environ.get("DN_LOADER_E2E_BENCH_BYTES", "100MB"))
+    ap.add_argument("--size", default=os.environ.get("DN_LOADER_E2E_BENCH_BYTES", "1GB"))
     args = ap.parse_args()
     if not outputs_file(args.env).exists():
         print("loader_e2e_rows_per_s: nan")
@@ -55,6 +56,8 @@ def main() -> int:
 
     got = poll("the loader's outcome", outcome, timeout_s=1800, interval_s=0.2)
     load_s = time.monotonic() - start
+    print(f"loader_e2e_bytes: {size}")
+    print(f"loader_e2e_status: {got['status']}")
     if got["status"] != "loaded" or got["rowsLoaded"] != rows:
         print(f"bench_load: unexpected outcome {got}", file=sys.stderr)
         return 1
@@ -69,6 +72,7 @@ def main() -> int:
     print(f"loader_e2e_file_mb: {mb:.0f}")
     print(f"loader_e2e_rows_per_s: {rows / load_s:.0f}")
     print(f"loader_e2e_mb_per_s: {mb / load_s:.1f}")
+    print(f"loader_e2e_transfer_s: {got['transferMs'] / 1000:.1f}")
     print(f"emulator_s3_read_mb_per_s: {mb / read_s:.1f}")
     print(f"loader_e2e_vs_s3_read: {read_s / load_s:.2f}")
     return 0

@@ -72,7 +72,7 @@ class DataPipeline(unittest.TestCase):
                 aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
         cls.bucket = cls.env.out("DataBucketName")
 
-    def upload(self, name: str, body: bytes) -> tuple[str, dict]:
+    def upload(self, name: str, body) -> tuple[str, dict]:
         key = f"incoming/users/e2e-{RUN}/{name}"
         sent = self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="text/csv",
                                   ServerSideEncryption="aws:kms", SSEKMSKeyId=self.env.out("DataKeyArn"))
@@ -123,6 +123,27 @@ class DataPipeline(unittest.TestCase):
         got = self.outcome(key, sent["VersionId"])
         self.assertEqual((got["status"], got["rowsLoaded"]), ("rejected", 0))
         self.assertIn("user_id", got["reason"])
+
+    def test_a_transfer_longer_than_the_request_timeout_loads(self):
+        # The loader's HTTP client bounds short calls by a fixed request timeout (2 s on local);
+        # the object's GET streams for the whole load and is bounded by progress instead.
+        loader = self.env.client("lambda").get_function_configuration(
+            FunctionName=self.env.out("LoaderFunctionName"))
+        timeout_ms = int(loader["Environment"]["Variables"]["HTTP_REQUEST_TIMEOUT_MS"])
+        size_mb = max(100, timeout_ms // 1000 * 40)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "long.csv")
+            subprocess.run([sys.executable, str(ROOT / "data" / "generate_sample.py"), "--size",
+                            f"{size_mb}MB", "--seed", "31", "--out", path], check=True,
+                           capture_output=True)
+            with open(path, "rb") as f:
+                rows = sum(1 for _ in f) - 1
+            with open(path, "rb") as body:
+                key, sent = self.upload("long-transfer.csv", body)
+        got = self.outcome(key, sent["VersionId"])
+        self.assertEqual((got["status"], got["rowsLoaded"], got["rowsRejected"]), ("loaded", rows, 0))
+        self.assertGreater(got["transferMs"], timeout_ms,
+                           f"the {size_mb} MB GET did not outlast the {timeout_ms} ms request timeout")
 
     def test_a_redelivered_object_event_changes_nothing(self):
         body, _ = generate(rows=300, seed=23)

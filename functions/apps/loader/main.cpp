@@ -1,5 +1,5 @@
-// The loader Lambda: configuration and the database secret at init (plus migrations), then one
-// SQS batch per event.
+// The loader Lambda: configuration and the dataset contracts (data/ in the zip) at init, then one
+// SQS batch per event (migrations before the first load).
 #include "dn/runtime/startup.hpp"
 #include "setup.hpp"
 

@@ -11,10 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 
+#include "contracts.hpp"
 #include "dn/core/csv.hpp"
-#include "embedded.hpp"
 #include "load.hpp"
 #include "pg.hpp"
 #include "pg_server.hpp"
@@ -52,11 +53,14 @@ int main() {
     const auto file_bytes = std::filesystem::file_size(file);
 
     auto params = server.loader_params();
-    dn::loader::Pg db(params);
-    dn::loader::apply_migrations(db, dn::loader::embedded_migrations());
+    dn::loader::PgStore store(params);
+    auto& db = store.pg();
+    const auto contracts = dn::loader::Contracts::from_directory(DN_DATA_DIR);
+    std::map<std::string, std::string> failed;
+    store.migrate(contracts.migrations(), failed);
 
     // 1. The loader, from the local file in 64 KiB chunks (Lambda hands out smaller ones).
-    dn::loader::Loader loader(dn::loader::embedded_contracts(), {});
+    dn::loader::Loader loader(contracts, {});
     const auto fetch = [&](const dn::loader::ObjectRef&,
                            const std::function<bool(std::string_view)>& on_chunk)
         -> dn::aws::Result<dn::aws::ObjectInfo> {
@@ -73,8 +77,13 @@ int main() {
     const auto put = [](const std::string&, const std::string&, std::string_view,
                         const std::string&) -> dn::aws::Result<void> { return {}; };
     const auto t0 = Clock::now();
-    const auto out =
-        loader.load(db, {"bench", "incoming/users/bench.csv", "", "bench", 0}, fetch, put);
+    const auto out = loader.load(store, {"bench", "incoming/users/bench.csv", "", "bench", 0},
+                                 fetch, put, dn::loader::Clock::now() + std::chrono::hours(1));
+    if (out.status != dn::loader::LoadOutcome::Status::Loaded) {
+      std::cerr << "bench_loader: the load was " << dn::loader::status_name(out.status) << ": "
+                << out.reason << "\n";
+      return 1;
+    }
     const double loader_s = seconds_since(t0);
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);

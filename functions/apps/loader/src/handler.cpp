@@ -100,15 +100,53 @@ std::vector<Message> parse_sqs_event(const nlohmann::json& event) {
   return messages;
 }
 
-Pg& Connection::get() {
-  if (!pg_ || !pg_->ok()) {
-    pg_.reset();
-    pg_ = std::make_unique<Pg>(params_());
+Store& Connection::get() {
+  if (!store_ || !store_->alive()) {
+    store_.reset();
+    store_ = connect_();
   }
-  return *pg_;
+  return *store_;
 }
 
-nlohmann::json Handler::handle(const nlohmann::json& event) {
+// Migrations run before the first load (not at init: a database that is down at a cold start
+// fails messages, which are retried, instead of the whole function). A dataset whose migration
+// the database refuses has its files rejected with the reason; the others keep loading.
+void Handler::migrate_once(Store& db) {
+  if (migrated_ || !options_.run_migrations) return;
+  std::map<std::string, std::string> failed;
+  const auto applied = db.migrate(contracts_->migrations(), failed);
+  for (const auto& [name, reason] : failed) {
+    const auto dataset = contracts_->dataset_of_migration(name);
+    std::string why = "migration " + name;
+    why.append(" failed: ").append(reason);
+    if (!dataset) throw PgError(why, "");
+    contracts_->fail(*dataset, why);
+  }
+  dn::runtime::logger().info("migrations checked", {{"applied", applied}, {"failed", failed}});
+  migrated_ = true;
+}
+
+LoadOutcome Handler::load_with_retries(const std::string& message_id, const ObjectRef& object,
+                                       Clock::time_point deadline) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      Store& db = connection_->get();
+      migrate_once(db);
+      return loader_.load(db, object, fetch_, put_, deadline);
+    } catch (const PgError& e) {
+      connection_->reset();  // a broken or mid-transaction session is not reused
+      const bool time_left = deadline - Clock::now() > options_.min_time_to_retry;
+      if (!e.connection_lost() || attempt >= options_.max_attempts || !time_left) throw;
+      dn::runtime::logger().warn("database connection lost; retrying the load now",
+                                 {{"messageId", message_id},
+                                  {"key", object.key},
+                                  {"attempt", attempt},
+                                  {"error", e.what()}});
+    }
+  }
+}
+
+nlohmann::json Handler::handle(const nlohmann::json& event, Clock::time_point deadline) {
   auto& log = dn::runtime::logger();
   auto& metrics = dn::runtime::metrics();
   nlohmann::json failures = nlohmann::json::array();
@@ -128,7 +166,7 @@ nlohmann::json Handler::handle(const nlohmann::json& event) {
                                {"key", object.key},
                                {"versionId", object.version_id}};
       try {
-        const auto out = loader_.load(connection_->get(), object, fetch_, put_);
+        const auto out = load_with_retries(message.message_id, object, deadline);
         fields.update({{"status", status_name(out.status)},
                        {"dataset", out.dataset},
                        {"reason", out.reason},
@@ -138,7 +176,8 @@ nlohmann::json Handler::handle(const nlohmann::json& event) {
                        {"rowsRejected", out.rows_rejected},
                        {"bytesRead", out.bytes_read},
                        {"rejectsKey", out.rejects_key},
-                       {"durationMs", out.duration.count()}});
+                       {"durationMs", out.duration.count()},
+                       {"transferMs", out.transfer.count()}});
         if (out.status == LoadOutcome::Status::Loaded ||
             out.status == LoadOutcome::Status::Rejected) {
           metrics.add("RowsRead", static_cast<double>(out.rows_read));
@@ -155,7 +194,7 @@ nlohmann::json Handler::handle(const nlohmann::json& event) {
         }
       } catch (const std::exception& e) {
         failed = true;
-        connection_->reset();  // a broken or mid-transaction connection is not reused
+        connection_->reset();
         fields["status"] = "failed";
         fields["error"] = e.what();
         log.error("object load failed", fields);

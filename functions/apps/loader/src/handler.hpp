@@ -4,6 +4,7 @@
 // retries them and finally parks them in the DLQ.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,7 +14,7 @@
 #include <vector>
 
 #include "load.hpp"
-#include "pg.hpp"
+#include "store.hpp"
 
 namespace dn::loader {
 
@@ -30,35 +31,55 @@ std::string decode_event_key(std::string_view key);
 std::vector<ObjectRef> parse_message_body(std::string_view body);
 std::vector<Message> parse_sqs_event(const nlohmann::json& event);
 
-// A connection made on first use and remade after it breaks (fresh credentials each time).
+// A database session made on first use, checked with a round trip before each load (a stale
+// connection after a failover is replaced there, not found mid-load) and remade after it breaks.
 class Connection {
  public:
-  using ParamsFn = std::function<std::map<std::string, std::string>()>;
-  explicit Connection(ParamsFn params) : params_(std::move(params)) {}
-  Pg& get();
-  void reset() { pg_.reset(); }
+  using Factory = std::function<std::unique_ptr<Store>()>;
+  explicit Connection(Factory connect) : connect_(std::move(connect)) {}
+  Store& get();
+  void reset() { store_.reset(); }
 
  private:
-  ParamsFn params_;
-  std::unique_ptr<Pg> pg_;
+  Factory connect_;
+  std::unique_ptr<Store> store_;
+};
+
+struct HandlerOptions {
+  // A load whose connection is lost (failover, restart) is retried at once on a new connection,
+  // up to this many attempts in all, while at least min_time_to_retry is left.
+  int max_attempts = 3;
+  std::chrono::milliseconds min_time_to_retry{10000};
+  bool run_migrations = true;  // RUN_MIGRATIONS
 };
 
 class Handler {
  public:
-  Handler(Loader loader, Connection& connection, FetchFn fetch, PutFn put)
-      : loader_(std::move(loader)),
+  Handler(Contracts& contracts, LoaderOptions options, Connection& connection, FetchFn fetch,
+          PutFn put, HandlerOptions handler_options = {})
+      : contracts_(&contracts),
+        loader_(contracts, std::move(options)),
         connection_(&connection),
         fetch_(std::move(fetch)),
-        put_(std::move(put)) {}
+        put_(std::move(put)),
+        options_(handler_options) {}
 
-  // Returns {"batchItemFailures":[{"itemIdentifier": messageId}...]}.
-  nlohmann::json handle(const nlohmann::json& event);
+  // Returns {"batchItemFailures":[{"itemIdentifier": messageId}...]}. `deadline`: when the
+  // batch must be done (the invocation's deadline less the time to report).
+  nlohmann::json handle(const nlohmann::json& event, Clock::time_point deadline);
 
  private:
+  LoadOutcome load_with_retries(const std::string& message_id, const ObjectRef& object,
+                                Clock::time_point deadline);
+  void migrate_once(Store& db);
+
+  Contracts* contracts_;
   Loader loader_;
   Connection* connection_;
   FetchFn fetch_;
   PutFn put_;
+  HandlerOptions options_;
+  bool migrated_ = false;
 };
 
 // libpq parameters from the database secret {"host","port","username","password","dbname",

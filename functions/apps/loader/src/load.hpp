@@ -1,33 +1,32 @@
-// Loading one S3 object: ledger check, streamed parse + validation, COPY into a staging table,
-// in-file duplicate removal, merge into the target and the ledger row, all in one transaction.
+// Loading one S3 object, in named stages over the Store port:
+//   1. ledger    - a version already finished is skipped (its outcome record rewritten);
+//   2. stage     - BEGIN with limits from the deadline, per-object lock; the object (exactly the
+//                  event's version) is streamed: transcode -> parse -> validate on this thread,
+//                  COPY into a staging table on a second one;
+//   3. dedupe    - in-file duplicates (key, unique columns) and unique values owned elsewhere;
+//   4. merge     - by key (insert/update changed rows), or replace the object's own rows;
+//   5. finish    - rejects file, ledger row, COMMIT; only then the outcome record.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "contracts.hpp"
 #include "dn/aws/result.hpp"
 #include "dn/aws/s3.hpp"
 #include "dn/core/csv.hpp"
-#include "pg.hpp"
+#include "store.hpp"
 
 namespace dn::loader {
 
-struct ObjectRef {
-  std::string bucket{};
-  std::string key{};         // decoded
-  std::string version_id{};  // empty when unknown / unversioned
-  std::string etag{};        // without quotes; empty when unknown
-  std::uint64_t size = 0;
-};
+using Clock = std::chrono::system_clock;
 
-// Streams an object to on_chunk (false aborts); returns what was read (version, ETag).
+// Streams exactly object.version_id (when set) to on_chunk (false aborts); returns what was
+// read.
 using FetchFn = std::function<dn::aws::Result<dn::aws::ObjectInfo>(
     const ObjectRef&, const std::function<bool(std::string_view)>& on_chunk)>;
 // Writes a small object (rejects file, outcome record) with SSE-KMS.
@@ -48,43 +47,45 @@ struct LoadOutcome {
   std::string rejects_key{};  // empty when there were no rejects
   std::string outcome_key{};  // loaded/<key>.json
   std::chrono::milliseconds duration{0};
+  std::chrono::milliseconds transfer{0};  // the object's GET (it streams during the load)
 };
 std::string_view status_name(LoadOutcome::Status status);
 
 struct LoaderOptions {
-  std::size_t copy_buffer_bytes = 1U << 20U;  // COPY data is sent in pieces of about this size
+  std::size_t copy_buffer_bytes = std::size_t{1} << 20U;  // one COPY write
+  std::size_t copy_buffers = 4;                           // in flight between the two threads
   std::string incoming_prefix = "incoming/";
   std::string rejected_prefix = "rejected/";
   std::string outcome_prefix = "loaded/";
   std::string default_dataset{};   // used when the key names no dataset
   std::string work_mem = "256MB";  // for the duplicate checks and the merge
+  // Objects larger than this are rejected at once (0: no limit): one invocation cannot load
+  // them before its deadline (docs/DATA_PIPELINE.md, "Large files").
+  std::uint64_t max_object_bytes = 0;
 };
 
-// The rejects and outcome keys for an incoming key.
-std::string rejects_key_for(const LoaderOptions& options, const std::string& key);
-std::string outcome_key_for(const LoaderOptions& options, const std::string& key);
-std::string strip_quotes(std::string_view etag);
-
+// A failure that retrying now cannot fix and that is not the file's fault either is thrown as
+// std::runtime_error/PgError; a whole-file problem becomes a Rejected outcome.
 class Loader {
  public:
-  Loader(std::vector<dn::core::csv::Contract> contracts, LoaderOptions options);
+  Loader(const Contracts& contracts, LoaderOptions options);
 
   // Throws (PgError, std::runtime_error) when the load could not complete: nothing was
-  // committed and the caller should let the message be retried.
-  LoadOutcome load(Pg& db, const ObjectRef& object, const FetchFn& fetch, const PutFn& put);
+  // committed and the caller should retry or let the message be retried.
+  LoadOutcome load(Store& db, const ObjectRef& object, const FetchFn& fetch, const PutFn& put,
+                   Clock::time_point deadline) const;
 
-  // Picks the contract for a key (incoming/<dataset>/... or the default); nullptr when none.
-  [[nodiscard]] const dn::core::csv::Contract* contract_for(const std::string& key) const;
+  [[nodiscard]] const LoaderOptions& options() const { return options_; }
 
  private:
-  std::vector<dn::core::csv::Contract> contracts_;
+  const Contracts* contracts_;
   LoaderOptions options_;
 };
 
-// Applies each migration (name -> SQL, applied in name order) once, recorded in
-// public.schema_migrations, under an advisory lock so concurrent cold starts do not race.
-// Returns the names applied now.
-std::vector<std::string> apply_migrations(Pg& db,
-                                          const std::map<std::string, std::string>& migrations);
+// The rejects and outcome keys for an incoming key; the outcome record's JSON.
+std::string rejects_key_for(const LoaderOptions& options, const std::string& key);
+std::string outcome_key_for(const LoaderOptions& options, const std::string& key);
+std::string outcome_json(const ObjectRef& object, const LedgerRow& row);
+std::string strip_quotes(std::string_view etag);
 
 }  // namespace dn::loader

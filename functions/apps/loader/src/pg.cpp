@@ -1,8 +1,42 @@
 #include "pg.hpp"
 
+#include <cstdlib>
 #include <string>
 
 namespace dn::loader {
+
+namespace {
+
+std::uint64_t to_u64(const char* text) {
+  return text == nullptr ? 0 : std::strtoull(text, nullptr, 10);
+}
+
+Removed removed_rows(const PgResult& r) {
+  Removed out;
+  const int n = PQntuples(r.get());
+  out.rows.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    out.rows.push_back({to_u64(PQgetvalue(r.get(), i, 0)), to_u64(PQgetvalue(r.get(), i, 1))});
+    out.total = to_u64(PQgetvalue(r.get(), i, 2));
+  }
+  return out;
+}
+
+}  // namespace
+
+bool PgError::connection_lost() const {
+  // No SQLSTATE: libpq lost the connection. 08: connection exception. 57P0x: the server shuts
+  // down, crashed or does not accept connections yet (a failover). 25P03: idle in transaction
+  // for too long (the session is closed).
+  return sqlstate_.empty() || sqlstate_.starts_with("08") || sqlstate_ == "57P01" ||
+         sqlstate_ == "57P02" || sqlstate_ == "57P03" || sqlstate_ == "25P03";
+}
+
+bool PgError::permanent() const {
+  // 42: syntax or access rule (undefined table/column, wrong type); 22: a value the column's
+  // type does not take; 0A: not supported.
+  return sqlstate_.starts_with("42") || sqlstate_.starts_with("22") || sqlstate_.starts_with("0A");
+}
 
 Pg::Pg(const std::map<std::string, std::string>& params) {
   std::vector<const char*> keys;
@@ -21,6 +55,9 @@ Pg::Pg(const std::map<std::string, std::string>& params) {
     conn_ = nullptr;
     throw PgError("connection failed: " + message, "08001");
   }
+  // NOTICEs ("relation already exists, skipping") are not errors and not worth a log line.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 Pg::~Pg() {
@@ -101,13 +138,126 @@ void Pg::copy_abort(const std::string& reason) {
 }
 
 std::string Pg::ident(std::string_view name) {
-  std::string out = "\"";
-  for (const char c : name) {
-    if (c == '"') out += '"';
-    out += c;
+  return sql::ident(name);
+}
+
+bool PgStore::alive() {
+  if (!pg_.ok()) return false;
+  try {
+    pg_.exec("SELECT 1");
+    return true;
+  } catch (const PgError&) {
+    return false;
   }
-  out += '"';
-  return out;
+}
+
+std::optional<LedgerRow> PgStore::ledger(const ObjectRef& o) {
+  const auto r = pg_.exec(sql::ledger_select(), {o.bucket, o.key, o.version_id, o.etag});
+  if (PQntuples(r.get()) == 0) return std::nullopt;
+  const auto* p = r.get();
+  return LedgerRow{
+      PQgetvalue(p, 0, 0),         PQgetvalue(p, 0, 1),         PQgetvalue(p, 0, 2),
+      to_u64(PQgetvalue(p, 0, 3)), to_u64(PQgetvalue(p, 0, 4)), to_u64(PQgetvalue(p, 0, 5)),
+      to_u64(PQgetvalue(p, 0, 6)), to_u64(PQgetvalue(p, 0, 7)), PQgetvalue(p, 0, 8),
+      to_u64(PQgetvalue(p, 0, 9)), to_u64(PQgetvalue(p, 0, 10))};
+}
+
+void PgStore::begin(const ObjectRef& o, const sql::Limits& limits) {
+  pg_.exec("BEGIN; " + sql::set_limits(limits));
+  pg_.exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {o.bucket + "/" + o.key});
+}
+
+void PgStore::commit() {
+  pg_.exec("COMMIT");
+}
+
+void PgStore::rollback() noexcept {
+  try {
+    if (pg_.ok()) pg_.exec("ROLLBACK");
+  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the first error wins
+  }
+}
+
+void PgStore::create_stage(const dn::core::csv::Contract& contract) {
+  pg_.exec(sql::create_stage(contract));
+}
+
+void PgStore::copy_begin(const dn::core::csv::Contract& contract) {
+  pg_.copy_begin(sql::copy_stage(contract));
+}
+
+void PgStore::copy_put(std::string_view rows) {
+  pg_.copy_put(rows);
+}
+
+void PgStore::copy_end() {
+  pg_.copy_end();
+}
+
+void PgStore::copy_abort(const std::string& reason) noexcept {
+  try {
+    pg_.copy_abort(reason);
+  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the session is dropped
+  }
+}
+
+Removed PgStore::remove_duplicates(const std::vector<std::string>& columns, bool ignore_nulls,
+                                   std::size_t max_rows) {
+  return removed_rows(
+      pg_.exec(sql::remove_duplicates(columns, ignore_nulls), {std::to_string(max_rows)}));
+}
+
+Removed PgStore::remove_taken(const dn::core::csv::Contract& contract, const std::string& column,
+                              const ObjectRef& object, std::size_t max_rows) {
+  std::vector<std::string> params{std::to_string(max_rows)};
+  if (contract.rows_owned_by_object) params.push_back(object.key);
+  return removed_rows(pg_.exec(sql::remove_taken(contract, column), params));
+}
+
+std::uint64_t PgStore::merge(const dn::core::csv::Contract& contract, const ObjectRef& object) {
+  if (!contract.rows_owned_by_object) {
+    return to_u64(PQcmdTuples(pg_.exec(sql::merge_by_key(contract)).get()));
+  }
+  pg_.exec(sql::delete_object_rows(contract), {object.key});
+  return to_u64(PQcmdTuples(pg_.exec(sql::insert_object_rows(contract), {object.key}).get()));
+}
+
+void PgStore::record(const ObjectRef& o, const LedgerRow& row) {
+  pg_.exec(sql::ledger_insert(),
+           {o.bucket, o.key, o.version_id, o.etag, row.dataset, row.status, row.reason,
+            std::to_string(row.rows_read), std::to_string(row.rows_loaded),
+            std::to_string(row.rows_changed), std::to_string(row.rows_rejected),
+            std::to_string(row.bytes_read), row.rejects_key, std::to_string(row.duration_ms),
+            std::to_string(row.transfer_ms)});
+}
+
+std::vector<std::string> PgStore::migrate(const std::map<std::string, std::string>& migrations,
+                                          std::map<std::string, std::string>& failed) {
+  std::vector<std::string> applied;
+  // One fixed lock id for migrations: concurrent cold starts apply them once. Each migration
+  // commits on its own, so one that cannot apply does not hold back the others.
+  for (const auto& [name, text] : migrations) {
+    pg_.exec("BEGIN");
+    try {
+      pg_.exec("SELECT pg_advisory_xact_lock(7461001)");
+      pg_.exec(
+          "CREATE TABLE IF NOT EXISTS public.schema_migrations (version text PRIMARY KEY, "
+          "applied_at timestamptz NOT NULL DEFAULT now())");
+      const auto done =
+          pg_.exec("SELECT 1 FROM public.schema_migrations WHERE version = $1", {name});
+      if (PQntuples(done.get()) == 0) {
+        pg_.exec(text);
+        pg_.exec("INSERT INTO public.schema_migrations (version) VALUES ($1)", {name});
+        applied.push_back(name);
+      }
+      pg_.exec("COMMIT");
+    } catch (const PgError& e) {
+      rollback();
+      if (!e.permanent()) throw;
+      failed[name] = e.what();
+    }
+  }
+  return applied;
 }
 
 }  // namespace dn::loader

@@ -1,27 +1,18 @@
 // A thin RAII layer over libpq: one connection, statements that throw PgError on failure, and
-// COPY FROM STDIN. Not thread-safe.
+// COPY FROM STDIN. Not thread-safe (COPY data may come from another thread while this one waits).
 #pragma once
 
 #include <libpq-fe.h>
 
 #include <map>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "store.hpp"
+
 namespace dn::loader {
-
-class PgError : public std::runtime_error {
- public:
-  PgError(const std::string& message, std::string sqlstate)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
-  [[nodiscard]] const std::string& sqlstate() const { return sqlstate_; }
-
- private:
-  std::string sqlstate_;
-};
 
 struct PgResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -59,6 +50,36 @@ class Pg {
   PgResult check(PGresult* result, const std::string& what);
 
   PGconn* conn_ = nullptr;
+};
+
+// Store over one libpq connection, with the SQL of sql.hpp.
+class PgStore : public Store {
+ public:
+  explicit PgStore(const std::map<std::string, std::string>& params) : pg_(params) {}
+
+  bool alive() override;
+  std::optional<LedgerRow> ledger(const ObjectRef& object) override;
+  void begin(const ObjectRef& object, const sql::Limits& limits) override;
+  void commit() override;
+  void rollback() noexcept override;
+  void create_stage(const dn::core::csv::Contract& contract) override;
+  void copy_begin(const dn::core::csv::Contract& contract) override;
+  void copy_put(std::string_view rows) override;
+  void copy_end() override;
+  void copy_abort(const std::string& reason) noexcept override;
+  Removed remove_duplicates(const std::vector<std::string>& columns, bool ignore_nulls,
+                            std::size_t max_rows) override;
+  Removed remove_taken(const dn::core::csv::Contract& contract, const std::string& column,
+                       const ObjectRef& object, std::size_t max_rows) override;
+  std::uint64_t merge(const dn::core::csv::Contract& contract, const ObjectRef& object) override;
+  void record(const ObjectRef& object, const LedgerRow& row) override;
+  std::vector<std::string> migrate(const std::map<std::string, std::string>& migrations,
+                                   std::map<std::string, std::string>& failed) override;
+
+  Pg& pg() { return pg_; }
+
+ private:
+  Pg pg_;
 };
 
 }  // namespace dn::loader

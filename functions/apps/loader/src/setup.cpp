@@ -1,17 +1,20 @@
 #include "setup.hpp"
 
+#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
+#include "contracts.hpp"
 #include "dn/aws/client.hpp"
 #include "dn/aws/config.hpp"
 #include "dn/aws/s3.hpp"
 #include "dn/aws/secrets_manager.hpp"
 #include "dn/runtime/log.hpp"
-#include "embedded.hpp"
 #include "handler.hpp"
+#include "pg.hpp"
 
 namespace dn::loader {
 namespace {
@@ -25,8 +28,11 @@ class EventHandler {
     if (event.is_discarded()) {
       return runtime::Response::failure("InvalidEvent", "event is not JSON");
     }
+    // The batch stops one margin before Lambda's deadline (a direct call may carry none).
+    const auto deadline =
+        runtime::working_deadline(request).value_or(Clock::now() + std::chrono::minutes(15));
     try {
-      return runtime::Response::success(handler_->handle(event).dump());
+      return runtime::Response::success(handler_->handle(event, deadline).dump());
     } catch (const std::invalid_argument& e) {
       return runtime::Response::failure("InvalidEvent", e.what());
     }
@@ -36,8 +42,18 @@ class EventHandler {
   Handler* handler_;
 };
 
+std::uint64_t u64_or(const runtime::Env& env, const char* name, std::uint64_t fallback) {
+  const std::string text = env.value_or(name, "");
+  try {
+    return text.empty() ? fallback : std::stoull(text);
+  } catch (const std::exception&) {
+    throw std::runtime_error(std::string(name) + " must be a whole number");
+  }
+}
+
 struct Parts {
   std::unique_ptr<aws::Client> client;
+  std::unique_ptr<Contracts> contracts;
   std::unique_ptr<Connection> connection;
   std::unique_ptr<Handler> loader;
   std::unique_ptr<EventHandler> handler;
@@ -55,23 +71,32 @@ runtime::Handler handler_from_env(const runtime::GetenvFn& getenv) {
   const std::string sslrootcert = env.value_or("DB_SSLROOTCERT", "");
   const std::string kms_key = env.value_or("KMS_KEY_ID", "");
 
+  aws::ClientOptions client_options;
+  client_options.request_timeout = std::chrono::milliseconds(
+      u64_or(env, "HTTP_REQUEST_TIMEOUT_MS", client_options.request_timeout.count()));
+  LoaderOptions options;
+  options.default_dataset = env.value_or("DEFAULT_DATASET", "users");
+  options.max_object_bytes = u64_or(env, "MAX_OBJECT_BYTES", 0);
+  HandlerOptions handler_options;
+  handler_options.run_migrations = env.value_or("RUN_MIGRATIONS", "true") == "true";
+
   auto parts = std::make_shared<Parts>();
-  parts->client = std::make_unique<aws::Client>(std::move(*config));
+  // Contracts and migrations ship in the zip (data/ beside the bootstrap executable).
+  const auto beside_exe = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "data";
+  parts->contracts = std::make_unique<Contracts>(
+      Contracts::from_directory(env.value_or("DATA_DIR", beside_exe.string())));
+  for (const auto& [dataset, error] : parts->contracts->errors()) {
+    runtime::logger().error("dataset contract unusable; its files will be rejected",
+                            {{"dataset", dataset}, {"error", error}});
+  }
+  parts->client = std::make_unique<aws::Client>(std::move(*config), client_options);
   auto* client = parts->client.get();
-  parts->connection = std::make_unique<Connection>([=] {
+  parts->connection = std::make_unique<Connection>([=]() -> std::unique_ptr<Store> {
     // Fetched for every new connection, so a rotated password is picked up.
     auto secret = aws::SecretsManager(*client).get_secret_value(secret_arn);
     if (!secret.ok()) throw std::runtime_error("database secret: " + secret.error().to_string());
-    return connection_params(*secret, sslmode, sslrootcert, "dn-loader");
+    return std::make_unique<PgStore>(connection_params(*secret, sslmode, sslrootcert, "dn-loader"));
   });
-
-  LoaderOptions options;
-  options.default_dataset = env.value_or("DEFAULT_DATASET", "users");
-  Loader loader(embedded_contracts(), options);
-  if (env.value_or("RUN_MIGRATIONS", "true") == "true") {
-    const auto applied = apply_migrations(parts->connection->get(), embedded_migrations());
-    runtime::logger().info("migrations checked", {{"applied", applied}});
-  }
 
   auto fetch = [client](const ObjectRef& o, const std::function<bool(std::string_view)>& on_chunk) {
     return aws::S3(*client).get_object(o.bucket, o.key, on_chunk, std::nullopt, o.version_id);
@@ -86,7 +111,8 @@ runtime::Handler handler_from_env(const runtime::GetenvFn& getenv) {
     if (!r.ok()) return r.error();
     return {};
   };
-  parts->loader = std::make_unique<Handler>(std::move(loader), *parts->connection, fetch, put);
+  parts->loader = std::make_unique<Handler>(*parts->contracts, options, *parts->connection, fetch,
+                                            put, handler_options);
   parts->handler = std::make_unique<EventHandler>(*parts->loader);
   return runtime::serve(parts);
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,12 +13,13 @@
 #include <sstream>
 #include <string>
 
+#include "contracts.hpp"
 #include "dn/aws/client.hpp"
 #include "dn/aws/s3.hpp"
 #include "dn/aws/secrets_manager.hpp"
-#include "embedded.hpp"
 #include "handler.hpp"
 #include "http_stub.hpp"
+#include "pg.hpp"
 #include "pg_server.hpp"
 
 namespace {
@@ -120,12 +123,56 @@ json sqs_event(const std::string& message_id, const std::string& key, const std:
   return {{"Records", {{{"messageId", message_id}, {"body", s3_body.dump()}}}}};
 }
 
+// The repository's contracts and migrations (data/), plus test datasets: rows owned by their
+// object, a windows-1252 file, headers that are not identifiers, and a contract that does not
+// parse.
+dn::loader::Contracts test_contracts() {
+  std::map<std::string, std::string> documents;
+  std::map<std::string, std::string> migrations;
+  const auto repo = dn::loader::Contracts::from_directory(DN_DATA_DIR);
+  migrations = repo.migrations();
+  for (const auto& name : {"users"}) {
+    std::ifstream in(std::string(DN_DATA_DIR) + "/contracts/" + name + ".json");
+    documents[name] = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  documents["events"] = R"json({
+    "dataset": "events", "table": "events", "rows_owned_by": "object",
+    "columns": [
+      {"name": "Entity", "type": "text", "required": true},
+      {"name": "phone", "header": "Contact Phone Number", "type": "text"},
+      {"name": "amount 1", "header": "Amount", "occurrence": 1, "type": "integer"},
+      {"name": "amount 2", "header": "Amount", "occurrence": 2, "type": "integer"},
+      {"name": "ref", "type": "text", "unique": true}
+    ]})json";
+  migrations["V900__events.sql"] =
+      "CREATE TABLE events (\"Entity\" text NOT NULL, phone text, \"amount 1\" integer, "
+      "\"amount 2\" integer, ref text, dn_source_object text NOT NULL, dn_source_line bigint "
+      "NOT NULL); CREATE INDEX ON events (dn_source_object); CREATE UNIQUE INDEX ON events (ref)";
+  documents["cities"] = R"json({
+    "dataset": "cities", "table": "cities", "key": ["Nom"],
+    "format": {"encoding": "windows-1252"},
+    "columns": [
+      {"name": "Nom", "header": "Ville ou lieu-dit", "type": "text", "required": true},
+      {"name": "note", "type": "text"}
+    ]})json";
+  migrations["V901__cities.sql"] = "CREATE TABLE cities (\"Nom\" text PRIMARY KEY, note text)";
+  documents["broken"] = R"json({"dataset": "broken", "table": "broken", "columns": []})json";
+  documents["badtable"] = R"json({
+    "dataset": "badtable", "table": "badtable", "rows_owned_by": "object",
+    "columns": [{"name": "x", "type": "integer"}]})json";
+  migrations["V902__badtable.sql"] = "CREATE TABLE badtable (x integer";  // does not apply
+  return {documents, migrations};
+}
+
 class LoaderIt : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     server_ = std::make_unique<dn::loader::testing::PgServer>();
-    Pg migrate(server_->loader_params());
-    dn::loader::apply_migrations(migrate, dn::loader::embedded_migrations());
+    contracts_ = std::make_unique<dn::loader::Contracts>(test_contracts());
+    dn::loader::PgStore migrate(server_->loader_params());
+    std::map<std::string, std::string> failed;
+    migrate.migrate(contracts_->migrations(), failed);
+    ASSERT_EQ(failed.size(), 1U) << "only the broken dataset's migration fails";
   }
   static void TearDownTestSuite() { server_.reset(); }
 
@@ -148,11 +195,13 @@ class LoaderIt : public ::testing::Test {
     client_ = std::make_unique<dn::aws::Client>(std::move(*config));
     auto* client = client_.get();
     const std::string cert = server_->root_cert();
-    connection_ = std::make_unique<dn::loader::Connection>([client, cert] {
-      auto secret = dn::aws::SecretsManager(*client).get_secret_value("arn:db-secret");
-      if (!secret.ok()) throw std::runtime_error(secret.error().to_string());
-      return dn::loader::connection_params(*secret, "verify-full", cert, "dn-loader");
-    });
+    connection_ = std::make_unique<dn::loader::Connection>(
+        [client, cert]() -> std::unique_ptr<dn::loader::Store> {
+          auto secret = dn::aws::SecretsManager(*client).get_secret_value("arn:db-secret");
+          if (!secret.ok()) throw std::runtime_error(secret.error().to_string());
+          return std::make_unique<dn::loader::PgStore>(
+              dn::loader::connection_params(*secret, "verify-full", cert, "dn-loader"));
+        });
     fetch_ = [client](const dn::loader::ObjectRef& o,
                       const std::function<bool(std::string_view)>& on_chunk) {
       return dn::aws::S3(*client).get_object(o.bucket, o.key, on_chunk, std::nullopt, o.version_id);
@@ -169,10 +218,11 @@ class LoaderIt : public ::testing::Test {
     db_ = std::make_unique<Pg>(server_->loader_params());
   }
 
-  json run(const json& event, const dn::loader::FetchFn& fetch = nullptr) {
-    dn::loader::Handler handler(dn::loader::Loader(dn::loader::embedded_contracts(), options_),
-                                *connection_, fetch ? fetch : fetch_, put_);
-    return handler.handle(event);
+  json run(const json& event, const dn::loader::FetchFn& fetch = nullptr,
+           dn::loader::HandlerOptions handler_options = {}) {
+    dn::loader::Handler handler(*contracts_, options_, *connection_, fetch ? fetch : fetch_, put_,
+                                handler_options);
+    return handler.handle(event, dn::loader::Clock::now() + std::chrono::minutes(5));
   }
 
   json load(const std::string& key, const std::string& message_id = "m1") {
@@ -195,6 +245,7 @@ class LoaderIt : public ::testing::Test {
   }
 
   static std::unique_ptr<dn::loader::testing::PgServer> server_;
+  static std::unique_ptr<dn::loader::Contracts> contracts_;
   std::unique_ptr<FakeAws> aws_;
   std::unique_ptr<dn::aws::testing::StubServer> stub_;
   std::unique_ptr<dn::aws::Client> client_;
@@ -206,6 +257,7 @@ class LoaderIt : public ::testing::Test {
 };
 
 std::unique_ptr<dn::loader::testing::PgServer> LoaderIt::server_;
+std::unique_ptr<dn::loader::Contracts> LoaderIt::contracts_;
 
 json no_failures() {
   return {{"batchItemFailures", json::array()}};
@@ -355,6 +407,26 @@ TEST_F(LoaderIt, Utf16FileIsRejectedAsAWhole) {
             std::string::npos);
 }
 
+// A fetch that, halfway through the file (COPY data already on the server), kills the loader's
+// session once, as a failover would.
+dn::loader::FetchFn killing_fetch(const dn::loader::FetchFn& fetch, Pg& admin,
+                                  std::shared_ptr<std::atomic<bool>> killed) {
+  return [&fetch, &admin, killed](const dn::loader::ObjectRef& o,
+                                  const std::function<bool(std::string_view)>& on_chunk) {
+    std::uint64_t seen = 0;
+    return fetch(o, [&](std::string_view chunk) {
+      seen += chunk.size();
+      if (!*killed && seen > 1000000) {
+        const auto r = admin.exec(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+            "application_name = 'dn-loader' AND state = 'active'");
+        *killed = std::string(PQgetvalue(r.get(), 0, 0)) == "1";
+      }
+      return on_chunk(chunk);
+    });
+  };
+}
+
 TEST_F(LoaderIt, KilledConnectionLeavesNoRowsAndTheMessageIsRetried) {
   const int rows = 20000;
   aws_->upload("incoming/users/kill.csv", clean_file("kill-", rows));
@@ -363,35 +435,71 @@ TEST_F(LoaderIt, KilledConnectionLeavesNoRowsAndTheMessageIsRetried) {
     p["dbname"] = "dn";
     return p;
   }());
-  std::atomic<bool> killed{false};
-  std::uint64_t seen = 0;
-  const auto killing_fetch = [&](const dn::loader::ObjectRef& o,
-                                 const std::function<bool(std::string_view)>& on_chunk) {
-    return fetch_(o, [&](std::string_view chunk) {
-      seen += chunk.size();
-      // Halfway through the file, with COPY data already on the server, cut the session.
-      if (!killed && seen > 1000000) {
-        const auto r = admin.exec(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
-            "application_name = 'dn-loader' AND state = 'active'");
-        killed = std::string(PQgetvalue(r.get(), 0, 0)) == "1";
-      }
-      return on_chunk(chunk);
-    });
-  };
+  auto killed = std::make_shared<std::atomic<bool>>(false);
   const auto event =
       sqs_event("kill-msg", "incoming/users/kill.csv", aws_->etag_of("incoming/users/kill.csv"),
                 aws_->version_of("incoming/users/kill.csv"));
-  const auto result = run(event, killing_fetch);
-  ASSERT_TRUE(killed) << "the loader's session was not found active";
+  dn::loader::HandlerOptions no_retry;
+  no_retry.max_attempts = 1;
+  const auto result = run(event, killing_fetch(fetch_, admin, killed), no_retry);
+  ASSERT_TRUE(*killed) << "the loader's session was not found active";
   EXPECT_EQ(result, (json{{"batchItemFailures", {{{"itemIdentifier", "kill-msg"}}}}}));
   EXPECT_EQ(count("user_id LIKE 'kill-%'"), 0);
   EXPECT_EQ(scalar("SELECT count(*) FROM load_ledger WHERE object_key = 'incoming/users/kill.csv'"),
             "0");
+  EXPECT_FALSE(aws_->object("loaded/users/kill.csv.json"));  // no outcome for an uncommitted load
 
   // SQS redelivers: a new connection is made and the file loads whole.
   EXPECT_EQ(run(event), no_failures());
   EXPECT_EQ(count("user_id LIKE 'kill-%'"), rows);
+}
+
+TEST_F(LoaderIt, AFailoverMidLoadIsRetriedAtOnceOnANewConnection) {
+  const int rows = 20000;
+  aws_->upload("incoming/users/failover.csv", clean_file("failover-", rows));
+  Pg admin([&] {
+    auto p = server_->admin_params();
+    p["dbname"] = "dn";
+    return p;
+  }());
+  auto killed = std::make_shared<std::atomic<bool>>(false);
+  const auto gets = aws_->gets;
+  const auto result = run(sqs_event("fo-msg", "incoming/users/failover.csv",
+                                    aws_->etag_of("incoming/users/failover.csv"),
+                                    aws_->version_of("incoming/users/failover.csv")),
+                          killing_fetch(fetch_, admin, killed));
+  ASSERT_TRUE(*killed);
+  // The same invocation loaded it (no wait for the visibility timeout), exactly once.
+  EXPECT_EQ(result, no_failures());
+  EXPECT_EQ(aws_->gets, gets + 2);
+  EXPECT_EQ(count("user_id LIKE 'failover-%'"), rows);
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM load_ledger WHERE object_key = 'incoming/users/failover.csv'"),
+      "1");
+}
+
+TEST_F(LoaderIt, AStaleConnectionIsReplacedBeforeTheLoad) {
+  aws_->upload("incoming/users/stale.csv", clean_file("stale-", 10));
+  EXPECT_EQ(load("incoming/users/stale.csv", "s1"), no_failures());
+  // The server drops every loader session while the loader is idle (a failover between two
+  // messages); PQstatus still says CONNECTION_OK.
+  Pg admin([&] {
+    auto p = server_->admin_params();
+    p["dbname"] = "dn";
+    return p;
+  }());
+  admin.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+      "'dn-loader'");
+  aws_->upload("incoming/users/stale.csv", clean_file("stale-", 20));
+  dn::loader::HandlerOptions no_retry;
+  no_retry.max_attempts = 1;  // the check before the load must catch it, not a retry
+  EXPECT_EQ(
+      run(sqs_event("s2", "incoming/users/stale.csv", aws_->etag_of("incoming/users/stale.csv"),
+                    aws_->version_of("incoming/users/stale.csv")),
+          nullptr, no_retry),
+      no_failures());
+  EXPECT_EQ(count("user_id LIKE 'stale-%'"), 20);
 }
 
 TEST_F(LoaderIt, MissingObjectAndBadBodiesAreReportedFailed) {
@@ -405,6 +513,125 @@ TEST_F(LoaderIt, KeysOutsideIncomingAreIgnored) {
   aws_->upload("rejected/users/x.csv", "anything");
   EXPECT_EQ(run(sqs_event("ign", "rejected/users/x.csv", "e", "v")), no_failures());
   EXPECT_EQ(aws_->gets, 0);
+}
+
+TEST_F(LoaderIt, RowsOwnedByTheirObjectAreReplacedByItsNextVersionOnly) {
+  const std::string header = "Amount,Contact Phone Number, Entity ,Amount,ref\n";
+  aws_->upload("incoming/events/a.csv", header + "1,+44 1,A1,10,ra1\n2,,A2,20,ra2\n");
+  aws_->upload("incoming/events/b.csv", header + "3,\"\",B1,30,rb1\n");
+  EXPECT_EQ(load("incoming/events/a.csv"), no_failures());
+  EXPECT_EQ(load("incoming/events/b.csv"), no_failures());
+  const auto table = [&] {
+    return scalar(
+        "SELECT string_agg(concat_ws('|', \"Entity\", coalesce(phone, '<null>'), \"amount 1\", "
+        "\"amount 2\", ref, dn_source_object, dn_source_line), ';' ORDER BY \"Entity\") FROM "
+        "events");
+  };
+  // Header text mapped onto the columns (trimmed, two "Amount" fields by position); "" is the
+  // empty string, an empty field NULL.
+  EXPECT_EQ(table(),
+            "A1|+44 1|1|10|ra1|incoming/events/a.csv|2;A2|<null>|2|20|ra2|incoming/events/a.csv|3;"
+            "B1||3|30|rb1|incoming/events/b.csv|2");
+
+  // A new version of a.csv replaces exactly a.csv's rows; b.csv's stay.
+  aws_->upload("incoming/events/a.csv", header + "5,,A9,50,ra9\n");
+  EXPECT_EQ(load("incoming/events/a.csv", "m2"), no_failures());
+  const auto after = table();
+  EXPECT_EQ(after,
+            "A9|<null>|5|50|ra9|incoming/events/a.csv|2;B1||3|30|rb1|incoming/events/b.csv|2");
+  // A redelivered event changes nothing.
+  EXPECT_EQ(load("incoming/events/a.csv", "m3"), no_failures());
+  EXPECT_EQ(table(), after);
+  // A unique value owned by another object's row is rejected; in-file duplicates too.
+  aws_->upload("incoming/events/c.csv", header + "1,,C1,1,rb1\n1,,C2,1,rc\n1,,C3,1,rc\n");
+  EXPECT_EQ(load("incoming/events/c.csv"), no_failures());
+  const auto outcome = json::parse(*aws_->object("loaded/events/c.csv.json"));
+  EXPECT_EQ(outcome.at("rowsLoaded"), 1);
+  EXPECT_EQ(outcome.at("rowsRejected"), 2);
+  const auto rejects = *aws_->object("rejected/events/c.csv");
+  EXPECT_NE(rejects.find("2,ref,value already belongs to another row of events"),
+            std::string::npos);
+  EXPECT_NE(rejects.find("4,ref,\"duplicate value, first seen on line 3\""), std::string::npos);
+}
+
+TEST_F(LoaderIt, DeclaredWindows1252IsTranscodedUndefinedBytesRejectPerRow) {
+  // "Ville ou lieu-dit" header; é = E9, € = 80 in windows-1252; 81 is undefined there.
+  aws_->upload("incoming/cities/fr.csv",
+               "Ville ou lieu-dit,note\r\nP\xE9rigueux,co\xFBt 5 \x80\r\nB\x81"
+               "d,x\r\n");
+  EXPECT_EQ(load("incoming/cities/fr.csv"), no_failures());
+  EXPECT_EQ(scalar("SELECT string_agg(\"Nom\" || '=' || note, ';') FROM cities"),
+            "Périgueux=coût 5 €");
+  const auto rejects = *aws_->object("rejected/cities/fr.csv");
+  EXPECT_NE(rejects.find("3,Nom,invalid UTF-8"), std::string::npos) << rejects;
+
+  // Undeclared (the users contract is UTF-8): the Latin-1 byte is rejected per row, the rest
+  // loads.
+  aws_->upload("incoming/users/latin.csv",
+               std::string(kHeader) + user_row("latin-1", 1) +
+                   "latin-2,l2@example.com,Ren\xE9,B,Name,UTC,fr,2023-01-01,,true,email,1,1\n");
+  EXPECT_EQ(load("incoming/users/latin.csv"), no_failures());
+  EXPECT_EQ(count("user_id LIKE 'latin-%'"), 1);
+  EXPECT_NE(aws_->object("rejected/users/latin.csv")->find("3,first_name,invalid UTF-8"),
+            std::string::npos);
+}
+
+TEST_F(LoaderIt, AnUnusableContractRejectsOnlyItsOwnDatasetsFiles) {
+  aws_->upload("incoming/broken/x.csv", "a\n1\n");
+  aws_->upload("incoming/badtable/x.csv", "x\n1\n");
+  aws_->upload("incoming/nosuch/x.csv", "x\n1\n");
+  aws_->upload("incoming/users/ok.csv", clean_file("okds-", 3));
+  for (const auto* key : {"incoming/broken/x.csv", "incoming/badtable/x.csv",
+                          "incoming/nosuch/x.csv", "incoming/users/ok.csv"}) {
+    EXPECT_EQ(load(key), no_failures()) << key;  // none goes to the DLQ
+  }
+  EXPECT_EQ(count("user_id LIKE 'okds-%'"), 3);
+  EXPECT_EQ(json::parse(*aws_->object("loaded/users/ok.csv.json")).at("status"), "loaded");
+  const auto reason = [&](const std::string& key) {
+    return scalar("SELECT status || ': ' || reason FROM load_ledger WHERE object_key = '" + key +
+                  "'");
+  };
+  EXPECT_EQ(reason("incoming/broken/x.csv"),
+            "rejected: the dataset contract does not parse: columns must not be empty");
+  EXPECT_NE(reason("incoming/badtable/x.csv").find("rejected: migration V902__badtable.sql failed"),
+            std::string::npos);
+  EXPECT_EQ(reason("incoming/nosuch/x.csv"), "rejected: no dataset contract named 'nosuch'");
+  const auto outcome = json::parse(*aws_->object("loaded/broken/x.csv.json"));
+  EXPECT_EQ(outcome.at("status"), "rejected");
+  EXPECT_NE(outcome.at("reason").get<std::string>().find("does not parse"), std::string::npos);
+}
+
+TEST_F(LoaderIt, TheOutcomeRecordIsWrittenOnlyAfterCommit) {
+  aws_->upload("incoming/users/order.csv", clean_file("order-", 5));
+  // The outcome PUT fails after COMMIT (S3 down for that call): the message fails, the rows are
+  // committed, and the redelivery writes the missing outcome from the ledger.
+  bool fail_outcome = true;
+  bool committed_when_put = false;
+  const auto flaky_put = [&](const std::string& bucket, const std::string& key,
+                             std::string_view body,
+                             const std::string& type) -> dn::aws::Result<void> {
+    if (key.starts_with("loaded/")) {
+      committed_when_put = count("user_id LIKE 'order-%'") == 5;
+      if (fail_outcome) return dn::aws::Error{"NetworkError", "down", 0, true};
+    }
+    return put_(bucket, key, body, type);
+  };
+  const auto event =
+      sqs_event("o1", "incoming/users/order.csv", aws_->etag_of("incoming/users/order.csv"),
+                aws_->version_of("incoming/users/order.csv"));
+  dn::loader::Handler handler(*contracts_, options_, *connection_, fetch_, flaky_put);
+  const auto deadline = dn::loader::Clock::now() + std::chrono::minutes(1);
+  EXPECT_EQ(handler.handle(event, deadline),
+            (json{{"batchItemFailures", {{{"itemIdentifier", "o1"}}}}}));
+  EXPECT_TRUE(committed_when_put);  // another session saw the rows when the outcome was put
+  EXPECT_FALSE(aws_->object("loaded/users/order.csv.json"));
+  fail_outcome = false;
+  const auto gets = aws_->gets;
+  EXPECT_EQ(handler.handle(event, deadline), no_failures());
+  EXPECT_EQ(aws_->gets, gets);  // from the ledger, without reading the object again
+  const auto outcome = json::parse(*aws_->object("loaded/users/order.csv.json"));
+  EXPECT_EQ(outcome.at("status"), "loaded");
+  EXPECT_EQ(outcome.at("rowsLoaded"), 5);
 }
 
 }  // namespace

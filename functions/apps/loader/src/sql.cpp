@@ -1,0 +1,167 @@
+#include "sql.hpp"
+
+#include <algorithm>
+
+namespace dn::loader::sql {
+
+namespace csv = dn::core::csv;
+
+std::string ident(std::string_view name) {
+  std::string out = "\"";
+  for (const char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string idents(const std::vector<std::string>& names, std::string_view qualifier) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += qualifier;
+    out += ident(n);
+  }
+  return out;
+}
+
+std::string target(const Contract& contract) {
+  return ident(contract.schema) + "." + ident(contract.table);
+}
+
+std::vector<std::string> column_names(const Contract& contract) {
+  std::vector<std::string> names;
+  names.reserve(contract.columns.size());
+  for (const auto& c : contract.columns) names.push_back(c.name);
+  return names;
+}
+
+namespace {
+
+const std::string& line_column() {
+  static const std::string name = ident(csv::kSourceLineColumn);
+  return name;
+}
+
+std::vector<std::string> non_key_columns(const Contract& contract) {
+  std::vector<std::string> out;
+  for (const auto& c : contract.columns) {
+    if (std::find(contract.key.begin(), contract.key.end(), c.name) == contract.key.end()) {
+      out.push_back(c.name);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string create_stage(const Contract& contract) {
+  return "CREATE TEMP TABLE dn_stage ON COMMIT DROP AS SELECT " + idents(column_names(contract)) +
+         ", NULL::bigint AS " + line_column() + " FROM " + target(contract) + " WITH NO DATA";
+}
+
+std::string copy_stage(const Contract& contract) {
+  return "COPY dn_stage (" + idents(column_names(contract)) + ", " + line_column() + ") FROM STDIN";
+}
+
+std::string remove_duplicates(const std::vector<std::string>& columns, bool ignore_nulls) {
+  const std::string& line = line_column();
+  const std::string where = ignore_nulls ? " WHERE " + ident(columns.at(0)) + " IS NOT NULL" : "";
+  return "WITH d AS (DELETE FROM dn_stage s USING (SELECT " + line + " AS line, first_value(" +
+         line + ") OVER w AS first, row_number() OVER w AS n FROM dn_stage" + where +
+         " WINDOW w AS (PARTITION BY " + idents(columns) + " ORDER BY " + line + ")) x WHERE s." +
+         line +
+         " = x.line AND x.n > 1 RETURNING x.line, x.first) "
+         "SELECT line, first, count(*) OVER () FROM d ORDER BY line LIMIT $1";
+}
+
+std::string remove_taken(const Contract& contract, const std::string& column) {
+  const std::string& line = line_column();
+  // Built by appending: GCC 12 -O3 warns (falsely, -Wrestrict) on "literal" + std::string&&.
+  std::string other;
+  if (contract.rows_owned_by_object) {
+    other.append("t.").append(ident(csv::kSourceObjectColumn)).append(" <> $2");
+  } else {
+    other.append("(").append(idents(contract.key, "s.")).append(") IS DISTINCT FROM (");
+    other.append(idents(contract.key, "t.")).append(")");
+  }
+  return "WITH d AS (DELETE FROM dn_stage s USING " + target(contract) + " t WHERE s." +
+         ident(column) + " = t." + ident(column) + " AND " + other + " RETURNING s." + line +
+         " AS line) SELECT line, 0, count(*) OVER () FROM d ORDER BY line LIMIT $1";
+}
+
+std::string merge_by_key(const Contract& contract) {
+  const auto names = column_names(contract);
+  const auto non_key = non_key_columns(contract);
+  std::string merge = "INSERT INTO " + target(contract) + " AS t (" + idents(names) + ") SELECT " +
+                      idents(names) + " FROM dn_stage ON CONFLICT (" + idents(contract.key) +
+                      ") DO ";
+  if (non_key.empty()) return merge + "NOTHING";
+  merge += "UPDATE SET ";
+  for (std::size_t i = 0; i < non_key.size(); ++i) {
+    merge += (i == 0 ? "" : ", ") + ident(non_key[i]) + " = EXCLUDED." + ident(non_key[i]);
+  }
+  // Rows whose values did not change are not rewritten.
+  return merge + " WHERE (" + idents(non_key, "t.") + ") IS DISTINCT FROM (" +
+         idents(non_key, "EXCLUDED.") + ")";
+}
+
+std::string delete_object_rows(const Contract& contract) {
+  return "DELETE FROM " + target(contract) + " WHERE " + ident(csv::kSourceObjectColumn) + " = $1";
+}
+
+std::string insert_object_rows(const Contract& contract) {
+  const auto names = idents(column_names(contract));
+  return "INSERT INTO " + target(contract) + " (" + names + ", " + ident(csv::kSourceObjectColumn) +
+         ", " + line_column() + ") SELECT " + names + ", $1, " + line_column() + " FROM dn_stage";
+}
+
+namespace {
+
+std::string quote_literal(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+Limits limits_for(std::chrono::milliseconds time_left) {
+  using std::chrono::milliseconds;
+  Limits limits;
+  limits.statement = std::max(time_left, milliseconds(1000));
+  // Waiting on a lock for more than half the time left leaves too little to load in.
+  limits.lock = std::max(limits.statement / 2, milliseconds(500));
+  // A loader frozen or gone mid-transaction must not hold its locks for long.
+  limits.idle_in_transaction = std::min(limits.statement, milliseconds(60000));
+  return limits;
+}
+
+std::string set_limits(const Limits& limits) {
+  return "SET LOCAL statement_timeout = " + std::to_string(limits.statement.count()) +
+         "; SET LOCAL lock_timeout = " + std::to_string(limits.lock.count()) +
+         "; SET LOCAL idle_in_transaction_session_timeout = " +
+         std::to_string(limits.idle_in_transaction.count()) +
+         "; SET LOCAL work_mem = " + quote_literal(limits.work_mem);
+}
+
+std::string ledger_select() {
+  return "SELECT dataset, status, coalesce(reason, ''), rows_read, rows_loaded, rows_changed, "
+         "rows_rejected, bytes_read, coalesce(rejects_key, ''), duration_ms, transfer_ms FROM "
+         "public.load_ledger WHERE bucket = $1 AND object_key = $2 AND version_id = $3 AND "
+         "etag = $4";
+}
+
+std::string ledger_insert() {
+  // DO NOTHING: a concurrent or earlier load of the same version already recorded it.
+  return "INSERT INTO public.load_ledger (bucket, object_key, version_id, etag, dataset, status, "
+         "reason, rows_read, rows_loaded, rows_changed, rows_rejected, bytes_read, rejects_key, "
+         "duration_ms, transfer_ms) VALUES ($1,$2,$3,$4,$5,$6,NULLIF($7,''),$8,$9,$10,$11,$12,"
+         "NULLIF($13,''),$14,$15) ON CONFLICT DO NOTHING";
+}
+
+}  // namespace dn::loader::sql

@@ -1,0 +1,104 @@
+// The loader's port over PostgreSQL: one session, as the load flow sees it. PgStore (pg_store.cpp)
+// implements it with the SQL of sql.hpp; tests drive the flow with an in-memory fake.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dn/core/csv.hpp"
+#include "sql.hpp"
+
+namespace dn::loader {
+
+// A database failure. `sqlstate` is PostgreSQL's code ("" when the connection itself failed).
+class PgError : public std::runtime_error {
+ public:
+  PgError(const std::string& message, std::string sqlstate)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  [[nodiscard]] const std::string& sqlstate() const { return sqlstate_; }
+  // The session is gone or the server is going away (failover, restart, admin kill): a new
+  // connection may well succeed now.
+  [[nodiscard]] bool connection_lost() const;
+  // The statement is wrong for this database (undefined table or column, bad type, syntax):
+  // trying again cannot help until the contract or the migration changes.
+  [[nodiscard]] bool permanent() const;
+
+ private:
+  std::string sqlstate_;
+};
+
+struct ObjectRef {
+  std::string bucket{};
+  std::string key{};         // decoded
+  std::string version_id{};  // empty when unknown / unversioned
+  std::string etag{};        // without quotes; empty when unknown
+  std::uint64_t size = 0;
+};
+
+// What the ledger (and the outcome record) holds about one object version.
+struct LedgerRow {
+  std::string dataset{};
+  std::string status{};  // loaded | rejected
+  std::string reason{};
+  std::uint64_t rows_read = 0;
+  std::uint64_t rows_loaded = 0;
+  std::uint64_t rows_changed = 0;
+  std::uint64_t rows_rejected = 0;
+  std::uint64_t bytes_read = 0;
+  std::string rejects_key{};
+  std::uint64_t duration_ms = 0;
+  std::uint64_t transfer_ms = 0;  // the GET, from request to last byte
+};
+
+// Rows a duplicate check removed from the staging table: at most the number asked for, and the
+// total.
+struct Removed {
+  struct Row {
+    std::uint64_t line = 0;
+    std::uint64_t first_line = 0;  // the occurrence kept (0 when not an in-file duplicate)
+  };
+  std::vector<Row> rows{};
+  std::uint64_t total = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // A round trip to the server (a stale connection after a failover fails here, not mid-load).
+  virtual bool alive() = 0;
+  virtual std::optional<LedgerRow> ledger(const ObjectRef& object) = 0;
+
+  // BEGIN, the limits, and the per-object advisory lock.
+  virtual void begin(const ObjectRef& object, const sql::Limits& limits) = 0;
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;  // best effort: a dead session rolls back by itself
+
+  virtual void create_stage(const dn::core::csv::Contract& contract) = 0;
+  virtual void copy_begin(const dn::core::csv::Contract& contract) = 0;
+  virtual void copy_put(std::string_view rows) = 0;  // COPY text-format rows
+  virtual void copy_end() = 0;
+  virtual void copy_abort(const std::string& reason) noexcept = 0;
+
+  virtual Removed remove_duplicates(const std::vector<std::string>& columns, bool ignore_nulls,
+                                    std::size_t max_rows) = 0;
+  virtual Removed remove_taken(const dn::core::csv::Contract& contract, const std::string& column,
+                               const ObjectRef& object, std::size_t max_rows) = 0;
+  // Writes the staging rows into the target; returns the rows inserted or changed.
+  virtual std::uint64_t merge(const dn::core::csv::Contract& contract, const ObjectRef& object) = 0;
+  virtual void record(const ObjectRef& object, const LedgerRow& row) = 0;
+
+  // Applies each migration not yet applied, each in its own transaction under one advisory
+  // lock; returns the names applied now. A migration the database refuses for good
+  // (PgError::permanent) is added to `failed` (name -> reason) and the others still apply; any
+  // other failure throws.
+  virtual std::vector<std::string> migrate(const std::map<std::string, std::string>& migrations,
+                                           std::map<std::string, std::string>& failed) = 0;
+};
+
+}  // namespace dn::loader

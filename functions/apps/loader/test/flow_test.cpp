@@ -1,0 +1,206 @@
+// The loader's flow over the Store port with an in-memory fake: stage order, commit before the
+// outcome, ledger skips, limits from the deadline, retries after a lost connection, bounded
+// duplicate reports, whole-file rejections. The SQL itself is covered by sql_test and, against a
+// real PostgreSQL, by loader_integration.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "fake_store.hpp"
+#include "handler.hpp"
+
+namespace {
+
+using dn::loader::Clock;
+using dn::loader::testing::FakeDatabase;
+using dn::loader::testing::FakeStore;
+using nlohmann::json;
+
+const char* kContract = R"json({
+  "dataset": "things", "table": "things", "key": ["id"], "max_rejected_rows": 3,
+  "columns": [{"name": "id", "type": "text", "required": true}, {"name": "n", "type": "integer"}]
+})json";
+
+json event_for(const std::string& key, std::uint64_t size = 10) {
+  const json body = {
+      {"Records",
+       {{{"eventName", "ObjectCreated:Put"},
+         {"s3",
+          {{"bucket", {{"name", "b"}}},
+           {"object", {{"key", key}, {"eTag", "e1"}, {"versionId", "v1"}, {"size", size}}}}}}}}};
+  return {{"Records", {{{"messageId", "m1"}, {"body", body.dump()}}}}};
+}
+
+class LoaderFlow : public ::testing::Test {
+ protected:
+  LoaderFlow()
+      : contracts_({{"things", kContract}, {"broken", "{\"dataset\": \"broken\"}"}},
+                   {{"V001__things.sql", "CREATE TABLE things ()"}}),
+        connection_([this]() -> std::unique_ptr<dn::loader::Store> {
+          return std::make_unique<FakeStore>(db_);
+        }) {}
+
+  json handle(const json& event, Clock::time_point deadline) {
+    dn::loader::Handler handler(contracts_, options_, connection_, fetch(), put(), handler_);
+    return handler.handle(event, deadline);
+  }
+  json handle(const json& event) { return handle(event, Clock::now() + std::chrono::minutes(10)); }
+
+  dn::loader::FetchFn fetch() {
+    return [this](const dn::loader::ObjectRef& o,
+                  const std::function<bool(std::string_view)>& on_chunk)
+               -> dn::aws::Result<dn::aws::ObjectInfo> {
+      db_->log.push_back("fetch " + o.key + "@" + o.version_id);
+      for (std::size_t i = 0; i < file_.size(); i += 7) {
+        if (!on_chunk(std::string_view(file_).substr(i, 7))) break;
+      }
+      return dn::aws::ObjectInfo{"\"e1\"", "v1", file_.size(), "text/csv"};
+    };
+  }
+  dn::loader::PutFn put() {
+    return [this](const std::string&, const std::string& key, std::string_view body,
+                  const std::string&) -> dn::aws::Result<void> {
+      db_->log.push_back("put " + key);
+      if (key == fail_put_) {
+        fail_put_.clear();
+        return dn::aws::Error{"NetworkError", "S3 unreachable", 0, true};
+      }
+      objects_[key] = std::string(body);
+      return {};
+    };
+  }
+  [[nodiscard]] long position(const std::string& entry) const {
+    const auto it = std::find(db_->log.begin(), db_->log.end(), entry);
+    return it == db_->log.end() ? -1 : static_cast<long>(it - db_->log.begin());
+  }
+
+  std::shared_ptr<FakeDatabase> db_ = std::make_shared<FakeDatabase>();
+  dn::loader::Contracts contracts_;
+  dn::loader::Connection connection_;
+  dn::loader::LoaderOptions options_;
+  dn::loader::HandlerOptions handler_;
+  std::string file_ = "id,n\na,1\nb,2\n";
+  std::string fail_put_;
+  std::map<std::string, std::string> objects_;
+};
+
+json no_failures() {
+  return {{"batchItemFailures", json::array()}};
+}
+
+TEST_F(LoaderFlow, StagesRunInOrderAndTheOutcomeFollowsTheCommit) {
+  file_ = "id,n\na,1\nb,x\n";  // one reject
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  // The exact version of the event is read.
+  EXPECT_GE(position("fetch incoming/things/f.csv@v1"), 0);
+  const auto begin = position("begin");
+  const auto copy_end = position("copy_end");
+  const auto rejects = position("put rejected/things/f.csv");
+  const auto record = position("record");
+  const auto commit = position("commit");
+  const auto outcome = position("put loaded/things/f.csv.json");
+  EXPECT_LT(begin, copy_end);
+  EXPECT_LT(copy_end, position("remove_duplicates"));
+  EXPECT_LT(position("merge"), rejects);
+  EXPECT_LT(rejects, record);  // the ledger never names a rejects file that is not there
+  EXPECT_LT(record, commit);
+  EXPECT_LT(commit, outcome);  // the outcome record exists only for committed loads
+  EXPECT_EQ(db_->tables["things"].size(), 1U);
+  const auto o = json::parse(objects_.at("loaded/things/f.csv.json"));
+  EXPECT_EQ(o.at("status"), "loaded");
+  EXPECT_EQ(o.at("rowsLoaded"), 1);
+  EXPECT_EQ(o.at("versionId"), "v1");
+}
+
+TEST_F(LoaderFlow, ADeathBetweenCommitAndOutcomeIsRepairedByTheRedelivery) {
+  fail_put_ = "loaded/things/f.csv.json";
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")),
+            (json{{"batchItemFailures", {{{"itemIdentifier", "m1"}}}}}));
+  EXPECT_EQ(db_->ledger.size(), 1U);  // committed
+  EXPECT_EQ(objects_.count("loaded/things/f.csv.json"), 0U);
+  db_->log.clear();
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  EXPECT_EQ(position("fetch incoming/things/f.csv@v1"), -1);  // skipped by the ledger
+  EXPECT_EQ(position("begin"), -1);
+  EXPECT_EQ(json::parse(objects_.at("loaded/things/f.csv.json")).at("rowsLoaded"), 2);
+  EXPECT_EQ(db_->tables["things"].size(), 2U);  // loaded once
+}
+
+TEST_F(LoaderFlow, StatementAndLockTimeoutsComeFromTheDeadline) {
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv"), Clock::now() + std::chrono::seconds(120)),
+            no_failures());
+  ASSERT_TRUE(db_->last_limits);
+  EXPECT_LE(db_->last_limits->statement, std::chrono::seconds(120));
+  EXPECT_GT(db_->last_limits->statement, std::chrono::seconds(110));
+  EXPECT_EQ(db_->last_limits->lock, db_->last_limits->statement / 2);
+}
+
+TEST_F(LoaderFlow, ALostConnectionIsRetriedAtOnceOnANewOne) {
+  db_->fail_at = "copy_put";  // a failover while COPY data flows
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  EXPECT_EQ(db_->connections, 2);
+  EXPECT_EQ(db_->tables["things"].size(), 2U);
+  EXPECT_EQ(db_->ledger.size(), 1U);
+}
+
+TEST_F(LoaderFlow, NoTimeLeftMeansTheMessageIsRetriedLater) {
+  db_->fail_at = "merge";
+  handler_.min_time_to_retry = std::chrono::minutes(20);
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")),
+            (json{{"batchItemFailures", {{{"itemIdentifier", "m1"}}}}}));
+  EXPECT_TRUE(db_->tables["things"].empty());
+  EXPECT_TRUE(db_->ledger.empty());
+  EXPECT_EQ(objects_.count("loaded/things/f.csv.json"), 0U);
+}
+
+TEST_F(LoaderFlow, AStaleConnectionIsReplacedBeforeTheLoad) {
+  handler_.max_attempts = 1;  // the check before the load must catch it, not a retry
+  EXPECT_EQ(handle(event_for("incoming/things/a.csv")), no_failures());
+  db_->dead_up_to = db_->connections;  // the session died while the loader was idle
+  EXPECT_EQ(handle(event_for("incoming/things/b.csv")), no_failures());
+  EXPECT_EQ(db_->connections, 2);
+  EXPECT_EQ(db_->ledger.size(), 2U);
+}
+
+TEST_F(LoaderFlow, ATableThatDoesNotFitTheContractRejectsTheFile) {
+  db_->fail_at = "create_stage";
+  db_->fail_state = "42703";  // undefined_column
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  const auto o = json::parse(objects_.at("loaded/things/f.csv.json"));
+  EXPECT_EQ(o.at("status"), "rejected");
+  EXPECT_NE(o.at("reason").get<std::string>().find("the database refused the load"),
+            std::string::npos);
+}
+
+TEST_F(LoaderFlow, DuplicateReportsAreBoundedByTheRejectLimit) {
+  file_ = "id,n\na,1\na,2\na,3\na,4\na,5\nb,1\n";  // 4 duplicates, max_rejected_rows 3
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  EXPECT_EQ(db_->duplicate_limits, (std::vector<std::size_t>{4}));  // read back at most 3 + 1
+  const auto o = json::parse(objects_.at("loaded/things/f.csv.json"));
+  EXPECT_EQ(o.at("status"), "rejected");
+  EXPECT_EQ(o.at("reason"), "more than 3 rows were rejected (is this the right file?)");
+  EXPECT_TRUE(db_->tables["things"].empty());
+}
+
+TEST_F(LoaderFlow, AnObjectTooLargeForOneInvocationIsRejectedAtOnce) {
+  options_.max_object_bytes = 1000;
+  EXPECT_EQ(handle(event_for("incoming/things/big.csv", 5000)), no_failures());
+  EXPECT_EQ(position("fetch incoming/things/big.csv@v1"), -1);  // never read, never retried
+  const auto o = json::parse(objects_.at("loaded/things/big.csv.json"));
+  EXPECT_EQ(o.at("status"), "rejected");
+  EXPECT_EQ(o.at("reason"),
+            "the object is 5000 bytes; one load takes at most 1000 bytes (split the file; "
+            "docs/DATA_PIPELINE.md, Large files)");
+}
+
+TEST_F(LoaderFlow, ABrokenContractRejectsOnlyItsDataset) {
+  EXPECT_EQ(handle(event_for("incoming/broken/f.csv")), no_failures());
+  EXPECT_EQ(json::parse(objects_.at("loaded/broken/f.csv.json")).at("status"), "rejected");
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  EXPECT_EQ(json::parse(objects_.at("loaded/things/f.csv.json")).at("status"), "loaded");
+}
+
+}  // namespace

@@ -1,0 +1,83 @@
+// The loader's SQL builders: identifiers quoted whatever the contract names them, the statements
+// each stage runs, limits derived from the deadline.
+#include "sql.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace csv = dn::core::csv;
+namespace sql = dn::loader::sql;
+using std::chrono::milliseconds;
+
+csv::Contract contract(const char* text) {
+  return csv::parse_contract(nlohmann::json::parse(text));
+}
+
+const char* kKeyed = R"json({"dataset": "d", "table": "t", "key": ["id"],
+  "columns": [{"name": "id", "type": "text", "required": true},
+              {"name": "Contact \"Phone\"", "type": "text"}]})json";
+const char* kOwned = R"json({"dataset": "d", "table": "t", "rows_owned_by": "object",
+  "columns": [{"name": "Entity", "type": "text"}, {"name": "ref", "type": "text", "unique": true}]})json";
+
+TEST(LoaderSql, IdentifiersAreAlwaysQuoted) {
+  EXPECT_EQ(sql::ident("plain"), "\"plain\"");
+  EXPECT_EQ(sql::ident("Contact \"Phone\"; DROP"), "\"Contact \"\"Phone\"\"; DROP\"");
+  EXPECT_EQ(sql::idents({"a", "B c"}, "s."), "s.\"a\", s.\"B c\"");
+}
+
+TEST(LoaderSql, StageAndCopy) {
+  const auto c = contract(kKeyed);
+  EXPECT_EQ(
+      sql::create_stage(c),
+      "CREATE TEMP TABLE dn_stage ON COMMIT DROP AS SELECT \"id\", \"Contact \"\"Phone\"\"\", "
+      "NULL::bigint AS \"dn_source_line\" FROM \"public\".\"t\" WITH NO DATA");
+  EXPECT_EQ(sql::copy_stage(c),
+            "COPY dn_stage (\"id\", \"Contact \"\"Phone\"\"\", \"dn_source_line\") FROM STDIN");
+}
+
+TEST(LoaderSql, MergeByKeyUpdatesOnlyChangedRows) {
+  EXPECT_EQ(sql::merge_by_key(contract(kKeyed)),
+            "INSERT INTO \"public\".\"t\" AS t (\"id\", \"Contact \"\"Phone\"\"\") SELECT \"id\", "
+            "\"Contact \"\"Phone\"\"\" FROM dn_stage ON CONFLICT (\"id\") DO UPDATE SET "
+            "\"Contact \"\"Phone\"\"\" = EXCLUDED.\"Contact \"\"Phone\"\"\" WHERE "
+            "(t.\"Contact \"\"Phone\"\"\") IS DISTINCT FROM (EXCLUDED.\"Contact \"\"Phone\"\"\")");
+}
+
+TEST(LoaderSql, RowsOwnedByAnObjectAreReplacedByIt) {
+  const auto c = contract(kOwned);
+  EXPECT_EQ(sql::delete_object_rows(c),
+            "DELETE FROM \"public\".\"t\" WHERE \"dn_source_object\" = $1");
+  EXPECT_EQ(sql::insert_object_rows(c),
+            "INSERT INTO \"public\".\"t\" (\"Entity\", \"ref\", \"dn_source_object\", "
+            "\"dn_source_line\") SELECT \"Entity\", \"ref\", $1, \"dn_source_line\" FROM dn_stage");
+  // A unique value is taken when another object's row holds it.
+  EXPECT_NE(sql::remove_taken(c, "ref").find("t.\"dn_source_object\" <> $2"), std::string::npos);
+}
+
+TEST(LoaderSql, DuplicateChecksReturnABoundedResult) {
+  const auto q = sql::remove_duplicates({"id"}, false);
+  EXPECT_NE(q.find("PARTITION BY \"id\" ORDER BY \"dn_source_line\""), std::string::npos);
+  EXPECT_NE(q.find("count(*) OVER () FROM d ORDER BY line LIMIT $1"), std::string::npos);
+  EXPECT_EQ(q.find("IS NOT NULL"), std::string::npos);
+  EXPECT_NE(sql::remove_duplicates({"email"}, true).find("WHERE \"email\" IS NOT NULL"),
+            std::string::npos);
+  EXPECT_NE(sql::remove_taken(contract(kKeyed), "id").find("LIMIT $1"), std::string::npos);
+}
+
+TEST(LoaderSql, LimitsFollowTheTimeLeft) {
+  const auto l = sql::limits_for(milliseconds(600000));
+  EXPECT_EQ(l.statement, milliseconds(600000));
+  EXPECT_EQ(l.lock, milliseconds(300000));
+  EXPECT_EQ(l.idle_in_transaction, milliseconds(60000));
+  const auto tight = sql::limits_for(milliseconds(0));  // never 0 (= no limit in PostgreSQL)
+  EXPECT_EQ(tight.statement, milliseconds(1000));
+  EXPECT_EQ(tight.lock, milliseconds(500));
+  EXPECT_EQ(sql::set_limits(tight),
+            "SET LOCAL statement_timeout = 1000; SET LOCAL lock_timeout = 500; SET LOCAL "
+            "idle_in_transaction_session_timeout = 1000; SET LOCAL work_mem = '64MB'");
+}
+
+}  // namespace
