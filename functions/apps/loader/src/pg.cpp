@@ -231,33 +231,52 @@ void PgStore::record(const ObjectRef& o, const LedgerRow& row) {
             std::to_string(row.transfer_ms)});
 }
 
-std::vector<std::string> PgStore::migrate(const std::map<std::string, std::string>& migrations,
-                                          std::map<std::string, std::string>& failed) {
+namespace {
+
+// One fixed lock id for migrations: concurrent cold starts apply them once. Each migration
+// commits on its own, so one that cannot apply does not hold back the others. Without `failed`
+// the first failure throws.
+std::vector<std::string> run_migrations(Pg& pg,
+                                        const std::map<std::string, std::string>& migrations,
+                                        std::map<std::string, std::string>* failed) {
   std::vector<std::string> applied;
-  // One fixed lock id for migrations: concurrent cold starts apply them once. Each migration
-  // commits on its own, so one that cannot apply does not hold back the others.
   for (const auto& [name, text] : migrations) {
-    pg_.exec("BEGIN");
+    pg.exec("BEGIN");
     try {
-      pg_.exec("SELECT pg_advisory_xact_lock(7461001)");
-      pg_.exec(
+      pg.exec("SELECT pg_advisory_xact_lock(7461001)");
+      pg.exec(
           "CREATE TABLE IF NOT EXISTS public.schema_migrations (version text PRIMARY KEY, "
           "applied_at timestamptz NOT NULL DEFAULT now())");
       const auto done =
-          pg_.exec("SELECT 1 FROM public.schema_migrations WHERE version = $1", {name});
+          pg.exec("SELECT 1 FROM public.schema_migrations WHERE version = $1", {name});
       if (PQntuples(done.get()) == 0) {
-        pg_.exec(text);
-        pg_.exec("INSERT INTO public.schema_migrations (version) VALUES ($1)", {name});
+        pg.exec(text);
+        pg.exec("INSERT INTO public.schema_migrations (version) VALUES ($1)", {name});
         applied.push_back(name);
       }
-      pg_.exec("COMMIT");
+      pg.exec("COMMIT");
     } catch (const PgError& e) {
-      rollback();
-      if (!e.permanent()) throw;
-      failed[name] = e.what();
+      try {
+        if (pg.ok()) pg.exec("ROLLBACK");
+      } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the first error wins
+      }
+      if (failed == nullptr || !e.permanent()) throw;
+      (*failed)[name] = e.what();
     }
   }
   return applied;
+}
+
+}  // namespace
+
+std::vector<std::string> PgStore::migrate(const std::map<std::string, std::string>& migrations,
+                                          std::map<std::string, std::string>& failed) {
+  return run_migrations(pg_, migrations, &failed);
+}
+
+std::vector<std::string> apply_migrations(Pg& db,
+                                          const std::map<std::string, std::string>& migrations) {
+  return run_migrations(db, migrations, nullptr);
 }
 
 }  // namespace dn::loader

@@ -82,4 +82,9 @@ class PgStore : public Store {
   Pg pg_;
 };
 
+// Applies each migration not yet applied, as Store::migrate does, but throws PgError for the
+// first that fails (for tools such as the contract check).
+std::vector<std::string> apply_migrations(Pg& db,
+                                          const std::map<std::string, std::string>& migrations);
+
 }  // namespace dn::loader
