@@ -1,6 +1,7 @@
 #include "dn/aws/dynamodb.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <string>
 #include <utility>
 
@@ -68,9 +69,11 @@ Result<std::vector<nlohmann::json>> DynamoDb::query_all(nlohmann::json request,
 }
 
 Result<void> DynamoDb::batch_write(const std::string& table,
-                                   std::vector<nlohmann::json> write_requests) {
+                                   std::vector<nlohmann::json> write_requests,
+                                   std::size_t* written_prefix) {
   const std::size_t total = write_requests.size();
   std::size_t written = 0;
+  if (written_prefix != nullptr) *written_prefix = 0;
   for (std::size_t start = 0; start < total; start += kMaxBatchWrite) {
     const std::size_t end = std::min(total, start + kMaxBatchWrite);
     nlohmann::json pending = nlohmann::json::array();
@@ -94,7 +97,10 @@ Result<void> DynamoDb::batch_write(const std::string& table,
         }
       }
       written += pending.size() - unprocessed.size();
-      if (unprocessed.empty()) break;
+      if (unprocessed.empty()) {
+        if (written_prefix != nullptr) *written_prefix = end;
+        break;
+      }
       pending = std::move(unprocessed);
       if (!backoff.wait()) {
         const std::size_t left = pending.size() + (total - end);
@@ -107,6 +113,55 @@ Result<void> DynamoDb::batch_write(const std::string& table,
     }
   }
   return {};
+}
+
+Result<VersionedItem> DynamoDb::read_versioned(const std::string& table,
+                                               const nlohmann::json& key) {
+  if (!key.is_object() || key.size() != 2) {
+    return Error{"InvalidArgument", "read_versioned: the key must name two attributes", 0, false};
+  }
+  nlohmann::json request{{"TableName", table}, {"ConsistentRead", true}};
+  std::string condition;
+  int n = 0;
+  for (const auto& [name, value] : key.items()) {
+    const std::string k = std::to_string(n++);
+    if (!condition.empty()) condition += " AND ";
+    condition += "#k" + k + " = :k" + k;
+    request["ExpressionAttributeNames"]["#k" + k] = name;
+    request["ExpressionAttributeValues"][":k" + k] = value;
+  }
+  request["KeyConditionExpression"] = condition;
+  auto page = query(request);
+  if (!page.ok()) return page.error();
+  VersionedItem out;
+  if (page->items.empty()) return out;
+  out.item = page->items.front();
+  if (const auto v = out.item.find("version"); v != out.item.end() && v->is_object()) {
+    const auto text = v->find("N");
+    if (text != v->end() && text->is_string()) {
+      try {
+        out.version = std::stoll(text->get<std::string>());
+      } catch (const std::exception&) {
+        return Error{"InvalidResponse", "read_versioned: version is not a number", 200, false};
+      }
+    }
+  }
+  return out;
+}
+
+Result<WriteStatus> DynamoDb::put_versioned(const std::string& table, nlohmann::json item,
+                                            std::int64_t expected) {
+  item["version"] = {{"N", std::to_string(expected + 1)}};
+  nlohmann::json request{{"TableName", table},
+                         {"Item", std::move(item)},
+                         {"ExpressionAttributeNames", {{"#version", "version"}}}};
+  if (expected == 0) {
+    request["ConditionExpression"] = "attribute_not_exists(#version)";
+  } else {
+    request["ConditionExpression"] = "#version = :expected";
+    request["ExpressionAttributeValues"] = {{":expected", {{"N", std::to_string(expected)}}}};
+  }
+  return put_item(request);
 }
 
 Result<WriteStatus> DynamoDb::put_item(const nlohmann::json& request) {

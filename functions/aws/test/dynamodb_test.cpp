@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fake_aws.hpp"
 #include "fakes.hpp"
 #include "http_stub.hpp"
 
@@ -166,6 +167,52 @@ TEST(AwsDynamoDb, UpdateItemReturnsAttributesOrConditionFailure) {
   ASSERT_TRUE(failed.ok());
   EXPECT_EQ(failed->status, WriteStatus::condition_failed);
   EXPECT_EQ(f.server.requests().at(0).header("x-amz-target"), "DynamoDB_20120810.UpdateItem");
+}
+
+TEST(AwsDynamoDb, BatchWriteReportsTheWrittenPrefix) {
+  // The first call of 25 goes through, the second keeps one item unprocessed to the end.
+  Fixture f(script({json_response(200, R"({"UnprocessedItems":{}})"),
+                    json_response(200, json{{"UnprocessedItems", {{"T", {put(27)}}}}}.dump())}),
+            3);
+  std::vector<json> writes;
+  for (int i = 0; i < 60; ++i) writes.push_back(put(i));
+  std::size_t prefix = 99;
+  auto r = f.ddb.batch_write("T", writes, &prefix);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(prefix, 25U);  // resuming after the 25th request loses nothing
+  Fixture ok(script({json_response(200, R"({"UnprocessedItems":{}})")}));
+  ASSERT_TRUE(ok.ddb.batch_write("T", {put(1), put(2)}, &prefix).ok());
+  EXPECT_EQ(prefix, 2U);
+}
+
+TEST(AwsDynamoDb, VersionedPutsWriteOnlyOverTheVersionTheyRead) {
+  testing::FakeAws table;
+  Fixture f([&](const testing::StubRequest& r) { return table.handle(r); });
+  const json key{{"pk", {{"S", "RUN#d"}}}, {"sk", {{"S", "RUN"}}}};
+  auto none = f.ddb.read_versioned("T", key);
+  ASSERT_TRUE(none.ok()) << none.error().to_string();
+  EXPECT_TRUE(none->item.is_null());
+  EXPECT_EQ(none->version, 0);
+
+  json item = key;
+  item["status"] = {{"S", "a"}};
+  EXPECT_EQ(*f.ddb.put_versioned("T", item, 0), WriteStatus::written);
+  // A second writer that read "no item" loses.
+  EXPECT_EQ(*f.ddb.put_versioned("T", item, 0), WriteStatus::condition_failed);
+  auto one = f.ddb.read_versioned("T", key);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->version, 1);
+  EXPECT_EQ(one->item["status"]["S"], "a");
+  item["status"] = {{"S", "b"}};
+  EXPECT_EQ(*f.ddb.put_versioned("T", item, 1), WriteStatus::written);
+  EXPECT_EQ(*f.ddb.put_versioned("T", item, 1), WriteStatus::condition_failed);
+  EXPECT_EQ(f.ddb.read_versioned("T", key)->version, 2);
+  // An item written without a version counts as version 0.
+  table.put({{"pk", {{"S", "RUN#e"}}}, {"sk", {{"S", "RUN"}}}, {"status", {{"S", "old"}}}});
+  const json old_key{{"pk", {{"S", "RUN#e"}}}, {"sk", {{"S", "RUN"}}}};
+  EXPECT_EQ(f.ddb.read_versioned("T", old_key)->version, 0);
+  EXPECT_EQ(*f.ddb.put_versioned("T", old_key, 0), WriteStatus::written);
+  EXPECT_FALSE(f.ddb.read_versioned("T", json{{"pk", {{"S", "x"}}}}).ok());  // one-part key
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -22,6 +23,13 @@ struct QueryPage {
 enum class WriteStatus {
   written,           // the write happened
   condition_failed,  // ConditionExpression was false (ConditionalCheckFailedException)
+};
+
+// One item read for optimistic concurrency: `version` is its numeric "version" attribute (0 when
+// the item or the attribute is absent).
+struct VersionedItem {
+  nlohmann::json item = nullptr;  // null when there is no such item
+  std::int64_t version = 0;
 };
 
 struct UpdateResult {
@@ -52,7 +60,20 @@ class DynamoDb {
   // table in calls of 25, resending UnprocessedItems with backoff until none is left, the retry
   // budget is used up or the deadline nears. What stays unprocessed is reported as
   // Error{"UnprocessedItems", "<n> of <m> write requests left unprocessed...", retryable}.
-  Result<void> batch_write(const std::string& table, std::vector<nlohmann::json> write_requests);
+  // When `written_prefix` is given it is set to how many leading write requests are known
+  // written (also on error), so a caller can resume after them.
+  Result<void> batch_write(const std::string& table, std::vector<nlohmann::json> write_requests,
+                           std::size_t* written_prefix = nullptr);
+
+  // The item with exactly `key` (its two key attributes), read strongly consistent with a Query
+  // (roles grant Query, not GetItem), with its "version".
+  Result<VersionedItem> read_versioned(const std::string& table, const nlohmann::json& key);
+
+  // PutItem of `item` with "version" = expected + 1, only if the stored version is still
+  // `expected` (0: no item, or one without a version). condition_failed when another write came
+  // first, or when this very put was applied and its answer lost: read again and decide again.
+  Result<WriteStatus> put_versioned(const std::string& table, nlohmann::json item,
+                                    std::int64_t expected);
 
   // PutItem; `request` is the PutItem body (TableName, Item, ConditionExpression...).
   // A false condition is WriteStatus::condition_failed, not an error.
