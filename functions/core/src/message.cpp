@@ -1,10 +1,14 @@
 #include "dn/core/message.hpp"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "dn/core/validate.hpp"
 
 namespace dn::core {
+namespace {
+constexpr long long kMaxCount = 2147483647;
+}  // namespace
 
 std::string encode_message(const GenerateMessage& message) {
   nlohmann::json j{{"v", kMessageVersion},
@@ -12,6 +16,12 @@ std::string encode_message(const GenerateMessage& message) {
                    {"notificationId", message.notification_id},
                    {"segment", message.segment}};
   if (message.cursor) j["cursor"] = *message.cursor;
+  if (message.run) {
+    j["run"] = *message.run;
+    j["hop"] = message.hop;
+  }
+  if (message.owner) j["owner"] = *message.owner;
+  if (message.stalls > 0) j["stalls"] = message.stalls;
   return j.dump();
 }
 
@@ -41,6 +51,27 @@ std::variant<GenerateMessage, MessageError> decode_message(std::string_view body
       return MessageError{"cursor must be a non-empty string when present"};
     }
     m.cursor = c->get<std::string>();
+  }
+  // run / owner: ids like the others ([A-Za-z0-9_-], at most 64); hop / stalls: 0..2^31.
+  for (const auto& [name, field] : {std::pair{"run", &m.run}, std::pair{"owner", &m.owner}}) {
+    const auto it = j.find(name);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_string() || check_user_id(it->get_ref<const std::string&>())) {
+      return MessageError{std::string(name) + " must be 1-64 of [A-Za-z0-9_-] when present"};
+    }
+    *field = it->get<std::string>();
+  }
+  if (const auto h = j.find("hop"); h != j.end() && !h->is_null()) {
+    if (!h->is_number_integer() || h->get<long long>() < 0 || h->get<long long>() > kMaxCount) {
+      return MessageError{"hop must be an integer 0..2147483647 when present"};
+    }
+    m.hop = h->get<std::int64_t>();
+  }
+  if (const auto st = j.find("stalls"); st != j.end() && !st->is_null()) {
+    if (!st->is_number_integer() || st->get<long long>() < 0 || st->get<long long>() > kMaxCount) {
+      return MessageError{"stalls must be an integer 0..2147483647 when present"};
+    }
+    m.stalls = static_cast<int>(st->get<long long>());
   }
   return m;
 }

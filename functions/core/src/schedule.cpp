@@ -12,7 +12,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::int64_t kSecondsPerDay = 86400;
-constexpr std::size_t kMaxReasonLength = 500;
 constexpr const char* kEventShape =
     R"(event must be an EventBridge Scheduler event {"source":"aws.scheduler","scheduledTime":...})"
     R"( or {"date":"YYYY-MM-DD","force":true|false})";
@@ -32,12 +31,6 @@ bool is_placeholder(std::string_view s) {
   return s.size() >= 2 && s.front() == '<' && s.back() == '>';
 }
 
-json s(std::string_view v) {
-  return json{{"S", std::string(v)}};
-}
-json n(std::int64_t v) {
-  return json{{"N", std::to_string(v)}};
-}
 std::int64_t epoch(Instant t) {
   return t.time_since_epoch().count();
 }
@@ -47,11 +40,6 @@ const std::string* string_attr(const json& item, const char* name) {
   if (it == item.end() || !it->is_object()) return nullptr;
   const auto v = it->find("S");
   return v != it->end() && v->is_string() ? v->get_ptr<const std::string*>() : nullptr;
-}
-
-json marker_key(std::string_view date) {
-  return json{{std::string(keys::kPk), s(keys::run_pk(date))},
-              {std::string(keys::kSk), s(keys::kRunSk)}};
 }
 
 }  // namespace
@@ -176,6 +164,10 @@ std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Inst
       day.source = DaySource::scheduled_time;
     }
   }
+  if (const auto ex = j.find("executionId"); ex != j.end() && ex->is_string()) {
+    const auto& text = ex->get_ref<const std::string&>();
+    if (!is_placeholder(text)) day.execution_id = text;
+  }
   const auto local = local_date(instant, zone);
   if (!local || check_date(*local)) {
     return ScheduleError{
@@ -186,93 +178,37 @@ std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Inst
   return day;
 }
 
-json run_marker_put(std::string_view table, const RunClaim& claim) {
-  json item = marker_key(claim.day.date);
-  item["date"] = s(claim.day.date);
-  item["status"] = s(kRunStarted);
-  item["startedAt"] = s(format_timestamp(claim.started_at));
-  item["leaseUntil"] = n(epoch(claim.lease_until));
-  item["requestId"] = s(claim.request_id);
-  item["force"] = json{{"BOOL", claim.day.force}};
-  item["source"] = s(day_source_name(claim.day.source));
-  json request{{"TableName", std::string(table)}, {"Item", std::move(item)}};
-  if (!claim.day.force) {
-    request["ConditionExpression"] =
-        "attribute_not_exists(pk) OR #status = :failed OR "
-        "(#status = :started AND leaseUntil < :now)";
-    request["ExpressionAttributeNames"] = json{{"#status", "status"}};
-    request["ExpressionAttributeValues"] = json{{":failed", s(kRunFailed)},
-                                                {":started", s(kRunStarted)},
-                                                {":now", n(epoch(claim.started_at))}};
+std::string_view claim_verdict_name(ClaimVerdict verdict) {
+  switch (verdict) {
+    case ClaimVerdict::claim:
+      return "claim";
+    case ClaimVerdict::completed:
+      return "completed";
+    case ClaimVerdict::in_progress:
+      return "in_progress";
   }
-  return request;
+  return "claim";
 }
 
-bool run_marker_claimable(const json* stored_item, const RunClaim& claim) {
-  if (claim.day.force || stored_item == nullptr) return true;
-  const std::string* status = string_attr(*stored_item, "status");
-  if (status == nullptr) return false;
-  if (*status == kRunFailed) return true;
-  if (*status != kRunStarted) return false;
-  const auto lease = stored_item->find("leaseUntil");
-  if (lease == stored_item->end() || !lease->is_object() || !lease->contains("N")) return false;
-  const auto& text = (*lease)["N"];
-  if (!text.is_string()) return false;
-  try {
-    return std::stoll(text.get<std::string>()) < epoch(claim.started_at);
-  } catch (const std::exception&) {
-    return false;
-  }
+ClaimVerdict decide_claim(const std::optional<RunMarker>& stored, const RunClaim& claim) {
+  if (claim.day.force || !stored) return ClaimVerdict::claim;
+  if (stored->status == kRunCompleted) return ClaimVerdict::completed;
+  if (stored->status == kRunFailed) return ClaimVerdict::claim;
+  if (stored->status != kRunStarted) return ClaimVerdict::in_progress;  // unknown: never assume
+  if (!claim.run_id.empty() && stored->run_id == claim.run_id) return ClaimVerdict::claim;
+  return stored->lease_until < claim.started_at ? ClaimVerdict::claim : ClaimVerdict::in_progress;
 }
 
-json run_marker_complete(std::string_view table, const RunClaim& claim, Instant at,
-                         std::size_t queued, std::size_t skipped) {
-  return json{
-      {"TableName", std::string(table)},
-      {"Key", marker_key(claim.day.date)},
-      {"UpdateExpression",
-       "SET #status = :completed, completedAt = :at, notificationsQueued = :queued, "
-       "itemsSkipped = :skipped"},
-      {"ConditionExpression", "requestId = :rid"},
-      {"ExpressionAttributeNames", {{"#status", "status"}}},
-      {"ExpressionAttributeValues",
-       {{":completed", s(kRunCompleted)},
-        {":at", s(format_timestamp(at))},
-        {":queued", n(static_cast<std::int64_t>(queued))},
-        {":skipped", n(static_cast<std::int64_t>(skipped))},
-        {":rid", s(claim.request_id)}}},
-  };
+std::string run_id_for(std::string_view execution_id, std::string_view request_id) {
+  if (!execution_id.empty() && !check_user_id(execution_id)) return std::string(execution_id);
+  return std::string(request_id);
 }
 
-json run_marker_fail(std::string_view table, const RunClaim& claim, Instant at,
-                     std::string_view reason) {
-  std::string text(reason.substr(0, kMaxReasonLength));
-  if (text.empty()) text = "unknown";
-  return json{
-      {"TableName", std::string(table)},
-      {"Key", marker_key(claim.day.date)},
-      {"UpdateExpression", "SET #status = :failed, failedAt = :at, failureReason = :reason"},
-      {"ConditionExpression", "requestId = :rid"},
-      {"ExpressionAttributeNames", {{"#status", "status"}}},
-      {"ExpressionAttributeValues",
-       {{":failed", s(kRunFailed)},
-        {":at", s(format_timestamp(at))},
-        {":reason", s(text)},
-        {":rid", s(claim.request_id)}}},
-  };
-}
-
-json day_query(std::string_view table, std::string_view date) {
-  return json{
-      {"TableName", std::string(table)},
-      {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
-      {"ExpressionAttributeValues",
-       {{":pk", s(keys::day_pk(date))}, {":prefix", s(keys::kNotificationPrefix)}}},
-      // "segment" is a DynamoDB reserved word.
-      {"ProjectionExpression", "sk, notificationId, #segment"},
-      {"ExpressionAttributeNames", {{"#segment", "segment"}}},
-      {"ConsistentRead", true},
-  };
+std::optional<Instant> run_marker_expiry(std::string_view date) {
+  const auto d = parse_date(date);
+  if (!d) return std::nullopt;
+  const std::int64_t days = days_from_civil(d->year, d->month, d->day) + kRunMarkerTtlDays;
+  return Instant{std::chrono::seconds{days * kSecondsPerDay}};
 }
 
 DayMessages build_day_messages(std::string_view date, const std::vector<json>& items) {

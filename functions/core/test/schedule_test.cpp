@@ -1,5 +1,5 @@
-// find-daily's pure decisions: which day an event asks for, the run-marker requests and the
-// messages built from the day's items.
+// find-daily's pure decisions: which day an event asks for, whether a run may claim the day, and
+// the messages built from the day's items.
 #include "dn/core/schedule.hpp"
 
 #include <gtest/gtest.h>
@@ -150,99 +150,78 @@ TEST(ResolveRunDay, RejectsEverythingElseWithAReason) {
 
 // ------------------------------------------------------------ run marker
 
-RunClaim claim(bool force = false) {
+RunClaim claim(bool force = false, const std::string& run = "run-1") {
   RunClaim c;
   c.day = RunDay{"2026-11-24", force, DaySource::scheduled_time};
+  c.run_id = run;
   c.request_id = "req-1";
   c.started_at = at("2026-11-24T06:00:05Z");
-  c.lease_until = at("2026-11-24T06:16:05Z");
+  c.lease_until = at("2026-11-24T06:00:40Z");
   return c;
 }
 
-TEST(RunMarker, PutIsConditionalUnlessForced) {
-  const json put = dn::core::run_marker_put("tbl", claim());
-  EXPECT_EQ(put["TableName"], "tbl");
-  const json& item = put["Item"];
-  EXPECT_EQ(item["pk"]["S"], "RUN#2026-11-24");
-  EXPECT_EQ(item["sk"]["S"], "RUN");
-  EXPECT_EQ(item["status"]["S"], "started");
-  EXPECT_EQ(item["startedAt"]["S"], "2026-11-24T06:00:05Z");
-  EXPECT_EQ(item["requestId"]["S"], "req-1");
-  EXPECT_EQ(item["leaseUntil"]["N"],
-            std::to_string(at("2026-11-24T06:16:05Z").time_since_epoch().count()));
-  EXPECT_EQ(item["force"]["BOOL"], false);
-  EXPECT_EQ(item["source"]["S"], "scheduledTime");
-  const std::string cond = put["ConditionExpression"];
-  EXPECT_EQ(cond.rfind("attribute_not_exists(pk)", 0), 0U);
-  EXPECT_EQ(put["ExpressionAttributeNames"]["#status"], "status");
-  EXPECT_EQ(put["ExpressionAttributeValues"][":failed"]["S"], "failed");
-  EXPECT_EQ(put["ExpressionAttributeValues"][":now"]["N"],
-            std::to_string(at("2026-11-24T06:00:05Z").time_since_epoch().count()));
-
-  const json forced = dn::core::run_marker_put("tbl", claim(true));
-  EXPECT_FALSE(forced.contains("ConditionExpression"));
-  EXPECT_FALSE(forced.contains("ExpressionAttributeValues"));
-  EXPECT_EQ(forced["Item"]["force"]["BOOL"], true);
+dn::core::RunMarker marker(std::string_view status, const std::string& run,
+                           const std::string& lease) {
+  return dn::core::RunMarker{std::string(status), run, at(lease)};
 }
 
-TEST(RunMarker, ClaimableMirrorsTheCondition) {
+TEST(RunMarker, NoMarkerOrForceClaims) {
+  using dn::core::ClaimVerdict;
+  EXPECT_EQ(dn::core::decide_claim(std::nullopt, claim()), ClaimVerdict::claim);
+  const auto done = marker(dn::core::kRunCompleted, "other", "2026-11-24T07:00:00Z");
+  EXPECT_EQ(dn::core::decide_claim(done, claim()), ClaimVerdict::completed);
+  EXPECT_EQ(dn::core::decide_claim(done, claim(true)), ClaimVerdict::claim);
+}
+
+TEST(RunMarker, AnotherRunsLiveLeaseIsInProgressNeverAlreadyRan) {
+  using dn::core::ClaimVerdict;
   const RunClaim c = claim();
-  EXPECT_TRUE(dn::core::run_marker_claimable(nullptr, c));
-  json stored = dn::core::run_marker_put("tbl", claim())["Item"];
-  // A live run (lease not expired) blocks; so does a completed one.
-  stored["leaseUntil"]["N"] = std::to_string(c.started_at.time_since_epoch().count() + 1);
-  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));
-  stored["leaseUntil"]["N"] = std::to_string(c.started_at.time_since_epoch().count());
-  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));  // "<", not "<="
-  stored["leaseUntil"]["N"] = std::to_string(c.started_at.time_since_epoch().count() - 1);
-  EXPECT_TRUE(dn::core::run_marker_claimable(&stored, c));
-  stored["status"]["S"] = "completed";
-  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));
-  EXPECT_TRUE(dn::core::run_marker_claimable(&stored, claim(true)));
-  stored["status"]["S"] = "failed";
-  EXPECT_TRUE(dn::core::run_marker_claimable(&stored, c));
-  stored["status"]["S"] = "started";
-  stored["leaseUntil"]["N"] = "garbage";
-  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));
-  stored.erase("status");
-  EXPECT_FALSE(dn::core::run_marker_claimable(&stored, c));
+  // Live until 06:00:05 inclusive ("<", not "<="), expired one second later.
+  EXPECT_EQ(dn::core::decide_claim(marker("started", "other", "2026-11-24T06:00:06Z"), c),
+            ClaimVerdict::in_progress);
+  EXPECT_EQ(dn::core::decide_claim(marker("started", "other", "2026-11-24T06:00:05Z"), c),
+            ClaimVerdict::in_progress);
+  EXPECT_EQ(dn::core::decide_claim(marker("started", "other", "2026-11-24T06:00:04Z"), c),
+            ClaimVerdict::claim);
+  EXPECT_EQ(dn::core::decide_claim(marker("failed", "other", "2026-11-24T09:00:00Z"), c),
+            ClaimVerdict::claim);
+  // A status this code does not know is never taken over, and never called completed.
+  EXPECT_EQ(dn::core::decide_claim(marker("paused", "other", "2026-11-24T05:00:00Z"), c),
+            ClaimVerdict::in_progress);
 }
 
-TEST(RunMarker, CompleteAndFailAreOwnedByTheClaim) {
-  const json done =
-      dn::core::run_marker_complete("tbl", claim(), at("2026-11-24T06:00:09Z"), 12, 1);
-  EXPECT_EQ(done["Key"], (json{{"pk", {{"S", "RUN#2026-11-24"}}}, {"sk", {{"S", "RUN"}}}}));
-  EXPECT_EQ(done["ConditionExpression"], "requestId = :rid");
-  const auto& v = done["ExpressionAttributeValues"];
-  EXPECT_EQ(v[":completed"]["S"], "completed");
-  EXPECT_EQ(v[":queued"]["N"], "12");
-  EXPECT_EQ(v[":skipped"]["N"], "1");
-  EXPECT_EQ(v[":at"]["S"], "2026-11-24T06:00:09Z");
-  EXPECT_EQ(v[":rid"]["S"], "req-1");
-  EXPECT_NE(done["UpdateExpression"].get<std::string>().find("#status = :completed"),
-            std::string::npos);
-
-  const json failed =
-      dn::core::run_marker_fail("tbl", claim(), at("2026-11-24T06:00:09Z"), std::string(900, 'x'));
-  EXPECT_EQ(failed["ConditionExpression"], "requestId = :rid");
-  EXPECT_EQ(failed["ExpressionAttributeValues"][":failed"]["S"], "failed");
-  EXPECT_EQ(failed["ExpressionAttributeValues"][":reason"]["S"].get<std::string>().size(), 500U);
-  EXPECT_EQ(dn::core::run_marker_fail("tbl", claim(), Instant{},
-                                      "")["ExpressionAttributeValues"][":reason"]["S"],
-            "unknown");
+TEST(RunMarker, TheSameRunTakesItsOwnMarkerAgain) {
+  using dn::core::ClaimVerdict;
+  // A retried claim whose first answer was lost, or Lambda's retry of the same event, finds its
+  // own live marker: it may run the day (again), unless it already completed it.
+  EXPECT_EQ(dn::core::decide_claim(marker("started", "run-1", "2026-11-24T09:00:00Z"), claim()),
+            ClaimVerdict::claim);
+  EXPECT_EQ(dn::core::decide_claim(marker("completed", "run-1", "2026-11-24T09:00:00Z"), claim()),
+            ClaimVerdict::completed);
+  // An empty run id never matches an empty stored one.
+  EXPECT_EQ(dn::core::decide_claim(marker("started", "", "2026-11-24T09:00:00Z"), claim(false, "")),
+            ClaimVerdict::in_progress);
 }
 
-// ------------------------------------------------------------ the day's query and messages
-
-TEST(DayQuery, KeysOnTheDayPartition) {
-  const json q = dn::core::day_query("tbl", "2026-11-24");
-  EXPECT_EQ(q["TableName"], "tbl");
-  EXPECT_EQ(q["KeyConditionExpression"], "pk = :pk AND begins_with(sk, :prefix)");
-  EXPECT_EQ(q["ExpressionAttributeValues"][":pk"]["S"], "DAY#2026-11-24");
-  EXPECT_EQ(q["ExpressionAttributeValues"][":prefix"]["S"], "NOTIF#");
-  EXPECT_EQ(q["ExpressionAttributeNames"]["#segment"], "segment");
-  EXPECT_EQ(q["ConsistentRead"], true);
+TEST(RunMarker, RunIdIsTheExecutionIdWhenUsable) {
+  EXPECT_EQ(dn::core::run_id_for("3f1c-aa", "req"), "3f1c-aa");
+  EXPECT_EQ(dn::core::run_id_for("", "req"), "req");
+  EXPECT_EQ(dn::core::run_id_for("a#b", "req"), "req");
+  EXPECT_EQ(dn::core::run_id_for(std::string(65, 'a'), "req"), "req");
+  const auto day = resolve(
+      R"({"source":"aws.scheduler","scheduledTime":"2026-11-24T06:00:00Z","executionId":"ex-1"})");
+  EXPECT_EQ(day.execution_id, "ex-1");
+  EXPECT_EQ(resolve(R"({"source":"aws.scheduler","executionId":"<aws.scheduler.execution-id>"})")
+                .execution_id,
+            "");
 }
+
+TEST(RunMarker, ExpiresNinetyDaysAfterItsDay) {
+  EXPECT_EQ(dn::core::run_marker_expiry("2026-11-24").value(), at("2027-02-22T00:00:00Z"));
+  EXPECT_FALSE(dn::core::run_marker_expiry("2026-02-30"));
+}
+
+// ------------------------------------------------------------ the day's messages
 
 json notif(const std::string& id, const std::string& segment) {
   return json{{"pk", {{"S", "DAY#2026-11-24"}}},

@@ -5,57 +5,54 @@
 #include <utility>
 
 #include "dn/core/message.hpp"
+#include "dn/core/validate.hpp"
 #include "dn/runtime/log.hpp"
 
 namespace dn::find_daily {
 
 using nlohmann::json;
 
-aws::Result<aws::WriteStatus> AwsTable::put_item(const json& request) {
-  return db_.put_item(request);
-}
-aws::Result<aws::UpdateResult> AwsTable::update_item(const json& request) {
-  return db_.update_item(request);
-}
-aws::Result<std::vector<json>> AwsTable::query_all(const json& request) {
-  return db_.query_all(request);
-}
-aws::Result<void> AwsQueue::send_all(const std::string& queue_url,
-                                     const std::vector<aws::SqsMessage>& messages) {
-  return sqs_.send_all(queue_url, messages);
-}
-
-Handler::Handler(Settings settings, core::TimeZone zone, Table& table, Queue& queue, NowFn now)
+Handler::Handler(Settings settings, core::TimeZone zone, RunMarkers& markers, DayNotifications& day,
+                 Queue& queue, NowFn now, CallDeadlineFn set_call_deadline)
     : settings_(std::move(settings)),
       zone_(std::move(zone)),
-      table_(&table),
+      markers_(&markers),
+      day_(&day),
       queue_(&queue),
-      now_(std::move(now)) {}
+      now_(std::move(now)),
+      set_call_deadline_(std::move(set_call_deadline)) {}
 
 namespace {
 
 constexpr const char* kLogMessage = "daily run";
 
+bool has_deadline(const runtime::Request& request) {
+  return request.deadline.time_since_epoch().count() != 0;
+}
+
 core::Instant lease_until(const runtime::Request& request, core::Instant now) {
-  if (request.deadline.time_since_epoch().count() == 0) return now + kDefaultLease;
+  if (!has_deadline(request)) return now + kDefaultLease;
   const auto deadline = std::chrono::ceil<std::chrono::seconds>(request.deadline);
-  return std::max(deadline, now) + kLeaseMargin;
+  return std::max(core::Instant{deadline.time_since_epoch()}, now) + kLeaseMargin;
 }
 
 }  // namespace
 
-runtime::Response Handler::fail(const core::RunClaim& claim, json log, const char* error_type,
-                                const std::string& message) {
-  // Release the day: a "failed" marker lets the next trigger claim it again.
-  auto released =
-      table_->update_item(core::run_marker_fail(settings_.table_name, claim, now_(), message));
+runtime::Response Handler::fail(const runtime::Request& request, const core::RunClaim& claim,
+                                json log, const char* error_type, const std::string& message) {
+  // Release the day: a "failed" marker lets the next trigger claim it again. The work stopped
+  // kReleaseReserve early, so this call has that time.
+  if (set_call_deadline_ && has_deadline(request)) {
+    set_call_deadline_(request.deadline - kReportMargin);
+  }
+  auto released = markers_->fail(claim, now_(), message);
   if (!released.ok()) {
     // The lease still frees the day once this invocation's deadline has passed.
     log["markerReleased"] = false;
     log["markerError"] = released.error().to_string();
     log["leaseUntil"] = core::format_timestamp(claim.lease_until);
   } else {
-    log["markerReleased"] = released->status == aws::WriteStatus::written;
+    log["markerReleased"] = *released;
   }
   log["outcome"] = "failed";
   log["errorType"] = error_type;
@@ -80,8 +77,14 @@ runtime::Response Handler::handle(const runtime::Request& request) {
   log["source"] = core::day_source_name(day.source);
   log["force"] = day.force;
 
-  const core::RunClaim claim{day, request.request_id, now, lease_until(request, now)};
-  auto claimed = table_->put_item(core::run_marker_put(settings_.table_name, claim));
+  const core::RunClaim claim{day, core::run_id_for(day.execution_id, request.request_id),
+                             request.request_id, now, lease_until(request, now)};
+  log["runId"] = claim.run_id;
+  if (set_call_deadline_ && has_deadline(request)) {
+    set_call_deadline_(request.deadline - kReportMargin - kReleaseReserve);
+  }
+
+  auto claimed = markers_->claim(claim);
   if (!claimed.ok()) {
     // Nothing is claimed, so there is nothing to release: just let Lambda retry.
     log["outcome"] = "failed";
@@ -90,70 +93,101 @@ runtime::Response Handler::handle(const runtime::Request& request) {
     runtime::logger().error(kLogMessage, log);
     return runtime::Response::failure("RunMarkerFailed", claimed.error().to_string());
   }
-  if (*claimed == aws::WriteStatus::condition_failed) {
-    log["outcome"] = "already_ran";
-    runtime::logger().info(kLogMessage, log);
-    return runtime::Response::success(json{{"outcome", "already_ran"}, {"date", day.date}}.dump());
+  if (const auto* taken = std::get_if<Taken>(&*claimed)) {
+    log["heldBy"] = taken->by.run_id;
+    log["markerStatus"] = taken->by.status;
+    if (taken->verdict == core::ClaimVerdict::completed) {
+      log["outcome"] = "already_ran";
+      runtime::logger().info(kLogMessage, log);
+      return runtime::Response::success(
+          json{{"outcome", "already_ran"}, {"date", day.date}}.dump());
+    }
+    // Not done, so never "already_ran": fail, and Lambda's retry (after the holder's lease, if
+    // it is gone) finds the day completed or free.
+    const std::string message = "another run (" + taken->by.run_id + ") holds the day until " +
+                                core::format_timestamp(taken->by.lease_until);
+    log["outcome"] = "in_progress";
+    log["leaseUntil"] = core::format_timestamp(taken->by.lease_until);
+    runtime::logger().warn(kLogMessage, log);
+    return runtime::Response::failure("RunInProgress", message);
   }
 
   try {
-    auto items = table_->query_all(core::day_query(settings_.table_name, day.date));
-    if (!items.ok()) return fail(claim, log, "QueryFailed", items.error().to_string());
-    const core::DayMessages built = core::build_day_messages(day.date, *items);
-
-    std::vector<aws::SqsMessage> messages;
-    messages.reserve(built.messages.size());
-    for (std::size_t i = 0; i < built.messages.size(); ++i) {
-      // Unique within every batch of 10. (Built with append: GCC 12 -O3 raises a false
-      // -Wrestrict on "n" + std::to_string(i).)
-      std::string id = "n";
-      id += std::to_string(i);
-      messages.push_back({std::move(id), core::encode_message(built.messages[i]), {}});
-    }
-    if (!messages.empty()) {
-      auto sent = queue_->send_all(settings_.queue_url, messages);
-      if (!sent.ok()) {
-        log["notifications"] = messages.size();
-        return fail(claim, log, "SendFailed", sent.error().to_string());
-      }
-    }
-
-    log["queued"] = messages.size();
-    log["skipped"] = built.skipped.size();
-    if (!built.skipped.empty()) {
-      json listed = json::array();
-      for (std::size_t i = 0; i < built.skipped.size() && i < kMaxSkippedLogged; ++i) {
-        listed.push_back({{"key", built.skipped[i].key}, {"reason", built.skipped[i].reason}});
-      }
-      log["skippedItems"] = std::move(listed);
-    }
-    auto completed = table_->update_item(core::run_marker_complete(
-        settings_.table_name, claim, now_(), messages.size(), built.skipped.size()));
-    // The messages are on the queue either way; a marker left "started" only delays a re-run
-    // until its lease ends, and a forced run that took the marker over owns it now.
-    if (!completed.ok()) {
-      log["markerCompleted"] = false;
-      log["markerError"] = completed.error().to_string();
-    } else {
-      log["markerCompleted"] = completed->status == aws::WriteStatus::written;
-    }
-
-    runtime::metrics().add("NotificationsQueued", static_cast<double>(messages.size()));
-    runtime::metrics().add("DailyRunCompleted", 1);
-    log["outcome"] = "queued";
-    if (built.skipped.empty()) {
-      runtime::logger().info(kLogMessage, log);
-    } else {
-      runtime::logger().warn(kLogMessage, log);
-    }
-    return runtime::Response::success(json{
-        {"outcome", "queued"},
-        {"date", day.date},
-        {"queued", messages.size()},
-        {"skipped", built.skipped.size()}}.dump());
+    return run(request, claim, std::move(log));
   } catch (const std::exception& e) {
-    return fail(claim, log, "InternalError", e.what());
+    return fail(request, claim, json{{"date", day.date}, {"runId", claim.run_id}}, "InternalError",
+                e.what());
   }
+}
+
+runtime::Response Handler::run(const runtime::Request& request, const core::RunClaim& claim,
+                               json log) {
+  const core::RunDay& day = claim.day;
+  auto items = day_->items(day.date);
+  if (!items.ok()) return fail(request, claim, log, "QueryFailed", items.error().to_string());
+  const core::DayMessages built = core::build_day_messages(day.date, *items);
+
+  // The chain check in generate needs a run id it can store; a request id outside the id
+  // alphabet (never one of Lambda's) only loses that check.
+  const bool chained = !core::check_user_id(claim.run_id);
+  std::vector<aws::SqsMessage> messages;
+  messages.reserve(built.messages.size());
+  for (std::size_t i = 0; i < built.messages.size(); ++i) {
+    core::GenerateMessage message = built.messages[i];
+    if (chained) message.run = claim.run_id;
+    // Unique within every batch of 10. (Built with append: GCC 12 -O3 raises a false
+    // -Wrestrict on "n" + std::to_string(i).)
+    std::string id = "n";
+    id += std::to_string(i);
+    messages.push_back({std::move(id), core::encode_message(message), {}});
+  }
+  if (!messages.empty()) {
+    auto sent = queue_->send_all(settings_.queue_url, messages);
+    if (!sent.ok()) {
+      log["notifications"] = messages.size();
+      return fail(request, claim, log, "SendFailed", sent.error().to_string());
+    }
+  }
+
+  log["queued"] = messages.size();
+  log["skipped"] = built.skipped.size();
+  if (!built.skipped.empty()) {
+    json listed = json::array();
+    for (std::size_t i = 0; i < built.skipped.size() && i < kMaxSkippedLogged; ++i) {
+      listed.push_back({{"key", built.skipped[i].key}, {"reason", built.skipped[i].reason}});
+    }
+    log["skippedItems"] = std::move(listed);
+  }
+  if (set_call_deadline_ && has_deadline(request)) {
+    set_call_deadline_(request.deadline - kReportMargin);
+  }
+  auto completed = markers_->complete(claim, now_(), messages.size(), built.skipped.size());
+  if (!completed.ok()) {
+    // The messages are queued, but a marker left "started" would hide whether the day ran. Fail:
+    // Lambda's retry is the same run, claims its own marker again, re-sends (generate's chain
+    // check stops the repeated messages) and completes it.
+    log["outcome"] = "failed";
+    log["errorType"] = "RunMarkerFailed";
+    log["error"] = "completing the marker: " + completed.error().to_string();
+    runtime::logger().error(kLogMessage, log);
+    return runtime::Response::failure("RunMarkerFailed", log["error"].get<std::string>());
+  }
+  // false: a forced run took the marker over and owns it now.
+  log["markerCompleted"] = *completed;
+
+  runtime::metrics().add("NotificationsQueued", static_cast<double>(messages.size()));
+  runtime::metrics().add("DailyRunCompleted", 1);
+  log["outcome"] = "queued";
+  if (built.skipped.empty()) {
+    runtime::logger().info(kLogMessage, log);
+  } else {
+    runtime::logger().warn(kLogMessage, log);
+  }
+  return runtime::Response::success(json{
+      {"outcome", "queued"},
+      {"date", day.date},
+      {"queued", messages.size()},
+      {"skipped", built.skipped.size()}}.dump());
 }
 
 }  // namespace dn::find_daily

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "dynamo.hpp"
 #include "find_daily.hpp"
 
 namespace dn::find_daily {
@@ -25,8 +26,9 @@ std::optional<std::string> read_file(const std::string& path) {
 
 struct State {
   std::unique_ptr<aws::Client> client;
-  std::unique_ptr<AwsTable> table;
-  std::unique_ptr<AwsQueue> queue;
+  std::unique_ptr<DynamoRunMarkers> markers;
+  std::unique_ptr<DynamoDayNotifications> day;
+  std::unique_ptr<SqsQueue> queue;
   std::unique_ptr<Handler> handler;
 };
 
@@ -99,12 +101,24 @@ runtime::Handler handler_from_env(const GetenvFn& getenv,
 
   auto state = std::make_shared<State>();
   state->client = std::make_unique<aws::Client>(std::move(*config), std::move(client_options));
-  state->table = std::make_unique<AwsTable>(*state->client);
-  state->queue = std::make_unique<AwsQueue>(*state->client);
+  state->markers = std::make_unique<DynamoRunMarkers>(*state->client, settings.table_name);
+  state->day = std::make_unique<DynamoDayNotifications>(*state->client, settings.table_name);
+  state->queue = std::make_unique<SqsQueue>(*state->client);
+  aws::Client* client = state->client.get();
   state->handler = std::make_unique<Handler>(
-      std::move(settings), std::move(zone), *state->table, *state->queue,
-      [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); });
+      std::move(settings), std::move(zone), *state->markers, *state->day, *state->queue,
+      [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); },
+      [client](std::chrono::system_clock::time_point at) { client->set_deadline(at); });
   return runtime::serve(state);
+}
+
+aws::ClientOptions absorbing_client_options() {
+  aws::ClientOptions options;
+  // Throttling and 5xx are retried until the invocation's deadline (the handler sets it per
+  // phase), not for a fixed handful of attempts.
+  options.retry.max_attempts = 1000;
+  options.retry.max_delay = std::chrono::milliseconds(2000);
+  return options;
 }
 
 }  // namespace dn::find_daily

@@ -30,11 +30,14 @@ std::vector<std::string> zoneinfo_roots(const GetenvFn& getenv);
 // std::runtime_error naming the zone when it is invalid, missing or malformed.
 core::TimeZone load_zone(const std::string& name, const std::vector<std::string>& roots);
 
+// The client options find-daily runs with: retries bounded by the deadline, not by a count.
+aws::ClientOptions absorbing_client_options();
+
 // Reads TABLE_NAME, QUEUE_URL, TIMEZONE and the AWS configuration; throws std::runtime_error
 // (an init error) when one is missing or invalid.
 runtime::Handler handler_from_env(
     const GetenvFn& getenv,
     const std::vector<std::string>& ca_candidates = aws::default_ca_candidates(),
-    aws::ClientOptions client_options = {});
+    aws::ClientOptions client_options = absorbing_client_options());
 
 }  // namespace dn::find_daily

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dn/runtime/testing/function_harness.hpp"
+#include "fake_aws.hpp"
 #include "http_stub.hpp"
 #include "setup.hpp"
 
@@ -21,58 +22,19 @@ using dn::runtime::testing::Post;
 using dn::runtime::testing::run_function;
 using nlohmann::json;
 
-// DynamoDB + SQS in one stub, by X-Amz-Target: the marker exists after the first PutItem.
-struct FakeAws {
-  std::mutex mutex;
-  bool marker = false;
-  std::vector<json> sent_bodies;
-  std::map<std::string, int> calls;
+json S(const std::string& v) {
+  return json{{"S", v}};
+}
 
-  StubResponse handle(const StubRequest& r) {
-    const std::lock_guard lock(mutex);
-    const std::string target = r.header("x-amz-target");
-    ++calls[target];
-    const json body = json::parse(r.body, nullptr, false);
-    if (target == "DynamoDB_20120810.PutItem") {
-      if (marker && body.contains("ConditionExpression")) {
-        return dn::aws::testing::json_response(
-            400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",)"
-                 R"("message":"The conditional request failed"})");
-      }
-      marker = true;
-      return dn::aws::testing::json_response(200, "{}");
-    }
-    if (target == "DynamoDB_20120810.Query") {
-      // Two pages, to show every page is read.
-      json items = json::array();
-      const bool first = !body.contains("ExclusiveStartKey");
-      for (int i = first ? 0 : 2; i < (first ? 2 : 3); ++i) {
-        const std::string id = std::string("n").append(std::to_string(i));
-        items.push_back({{"sk", {{"S", "NOTIF#" + id}}},
-                         {"notificationId", {{"S", id}}},
-                         {"segment", {{"S", "all"}}}});
-      }
-      json page{{"Items", items}, {"Count", items.size()}, {"ScannedCount", items.size()}};
-      if (first) page["LastEvaluatedKey"] = {{"pk", {{"S", "DAY#x"}}}, {"sk", {{"S", "NOTIF#n1"}}}};
-      return dn::aws::testing::json_response(200, page.dump());
-    }
-    if (target == "DynamoDB_20120810.UpdateItem") {
-      return dn::aws::testing::json_response(200, "{}");
-    }
-    if (target == "AmazonSQS.SendMessageBatch") {
-      json ok = json::array();
-      for (const auto& e : body["Entries"]) {
-        sent_bodies.push_back(json::parse(e["MessageBody"].get<std::string>()));
-        ok.push_back({{"Id", e["Id"]},
-                      {"MessageId", std::string("m-").append(e["Id"].get<std::string>())},
-                      {"MD5OfMessageBody", "x"}});
-      }
-      return dn::aws::testing::json_response(
-          200, json{{"Successful", ok}, {"Failed", json::array()}}.dump());
-    }
-    return dn::aws::testing::json_response(400, R"({"__type":"UnknownOperation"})");
+// Three notifications on 1 July 2026 in the fake table.
+void seed(dn::aws::testing::FakeAws& aws) {
+  for (const char* id : {"n0", "n1", "n2"}) {
+    aws.put({{"pk", S("DAY#2026-07-01")},
+             {"sk", S(std::string("NOTIF#") + id)},
+             {"notificationId", S(id)},
+             {"segment", S("all")}});
   }
-};
+}
 
 std::map<std::string, std::string> base_env(const std::string& endpoint) {
   auto env = dn::aws::testing::stub_aws_env(endpoint);
@@ -84,8 +46,13 @@ std::map<std::string, std::string> base_env(const std::string& endpoint) {
 
 TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
   std::vector<std::string> lines;
-  FakeAws aws;
-  dn::aws::testing::StubServer server([&](const StubRequest& r) { return aws.handle(r); });
+  dn::aws::testing::FakeAws aws;
+  seed(aws);
+  std::map<std::string, int> calls;
+  dn::aws::testing::StubServer server([&](const StubRequest& r) {
+    ++calls[dn::aws::testing::FakeAws::operation(r)];
+    return aws.handle(r);
+  });
   dn::runtime::testing::StubRuntimeApi api;
   const std::string event =
       R"({"source":"aws.scheduler","scheduleArn":"arn","scheduledTime":"2026-06-30T23:30:00Z",)"
@@ -108,16 +75,27 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
   EXPECT_EQ(posts[1].kind, Post::Kind::response);
   EXPECT_EQ(json::parse(posts[1].body)["outcome"], "already_ran");
 
-  EXPECT_EQ(aws.calls["DynamoDB_20120810.Query"], 2);
-  EXPECT_EQ(aws.calls["AmazonSQS.SendMessageBatch"], 1);
-  EXPECT_EQ(aws.calls["DynamoDB_20120810.UpdateItem"], 1);
+  // Each claim reads the marker; the first also writes it, queries the day and completes it.
+  EXPECT_EQ(calls["Query"], 3);
+  EXPECT_EQ(calls["PutItem"], 1);
+  EXPECT_EQ(calls["SendMessageBatch"], 1);
+  EXPECT_EQ(calls["UpdateItem"], 1);
   std::set<std::string> ids;
-  for (const auto& b : aws.sent_bodies) {
+  for (const auto& m : aws.take_messages(base_env(server.url())["QUEUE_URL"])) {
+    const json b = json::parse(m.body);
     EXPECT_EQ(b["v"], 1);
     EXPECT_EQ(b["date"], "2026-07-01");
+    EXPECT_EQ(b["run"], "e");
     ids.insert(b["notificationId"].get<std::string>());
   }
   EXPECT_EQ(ids, (std::set<std::string>{"n0", "n1", "n2"}));
+  const auto marker = aws.item("RUN#2026-07-01", "RUN");
+  ASSERT_TRUE(marker);
+  EXPECT_EQ((*marker)["status"], S("completed"));
+  EXPECT_EQ((*marker)["runId"], S("e"));
+  EXPECT_EQ((*marker)["version"]["N"], "1");
+  // The marker expires by TTL, 90 days after its day (2026-09-29T00:00:00Z).
+  EXPECT_EQ((*marker)["expiresAt"]["N"], "1790640000");
   // Requests are signed.
   EXPECT_EQ(dn::aws::testing::unsigned_requests(server), std::vector<std::string>{});
   // One EMF line carries the run's metrics.
@@ -131,6 +109,31 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
     }
   }
   EXPECT_EQ(emf, 1);
+}
+
+TEST(FindDailyRuntime, AClaimWhoseAnswerIsLostIsTakenAgainNotAnsweredAlreadyRan) {
+  dn::aws::testing::FakeAws aws;
+  seed(aws);
+  int puts = 0;
+  dn::aws::testing::StubServer server([&](const StubRequest& r) {
+    auto response = aws.handle(r);
+    // The first PutItem is applied, then its answer is lost: the client retries it, and the
+    // retry's condition fails against the marker the first one wrote.
+    if (dn::aws::testing::FakeAws::operation(r) == "PutItem" && puts++ == 0) {
+      response.drop_connection = true;
+    }
+    return response;
+  });
+  dn::runtime::testing::StubRuntimeApi api;
+  api.enqueue(dn::runtime::testing::invocation("req-1", R"({"date":"2026-07-01"})"));
+  const auto env = env_of(base_env(server.url()));
+  ASSERT_EQ(run_function([&] { return dn::find_daily::handler_from_env(env, {}); }, api, 1), 0);
+  const auto posts = api.posts();
+  ASSERT_EQ(posts.size(), 1U);
+  EXPECT_EQ(json::parse(posts[0].body)["outcome"], "queued") << posts[0].body;
+  EXPECT_EQ(puts, 3);  // applied-and-lost, the retry refused by the condition, the re-claim
+  EXPECT_EQ(aws.take_messages(base_env(server.url())["QUEUE_URL"]).size(), 3U);
+  EXPECT_EQ((*aws.item("RUN#2026-07-01", "RUN"))["status"], S("completed"));
 }
 
 TEST(FindDailyRuntime, UnknownTimezoneIsAnInitError) {

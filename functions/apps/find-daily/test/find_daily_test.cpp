@@ -1,5 +1,5 @@
-// The find-daily handler over an in-memory table and queue: the run marker's once-per-day rule,
-// retries after failures, and what is logged and counted.
+// The find-daily handler over in-memory ports: the run marker's once-per-day rule, retries after
+// failures, the time reserved to release the marker, and what is logged and counted.
 #include "find_daily.hpp"
 
 #include <gtest/gtest.h>
@@ -40,71 +40,81 @@ std::string attr(const json& item, const char* name) {
   return it->dump();
 }
 
-// A table that stores items and honours the run marker's conditions (through the same rule
-// dn::core::run_marker_claimable documents) and the `SET a = :v, #b = :w` updates.
-class FakeTable final : public dn::find_daily::Table {
+// The run markers as the port promises them: claims decided by core::decide_claim (the one
+// rule), complete/fail only while the marker is still the claim's.
+struct StoredMarker {
+  dn::core::RunMarker marker;
+  dn::core::RunClaim claim;
+  std::size_t queued = 0, skipped = 0;
+  std::string reason;
+};
+
+class FakeMarkers final : public dn::find_daily::RunMarkers {
  public:
-  std::map<std::pair<std::string, std::string>, json> items;
-  std::optional<Error> put_error, update_error, query_error;
-  int puts = 0, updates = 0, queries = 0;
+  std::map<std::string, StoredMarker> markers;
+  std::optional<Error> claim_error, update_error;
+  int claims = 0, updates = 0;
 
-  void add(const json& item) { items[{attr(item, "pk"), attr(item, "sk")}] = item; }
-  const json* marker(const std::string& date) {
-    const auto it = items.find({dn::core::keys::run_pk(date), "RUN"});
-    return it == items.end() ? nullptr : &it->second;
+  const StoredMarker* marker(const std::string& date) const {
+    const auto it = markers.find(date);
+    return it == markers.end() ? nullptr : &it->second;
   }
-
-  dn::aws::Result<dn::aws::WriteStatus> put_item(const json& request) override {
-    ++puts;
-    if (put_error) return *put_error;
-    const json& item = request.at("Item");
-    const std::pair<std::string, std::string> key{attr(item, "pk"), attr(item, "sk")};
-    if (request.contains("ConditionExpression")) {
-      dn::core::RunClaim claim;
-      claim.day.force = false;
-      claim.started_at = Instant{std::chrono::seconds{
-          std::stoll(request["ExpressionAttributeValues"][":now"]["N"].get<std::string>())}};
-      const auto it = items.find(key);
-      if (!dn::core::run_marker_claimable(it == items.end() ? nullptr : &it->second, claim)) {
-        return dn::aws::WriteStatus::condition_failed;
-      }
+  dn::aws::Result<dn::find_daily::ClaimOutcome> claim(const dn::core::RunClaim& c) override {
+    ++claims;
+    if (claim_error) return *claim_error;
+    const auto it = markers.find(c.day.date);
+    std::optional<dn::core::RunMarker> stored;
+    if (it != markers.end()) stored = it->second.marker;
+    const auto verdict = dn::core::decide_claim(stored, c);
+    if (verdict != dn::core::ClaimVerdict::claim) {
+      return dn::find_daily::ClaimOutcome{dn::find_daily::Taken{verdict, *stored}};
     }
-    items[key] = item;
-    return dn::aws::WriteStatus::written;
+    markers[c.day.date] =
+        StoredMarker{{std::string(dn::core::kRunStarted), c.run_id, c.lease_until}, c, 0, 0, ""};
+    return dn::find_daily::ClaimOutcome{dn::find_daily::Claimed{}};
   }
-
-  dn::aws::Result<dn::aws::UpdateResult> update_item(const json& request) override {
+  dn::aws::Result<bool> complete(const dn::core::RunClaim& c, Instant, std::size_t queued,
+                                 std::size_t skipped) override {
     ++updates;
     if (update_error) return *update_error;
-    const json& k = request.at("Key");
-    const auto it = items.find({attr(k, "pk"), attr(k, "sk")});
-    const json& values = request.at("ExpressionAttributeValues");
-    if (it == items.end() || request.value("ConditionExpression", "") != "requestId = :rid" ||
-        attr(it->second, "requestId") != values[":rid"]["S"]) {
-      return dn::aws::UpdateResult{dn::aws::WriteStatus::condition_failed, nullptr};
-    }
-    std::string expr = request.at("UpdateExpression");
-    EXPECT_EQ(expr.rfind("SET ", 0), 0U);
-    std::istringstream parts(expr.substr(4));
-    std::string part;
-    while (std::getline(parts, part, ',')) {
-      std::istringstream words(part);
-      std::string name, eq, value;
-      words >> name >> eq >> value;
-      if (name.front() == '#') name = request["ExpressionAttributeNames"][name];
-      it->second[name] = values.at(value);
-    }
-    return dn::aws::UpdateResult{dn::aws::WriteStatus::written, nullptr};
+    auto* m = owned(c);
+    if (m == nullptr) return false;
+    m->marker.status = dn::core::kRunCompleted;
+    m->queued = queued;
+    m->skipped = skipped;
+    return true;
+  }
+  dn::aws::Result<bool> fail(const dn::core::RunClaim& c, Instant,
+                             std::string_view reason) override {
+    ++updates;
+    if (update_error) return *update_error;
+    auto* m = owned(c);
+    if (m == nullptr) return false;
+    m->marker.status = dn::core::kRunFailed;
+    m->reason = std::string(reason);
+    return true;
   }
 
-  dn::aws::Result<std::vector<json>> query_all(const json& request) override {
+ private:
+  StoredMarker* owned(const dn::core::RunClaim& c) {
+    const auto it = markers.find(c.day.date);
+    return it == markers.end() || it->second.marker.run_id != c.run_id ? nullptr : &it->second;
+  }
+};
+
+class FakeDay final : public dn::find_daily::DayNotifications {
+ public:
+  std::map<std::pair<std::string, std::string>, json> items_by_key;
+  std::optional<Error> query_error;
+  int queries = 0;
+
+  void add(const json& item) { items_by_key[{attr(item, "pk"), attr(item, "sk")}] = item; }
+  dn::aws::Result<std::vector<json>> items(std::string_view date) override {
     ++queries;
     if (query_error) return *query_error;
-    const std::string pk = request["ExpressionAttributeValues"][":pk"]["S"];
-    const std::string prefix = request["ExpressionAttributeValues"][":prefix"]["S"];
     std::vector<json> out;
-    for (const auto& [key, item] : items) {
-      if (key.first == pk && key.second.rfind(prefix, 0) == 0) out.push_back(item);
+    for (const auto& [key, item] : items_by_key) {
+      if (key.first == dn::core::keys::day_pk(date)) out.push_back(item);
     }
     return out;
   }
@@ -147,14 +157,18 @@ class FindDaily : public ::testing::Test {
     (void)dn::runtime::metrics().flush();  // drop anything an earlier test left
     lines.clear();
     for (int i = 0; i < 12; ++i) {
-      table.add(notification("2026-11-24", std::string("n").append(std::to_string(i)),
-                             i % 2 == 0 ? "all" : "vip"));
+      day.add(notification("2026-11-24", std::string("n").append(std::to_string(i)),
+                           i % 2 == 0 ? "all" : "vip"));
     }
-    table.add(notification("2026-11-25", "other-day", "all"));
+    day.add(notification("2026-11-25", "other-day", "all"));
   }
   void TearDown() override {
     (void)dn::runtime::metrics().flush();
     dn::runtime::set_line_sink(nullptr);
+  }
+
+  std::chrono::system_clock::time_point deadline() const {
+    return std::chrono::system_clock::time_point{} + (now - Instant{}) + std::chrono::seconds(60);
   }
 
   dn::runtime::Response invoke(const std::string& payload, const std::string& request_id = "r1") {
@@ -164,8 +178,7 @@ class FindDaily : public ::testing::Test {
     dn::runtime::Request request;
     request.payload = payload;
     request.request_id = request_id;
-    request.deadline =
-        std::chrono::system_clock::time_point{} + (now - Instant{}) + std::chrono::seconds(60);
+    request.deadline = deadline();
     return handler.handle(request);
   }
 
@@ -191,12 +204,19 @@ class FindDaily : public ::testing::Test {
       R"({"source":"aws.scheduler","scheduleArn":"arn:aws:scheduler:eu-west-2:1:schedule/d",)"
       R"("scheduledTime":"2026-11-24T06:00:00Z","executionId":"x1"})";
 
-  FakeTable table;
+  FakeMarkers markers;
+  FakeDay day;
   FakeQueue queue;
   Instant now = at("2026-11-24T06:00:03Z");
   std::vector<std::string> lines;
-  Handler handler{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"}, london(),
-                  table, queue, [this] { return now; }};
+  std::vector<std::chrono::system_clock::time_point> call_deadlines;
+  Handler handler{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"},
+                  london(),
+                  markers,
+                  day,
+                  queue,
+                  [this] { return now; },
+                  [this](std::chrono::system_clock::time_point t) { call_deadlines.push_back(t); }};
 };
 
 TEST_F(FindDaily, QueuesOneMessagePerNotificationOfTheDay) {
@@ -212,19 +232,25 @@ TEST_F(FindDaily, QueuesOneMessagePerNotificationOfTheDay) {
     const auto& g = std::get<dn::core::GenerateMessage>(decoded);
     EXPECT_EQ(g.date, "2026-11-24");
     EXPECT_FALSE(g.cursor);
+    // The chain's first hop, named by the run: the scheduler's executionId.
+    EXPECT_EQ(g.run.value_or(""), "x1");
+    EXPECT_EQ(g.hop, 0);
     ids.insert(g.notification_id);
     EXPECT_LE(m.id.size(), 80U);
   }
   EXPECT_EQ(ids.size(), 12U);
   EXPECT_EQ(ids.count("other-day"), 0U);
 
-  const json* marker = table.marker("2026-11-24");
+  const StoredMarker* marker = markers.marker("2026-11-24");
   ASSERT_NE(marker, nullptr);
-  EXPECT_EQ(attr(*marker, "status"), "completed");
-  EXPECT_EQ(attr(*marker, "notificationsQueued"), "12");
-  EXPECT_EQ(attr(*marker, "itemsSkipped"), "0");
-  EXPECT_EQ(attr(*marker, "requestId"), "r1");
-  EXPECT_EQ(attr(*marker, "startedAt"), "2026-11-24T06:00:03Z");
+  EXPECT_EQ(marker->marker.status, "completed");
+  EXPECT_EQ(marker->queued, 12U);
+  EXPECT_EQ(marker->skipped, 0U);
+  EXPECT_EQ(marker->marker.run_id, "x1");
+  EXPECT_EQ(marker->claim.request_id, "r1");
+  EXPECT_EQ(marker->claim.started_at, now);
+  // The lease is the deadline plus seconds, not a minute.
+  EXPECT_EQ(marker->marker.lease_until, at("2026-11-24T06:01:08Z"));
 
   EXPECT_EQ(metric("NotificationsQueued"), 12);
   EXPECT_EQ(metric("DailyRunCompleted"), 1);
@@ -233,24 +259,35 @@ TEST_F(FindDaily, QueuesOneMessagePerNotificationOfTheDay) {
   EXPECT_EQ(line["outcome"], "queued");
   EXPECT_EQ(line["date"], "2026-11-24");
   EXPECT_EQ(line["source"], "scheduledTime");
+  EXPECT_EQ(line["runId"], "x1");
   EXPECT_EQ(line["queued"], 12);
   EXPECT_EQ(line["markerCompleted"], true);
+}
+
+TEST_F(FindDaily, TheWorkStopsEarlyEnoughToReleaseTheMarker) {
+  queue.failures_left = 1;
+  ASSERT_FALSE(invoke(kScheduled).is_success());
+  // The work's calls stop kReleaseReserve + kReportMargin before the deadline; the release gets
+  // the reserve.
+  ASSERT_EQ(call_deadlines.size(), 2U);
+  EXPECT_EQ(deadline() - call_deadlines[0], std::chrono::seconds(4));
+  EXPECT_EQ(deadline() - call_deadlines[1], std::chrono::seconds(1));
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "failed");
 }
 
 TEST_F(FindDaily, SecondTriggerForTheDayIsANoOp) {
   ASSERT_TRUE(invoke(kScheduled, "r1").is_success());
   queue.sent.clear();
-  const int queries = table.queries;
-  const auto r = invoke(kScheduled, "r2");
+  const int queries = day.queries;
+  const auto r = invoke(R"({"date":"2026-11-24"})", "r2");
   ASSERT_TRUE(r.is_success());
   EXPECT_EQ(json::parse(r.body())["outcome"], "already_ran");
   EXPECT_TRUE(queue.sent.empty());
-  EXPECT_EQ(table.queries, queries);
-  EXPECT_EQ(attr(*table.marker("2026-11-24"), "requestId"), "r1");
+  EXPECT_EQ(day.queries, queries);
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.run_id, "x1");
   EXPECT_EQ(run_line()["outcome"], "already_ran");
+  EXPECT_EQ(run_line()["heldBy"], "x1");
   EXPECT_EQ(metric("DailyRunCompleted"), -1);
-  // The same day asked for by date, without force, is also a no-op.
-  EXPECT_EQ(json::parse(invoke(R"({"date":"2026-11-24"})", "r3").body())["outcome"], "already_ran");
 }
 
 TEST_F(FindDaily, ForceRunsTheDayAgain) {
@@ -260,10 +297,10 @@ TEST_F(FindDaily, ForceRunsTheDayAgain) {
   ASSERT_TRUE(r.is_success());
   EXPECT_EQ(json::parse(r.body())["outcome"], "queued");
   EXPECT_EQ(queue.sent.size(), 12U);
-  const json* marker = table.marker("2026-11-24");
-  EXPECT_EQ(attr(*marker, "requestId"), "r2");
-  EXPECT_EQ(attr(*marker, "status"), "completed");
-  EXPECT_EQ(attr(*marker, "source"), "date");
+  const StoredMarker* marker = markers.marker("2026-11-24");
+  EXPECT_EQ(marker->marker.run_id, "r2");  // no executionId: the request id names the run
+  EXPECT_EQ(marker->marker.status, "completed");
+  EXPECT_EQ(marker->claim.day.source, dn::core::DaySource::explicit_date);
   EXPECT_EQ(run_line()["force"], true);
 }
 
@@ -273,9 +310,8 @@ TEST_F(FindDaily, SendFailureReleasesTheDayForTheRetry) {
   ASSERT_FALSE(r.is_success());
   EXPECT_EQ(r.error_type(), "SendFailed");
   EXPECT_NE(r.error_message().find("BatchEntriesFailed"), std::string::npos);
-  EXPECT_EQ(attr(*table.marker("2026-11-24"), "status"), "failed");
-  EXPECT_NE(attr(*table.marker("2026-11-24"), "failureReason").find("BatchEntriesFailed"),
-            std::string::npos);
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "failed");
+  EXPECT_NE(markers.marker("2026-11-24")->reason.find("BatchEntriesFailed"), std::string::npos);
   json line = run_line();
   EXPECT_EQ(line["level"], "ERROR");
   EXPECT_EQ(line["outcome"], "failed");
@@ -287,45 +323,103 @@ TEST_F(FindDaily, SendFailureReleasesTheDayForTheRetry) {
   const auto retry = invoke(kScheduled, "r1-retry");
   ASSERT_TRUE(retry.is_success()) << retry.error_message();
   EXPECT_EQ(queue.sent.size(), 12U);
-  EXPECT_EQ(attr(*table.marker("2026-11-24"), "status"), "completed");
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "completed");
   EXPECT_EQ(metric("DailyRunCompleted"), 1);
 }
 
 TEST_F(FindDaily, QueryFailureReleasesTheDay) {
-  table.query_error = Error{"ProvisionedThroughputExceededException", "slow down", 400, true};
+  day.query_error = Error{"ProvisionedThroughputExceededException", "slow down", 400, true};
   const auto r = invoke(kScheduled);
   ASSERT_FALSE(r.is_success());
   EXPECT_EQ(r.error_type(), "QueryFailed");
   EXPECT_EQ(queue.calls, 0);
-  EXPECT_EQ(attr(*table.marker("2026-11-24"), "status"), "failed");
-  table.query_error.reset();
-  EXPECT_TRUE(invoke(kScheduled, "r2").is_success());
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "failed");
+  day.query_error.reset();
+  EXPECT_TRUE(invoke(R"({"date":"2026-11-24"})", "r2").is_success());
 }
 
-TEST_F(FindDaily, UnreleasableMarkerIsFreedByItsLease) {
+TEST_F(FindDaily, AnUnreleasedMarkerIsRetakenByTheSameRunAndNeverAnsweredAlreadyRan) {
   queue.failures_left = 1;
-  table.update_error = Error{"NetworkError", "connection refused", 0, true};
+  markers.update_error = Error{"DeadlineExceeded", "the invocation deadline has passed", 0, true};
   const auto r = invoke(kScheduled, "r1");
   ASSERT_FALSE(r.is_success());
   const json line = run_line();
   EXPECT_EQ(line["markerReleased"], false);
-  EXPECT_EQ(line["leaseUntil"], "2026-11-24T06:02:03Z");  // deadline (+60 s) + 60 s margin
-  table.update_error.reset();
-  // Before the lease ends a retry is a no-op; after it, the retry takes the day over.
-  EXPECT_EQ(json::parse(invoke(kScheduled, "r2").body())["outcome"], "already_ran");
-  now = at("2026-11-24T06:02:04Z");
-  const auto later = invoke(kScheduled, "r3");
-  ASSERT_TRUE(later.is_success()) << later.error_message();
-  EXPECT_EQ(json::parse(later.body())["outcome"], "queued");
-  EXPECT_EQ(attr(*table.marker("2026-11-24"), "requestId"), "r3");
+  EXPECT_EQ(line["leaseUntil"], "2026-11-24T06:01:08Z");  // deadline + 5 s
+  markers.update_error.reset();
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "started");
+
+  // Another trigger before the lease ends: the day is not done, so it is an error (Lambda
+  // retries it), never already_ran.
+  const auto other = invoke(R"({"date":"2026-11-24"})", "r2");
+  ASSERT_FALSE(other.is_success());
+  EXPECT_EQ(other.error_type(), "RunInProgress");
+  EXPECT_EQ(run_line()["outcome"], "in_progress");
+  EXPECT_EQ(queue.calls, 1);
+
+  // Lambda's retry of the same event (same executionId), a minute later, before or after the
+  // lease: it is the same run, so it claims the day again.
+  now = at("2026-11-24T06:01:03Z");
+  const auto retry = invoke(kScheduled, "r1-retry");
+  ASSERT_TRUE(retry.is_success()) << retry.error_message();
+  EXPECT_EQ(json::parse(retry.body())["outcome"], "queued");
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "completed");
 }
 
-TEST_F(FindDaily, MarkerWriteErrorIsARetryableFailure) {
-  table.put_error = Error{"InternalServerError", "boom", 500, true};
+TEST_F(FindDaily, AnotherRunTakesAnExpiredLeaseOver) {
+  queue.failures_left = 1;
+  markers.update_error = Error{"NetworkError", "connection refused", 0, true};
+  ASSERT_FALSE(invoke(R"({"date":"2026-11-24"})", "r1").is_success());
+  markers.update_error.reset();
+  now = at("2026-11-24T06:01:09Z");  // one second past deadline + 5 s
+  const auto later = invoke(R"({"date":"2026-11-24"})", "r3");
+  ASSERT_TRUE(later.is_success()) << later.error_message();
+  EXPECT_EQ(json::parse(later.body())["outcome"], "queued");
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.run_id, "r3");
+}
+
+TEST_F(FindDaily, AMarkerThatCannotBeCompletedFailsTheInvocationAndTheRetryCompletesIt) {
+  struct FailingComplete final : dn::find_daily::RunMarkers {
+    FakeMarkers* inner = nullptr;
+    int complete_failures = 1;
+    dn::aws::Result<dn::find_daily::ClaimOutcome> claim(const dn::core::RunClaim& c) override {
+      return inner->claim(c);
+    }
+    dn::aws::Result<bool> complete(const dn::core::RunClaim& c, Instant at, std::size_t q,
+                                   std::size_t s) override {
+      if (complete_failures-- > 0) return Error{"InternalServerError", "boom", 500, true};
+      return inner->complete(c, at, q, s);
+    }
+    dn::aws::Result<bool> fail(const dn::core::RunClaim& c, Instant at,
+                               std::string_view reason) override {
+      return inner->fail(c, at, reason);
+    }
+  } flaky;
+  flaky.inner = &markers;
+  Handler h{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"},
+            london(),
+            flaky,
+            day,
+            queue,
+            [this] { return now; }};
+  dn::runtime::Request request;
+  request.payload = kScheduled;
+  request.request_id = "r1";
+  const auto first = h.handle(request);
+  ASSERT_FALSE(first.is_success());
+  EXPECT_EQ(first.error_type(), "RunMarkerFailed");
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "started");
+  const auto retry = h.handle(request);
+  ASSERT_TRUE(retry.is_success()) << retry.error_message();
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "completed");
+}
+
+TEST_F(FindDaily, MarkerErrorIsARetryableFailure) {
+  markers.claim_error = Error{"InternalServerError", "boom", 500, true};
   const auto r = invoke(kScheduled);
   ASSERT_FALSE(r.is_success());
   EXPECT_EQ(r.error_type(), "RunMarkerFailed");
-  EXPECT_EQ(table.queries, 0);
+  EXPECT_EQ(day.queries, 0);
   EXPECT_EQ(queue.calls, 0);
   EXPECT_EQ(run_line()["outcome"], "failed");
 }
@@ -341,24 +435,26 @@ TEST_F(FindDaily, InvalidEventIsRejectedWithAReason) {
     EXPECT_EQ(line["outcome"], "rejected");
     EXPECT_EQ(line["reason"], r.error_message());
   }
-  EXPECT_EQ(table.puts, 0);
+  EXPECT_EQ(markers.claims, 0);
 }
 
 TEST_F(FindDaily, PlaceholderEventUsesNowInTheZone) {
-  table.add(notification("2026-07-02", "summer", "all"));
+  day.add(notification("2026-07-02", "summer", "all"));
   now = at("2026-07-01T23:30:00Z");  // 00:30 BST on 2 July
   const auto r =
-      invoke(R"({"source":"aws.scheduler","scheduledTime":"<aws.scheduler.scheduled-time>"})");
+      invoke(R"({"source":"aws.scheduler","scheduledTime":"<aws.scheduler.scheduled-time>",)"
+             R"("executionId":"<aws.scheduler.execution-id>"})");
   ASSERT_TRUE(r.is_success()) << r.error_message();
   EXPECT_EQ(json::parse(r.body())["date"], "2026-07-02");
   ASSERT_EQ(queue.sent.size(), 1U);
   EXPECT_EQ(run_line()["source"], "now");
+  EXPECT_EQ(run_line()["runId"], "r1");  // the placeholder is no run id
 }
 
 TEST_F(FindDaily, BadItemsAreSkippedAndReported) {
   json broken = notification("2026-11-24", "zz", "all");
   broken.erase("segment");
-  table.add(broken);
+  day.add(broken);
   const auto r = invoke(kScheduled);
   ASSERT_TRUE(r.is_success());
   EXPECT_EQ(json::parse(r.body())["skipped"], 1);
@@ -367,7 +463,7 @@ TEST_F(FindDaily, BadItemsAreSkippedAndReported) {
   EXPECT_EQ(line["level"], "WARN");
   EXPECT_EQ(line["skippedItems"],
             (json::array({{{"key", "NOTIF#zz"}, {"reason", "segment is missing"}}})));
-  EXPECT_EQ(attr(*table.marker("2026-11-24"), "itemsSkipped"), "1");
+  EXPECT_EQ(markers.marker("2026-11-24")->skipped, 1U);
 }
 
 TEST_F(FindDaily, EmptyDayCompletesWithoutSending) {
@@ -375,7 +471,7 @@ TEST_F(FindDaily, EmptyDayCompletesWithoutSending) {
   ASSERT_TRUE(r.is_success());
   EXPECT_EQ(json::parse(r.body())["queued"], 0);
   EXPECT_EQ(queue.calls, 0);
-  EXPECT_EQ(attr(*table.marker("2026-12-25"), "status"), "completed");
+  EXPECT_EQ(markers.marker("2026-12-25")->marker.status, "completed");
   EXPECT_EQ(metric("NotificationsQueued"), 0);
   EXPECT_EQ(metric("DailyRunCompleted"), 1);
 }
@@ -383,17 +479,20 @@ TEST_F(FindDaily, EmptyDayCompletesWithoutSending) {
 TEST_F(FindDaily, CompletionLostToAForcedRunIsLoggedNotFailed) {
   // A forced run takes the marker over while this one is sending.
   struct Racing final : dn::find_daily::Queue {
-    FakeTable* table = nullptr;
+    FakeMarkers* markers = nullptr;
     dn::aws::Result<void> send_all(const std::string&,
                                    const std::vector<dn::aws::SqsMessage>&) override {
-      json& m = table->items[{"RUN#2026-11-24", "RUN"}];
-      m["requestId"] = json{{"S", "forced"}};
+      markers->markers["2026-11-24"].marker.run_id = "forced";
       return {};
     }
   } racing;
-  racing.table = &table;
-  Handler h{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"}, london(),
-            table, racing, [this] { return now; }};
+  racing.markers = &markers;
+  Handler h{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"},
+            london(),
+            markers,
+            day,
+            racing,
+            [this] { return now; }};
   dn::runtime::Request request;
   request.payload = kScheduled;
   request.request_id = "r1";
@@ -401,7 +500,7 @@ TEST_F(FindDaily, CompletionLostToAForcedRunIsLoggedNotFailed) {
   const auto r = h.handle(request);
   ASSERT_TRUE(r.is_success());
   EXPECT_EQ(run_line()["markerCompleted"], false);
-  EXPECT_EQ(attr(*table.marker("2026-11-24"), "status"), "started");
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "started");
 }
 
 // ------------------------------------------------------------ start-up

@@ -1,9 +1,11 @@
-// find-daily's decisions, as pure functions: which day an event asks for, the run-marker writes
-// that make a day run once, the day's Query, and the GenerateMessages built from its items.
+// find-daily's decisions, as pure functions: which day an event asks for, whether a run may claim
+// the day, and the GenerateMessages built from the day's items. The DynamoDB requests that store
+// and read these are find-daily's adapters' (functions/apps/find-daily/src/dynamo.cpp).
 #pragma once
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,6 +28,8 @@ struct RunDay {
   std::string date{};  // YYYY-MM-DD, accepted by check_date
   bool force = false;
   DaySource source = DaySource::explicit_date;
+  // The scheduler's executionId ("" when absent or an unexpanded placeholder).
+  std::string execution_id{};
 };
 
 struct ScheduleError {
@@ -45,40 +49,56 @@ std::optional<Instant> parse_timestamp(std::string_view text);
 // YYYY-MM-DDTHH:MM:SSZ (years 0000-9999; others are clamped to that range).
 std::string format_timestamp(Instant instant);
 
-// ---- run marker RUN#<date> / RUN
+// ---- run marker RUN#<date> / RUN: the once-per-day rule (stored by find-daily's adapter)
 
 inline constexpr std::string_view kRunStarted = "started";
 inline constexpr std::string_view kRunCompleted = "completed";
 inline constexpr std::string_view kRunFailed = "failed";
+// Run markers expire (table TTL) this long after their day: long enough that a late or repeated
+// trigger for the day still finds it, short enough that markers do not pile up.
+inline constexpr int kRunMarkerTtlDays = 90;
 
 struct RunClaim {
   RunDay day{};
-  std::string request_id{};
+  // What makes two invocations the same run: the scheduler's executionId when the event has one
+  // (Lambda's retries of that event carry it again), else the Lambda request id (kept by
+  // Lambda's own retries of an asynchronous invocation and by the client's retried calls).
+  std::string run_id{};
+  std::string request_id{};  // the invocation that writes the claim (for the log)
   Instant started_at{};
-  // Past this instant the invocation that wrote the marker is certainly gone (Lambda killed it
-  // at its deadline), so a still-"started" marker may be taken over by a retry.
+  // Past this instant the invocation that wrote the marker is certainly gone (Lambda ended it at
+  // its deadline), so a still-"started" marker may be taken over by another run.
   Instant lease_until{};
 };
 
-// PutItem claiming the day. Without force it succeeds only when no marker exists, the last run
-// failed, or a started run's lease has expired; with force it overwrites any marker.
-nlohmann::json run_marker_put(std::string_view table, const RunClaim& claim);
-// The same rule as run_marker_put's condition, for in-memory tables in tests: may `claim` take
-// the day given the stored marker item (nullptr when none)?
-bool run_marker_claimable(const nlohmann::json* stored_item, const RunClaim& claim);
+// The stored marker, as the domain needs it.
+struct RunMarker {
+  std::string status{};  // kRunStarted, kRunCompleted, kRunFailed (anything else: never claimable)
+  std::string run_id{};
+  Instant lease_until{};
+};
 
-// UpdateItem marking the claim's run completed with its counts (only if the marker is still
-// ours: a forced re-run may have taken it over).
-nlohmann::json run_marker_complete(std::string_view table, const RunClaim& claim, Instant at,
-                                   std::size_t queued, std::size_t skipped);
-// UpdateItem marking the claim's run failed, so the next trigger for the day runs again.
-nlohmann::json run_marker_fail(std::string_view table, const RunClaim& claim, Instant at,
-                               std::string_view reason);
+enum class ClaimVerdict {
+  claim,        // the day is ours to run (again)
+  completed,    // another run completed it: the trigger is answered already_ran
+  in_progress,  // another run holds a live lease: not done, so never answered already_ran
+};
+std::string_view claim_verdict_name(ClaimVerdict verdict);  // "claim", "completed", "in_progress"
+
+// May `claim` take the day, given the stored marker (nullopt when there is none)? Always with
+// force; otherwise when there is no marker, the last run failed, a started run's lease has
+// expired, or the marker is this run's own (a retried claim whose first answer was lost, or
+// Lambda's retry of the same event) and not completed.
+ClaimVerdict decide_claim(const std::optional<RunMarker>& stored, const RunClaim& claim);
+
+// The run id for an invocation: `execution_id` when it is usable (1-64 of [A-Za-z0-9_-]),
+// else `request_id`.
+std::string run_id_for(std::string_view execution_id, std::string_view request_id);
+
+// The instant the marker of `date` expires (kRunMarkerTtlDays after 00:00 UTC of the day).
+std::optional<Instant> run_marker_expiry(std::string_view date);
 
 // ---- the day's notifications
-
-// Query for DAY#<date> / begins_with(sk, "NOTIF#"), strongly consistent.
-nlohmann::json day_query(std::string_view table, std::string_view date);
 
 struct SkippedItem {
   std::string key;     // the item's sk, or "item <n>" when it has none

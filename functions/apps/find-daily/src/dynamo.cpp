@@ -1,0 +1,153 @@
+#include "dynamo.hpp"
+
+#include <exception>
+#include <utility>
+
+#include "dn/core/keys.hpp"
+
+namespace dn::find_daily {
+namespace {
+
+using nlohmann::json;
+
+json s(std::string_view v) {
+  return json{{"S", std::string(v)}};
+}
+json n(std::int64_t v) {
+  return json{{"N", std::to_string(v)}};
+}
+std::int64_t epoch(core::Instant t) {
+  return t.time_since_epoch().count();
+}
+
+const std::string* text(const json& item, const char* name) {
+  const auto it = item.find(name);
+  if (it == item.end() || !it->is_object()) return nullptr;
+  const auto v = it->find("S");
+  return v != it->end() && v->is_string() ? v->get_ptr<const std::string*>() : nullptr;
+}
+
+json marker_key(std::string_view date) {
+  return json{{std::string(core::keys::kPk), s(core::keys::run_pk(date))},
+              {std::string(core::keys::kSk), s(core::keys::kRunSk)}};
+}
+
+}  // namespace
+
+json marker_item(const core::RunClaim& claim) {
+  json item = marker_key(claim.day.date);
+  item["date"] = s(claim.day.date);
+  item["status"] = s(core::kRunStarted);
+  item["startedAt"] = s(core::format_timestamp(claim.started_at));
+  item["leaseUntil"] = n(epoch(claim.lease_until));
+  item["runId"] = s(claim.run_id);
+  item["requestId"] = s(claim.request_id);
+  item["force"] = json{{"BOOL", claim.day.force}};
+  item["source"] = s(core::day_source_name(claim.day.source));
+  if (const auto expiry = core::run_marker_expiry(claim.day.date)) {
+    item["expiresAt"] = n(epoch(*expiry));
+  }
+  return item;
+}
+
+std::optional<core::RunMarker> marker_of(const json& item) {
+  if (!item.is_object()) return std::nullopt;
+  core::RunMarker m;
+  if (const auto* status = text(item, "status")) m.status = *status;
+  // Markers written before runId existed name their run by requestId.
+  if (const auto* run = text(item, "runId")) {
+    m.run_id = *run;
+  } else if (const auto* rid = text(item, "requestId")) {
+    m.run_id = *rid;
+  }
+  if (const auto lease = item.find("leaseUntil"); lease != item.end() && lease->is_object()) {
+    const auto v = lease->find("N");
+    if (v != lease->end() && v->is_string()) {
+      try {
+        m.lease_until = core::Instant{std::chrono::seconds{std::stoll(v->get<std::string>())}};
+      } catch (const std::exception&) {
+        // An unreadable lease never expires: the marker stays in_progress (never taken over).
+        m.lease_until = core::Instant::max();
+      }
+    }
+  } else {
+    m.lease_until = core::Instant::max();
+  }
+  return m;
+}
+
+aws::Result<ClaimOutcome> DynamoRunMarkers::claim(const core::RunClaim& claim) {
+  const json key = marker_key(claim.day.date);
+  for (int round = 0; round < kMaxRounds; ++round) {
+    auto stored = db_.read_versioned(table_, key);
+    if (!stored.ok()) return stored.error();
+    const auto marker = marker_of(stored->item);
+    const auto verdict = core::decide_claim(marker, claim);
+    if (verdict != core::ClaimVerdict::claim) return ClaimOutcome{Taken{verdict, *marker}};
+    auto put = db_.put_versioned(table_, marker_item(claim), stored->version);
+    if (!put.ok()) return put.error();
+    if (*put == aws::WriteStatus::written) return ClaimOutcome{Claimed{}};
+    // Changed since the read: another claimer, or this put applied with its answer lost.
+  }
+  return aws::Error{
+      "ClaimContention",
+      "the run marker changed under every one of " + std::to_string(kMaxRounds) + " claims", 0,
+      true};
+}
+
+aws::Result<bool> DynamoRunMarkers::complete(const core::RunClaim& claim, core::Instant at,
+                                             std::size_t queued, std::size_t skipped) {
+  auto r = db_.update_item(json{
+      {"TableName", table_},
+      {"Key", marker_key(claim.day.date)},
+      {"UpdateExpression",
+       "SET #status = :completed, completedAt = :at, notificationsQueued = :queued, "
+       "itemsSkipped = :skipped"},
+      // Still this run's marker (a forced run may have taken it over).
+      {"ConditionExpression", "runId = :rid"},
+      {"ExpressionAttributeNames", {{"#status", "status"}}},
+      {"ExpressionAttributeValues",
+       {{":completed", s(core::kRunCompleted)},
+        {":at", s(core::format_timestamp(at))},
+        {":queued", n(static_cast<std::int64_t>(queued))},
+        {":skipped", n(static_cast<std::int64_t>(skipped))},
+        {":rid", s(claim.run_id)}}},
+  });
+  if (!r.ok()) return r.error();
+  return r->status == aws::WriteStatus::written;
+}
+
+aws::Result<bool> DynamoRunMarkers::fail(const core::RunClaim& claim, core::Instant at,
+                                         std::string_view reason) {
+  std::string why(reason.substr(0, kMaxReasonLength));
+  if (why.empty()) why = "unknown";
+  auto r = db_.update_item(json{
+      {"TableName", table_},
+      {"Key", marker_key(claim.day.date)},
+      {"UpdateExpression", "SET #status = :failed, failedAt = :at, failureReason = :reason"},
+      {"ConditionExpression", "runId = :rid"},
+      {"ExpressionAttributeNames", {{"#status", "status"}}},
+      {"ExpressionAttributeValues",
+       {{":failed", s(core::kRunFailed)},
+        {":at", s(core::format_timestamp(at))},
+        {":reason", s(why)},
+        {":rid", s(claim.run_id)}}},
+  });
+  if (!r.ok()) return r.error();
+  return r->status == aws::WriteStatus::written;
+}
+
+aws::Result<std::vector<json>> DynamoDayNotifications::items(std::string_view date) {
+  return db_.query_all(json{
+      {"TableName", table_},
+      {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
+      {"ExpressionAttributeValues",
+       {{":pk", s(core::keys::day_pk(date))}, {":prefix", s(core::keys::kNotificationPrefix)}}},
+      // "segment" is a DynamoDB reserved word.
+      {"ProjectionExpression", "sk, notificationId, #segment"},
+      {"ExpressionAttributeNames", {{"#segment", "segment"}}},
+      {"ConsistentRead", true},
+  });
+}
+
+}  // namespace dn::find_daily

@@ -1,0 +1,66 @@
+// find-daily's adapters: the ports of find_daily.hpp over DynamoDB and SQS. They own the request
+// shapes (docs/DATA_MODEL.md); the rules they apply are core's.
+#pragma once
+
+#include <string>
+
+#include "dn/aws/client.hpp"
+#include "dn/aws/dynamodb.hpp"
+#include "dn/aws/sqs.hpp"
+#include "find_daily.hpp"
+
+namespace dn::find_daily {
+
+// RUN#<date> / RUN. claim reads the marker (strongly consistent), lets core::decide_claim
+// decide, and writes the claim only if the marker is unchanged since the read (its version), so
+// the rule is written once: a lost answer or a concurrent claimer just means reading again.
+class DynamoRunMarkers final : public RunMarkers {
+ public:
+  DynamoRunMarkers(aws::Client& client, std::string table)
+      : db_(client), table_(std::move(table)) {}
+  aws::Result<ClaimOutcome> claim(const core::RunClaim& claim) override;
+  aws::Result<bool> complete(const core::RunClaim& claim, core::Instant at, std::size_t queued,
+                             std::size_t skipped) override;
+  aws::Result<bool> fail(const core::RunClaim& claim, core::Instant at,
+                         std::string_view reason) override;
+
+  // Reads and writes before claim gives up on a marker that keeps changing under it.
+  static constexpr int kMaxRounds = 5;
+  // failureReason is cut to this many bytes.
+  static constexpr std::size_t kMaxReasonLength = 500;
+
+ private:
+  aws::DynamoDb db_;
+  std::string table_;
+};
+
+// The day's Query: DAY#<date>, begins_with(sk, NOTIF#), all pages, strongly consistent.
+class DynamoDayNotifications final : public DayNotifications {
+ public:
+  DynamoDayNotifications(aws::Client& client, std::string table)
+      : db_(client), table_(std::move(table)) {}
+  aws::Result<std::vector<nlohmann::json>> items(std::string_view date) override;
+
+ private:
+  aws::DynamoDb db_;
+  std::string table_;
+};
+
+class SqsQueue final : public Queue {
+ public:
+  explicit SqsQueue(aws::Client& client) : sqs_(client) {}
+  aws::Result<void> send_all(const std::string& queue_url,
+                             const std::vector<aws::SqsMessage>& messages) override {
+    return sqs_.send_all(queue_url, messages);
+  }
+
+ private:
+  aws::Sqs sqs_;
+};
+
+// The marker item a claim writes (without "version": put_versioned adds it), and the marker a
+// stored item describes (nullopt when the item is null). Exposed for the adapter's tests.
+nlohmann::json marker_item(const core::RunClaim& claim);
+std::optional<core::RunMarker> marker_of(const nlohmann::json& item);
+
+}  // namespace dn::find_daily
