@@ -68,11 +68,14 @@ std::variant<InboxRequest, ApiError> parse_inbox_request(std::string_view event_
 }
 
 json inbox_query(std::string_view table, std::string_view user_id, int limit,
-                 const std::optional<std::string>& start_sk) {
+                 const std::optional<std::string>& start_sk, std::int64_t now_epoch) {
   json q{{"TableName", std::string(table)},
          {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :inbox)"},
+         {"FilterExpression", "attribute_not_exists(expiresAt) OR expiresAt > :now"},
          {"ExpressionAttributeValues",
-          {{":pk", str(keys::user_pk(user_id))}, {":inbox", str(keys::kInboxPrefix)}}},
+          {{":pk", str(keys::user_pk(user_id))},
+           {":inbox", str(keys::kInboxPrefix)},
+           {":now", json{{"N", std::to_string(now_epoch)}}}}},
          {"ScanIndexForward", false},
          {"Limit", limit}};
   if (start_sk) {

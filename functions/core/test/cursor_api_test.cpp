@@ -94,13 +94,16 @@ TEST(CoreApi, RejectsBadInputWithAReason) {
 }
 
 TEST(CoreApi, QueryIsNewestFirstInTheUsersInbox) {
-  const auto q = inbox_query("T", "u1", 7, std::string("INBOX#2026-11-24#n1"));
+  const auto q = inbox_query("T", "u1", 7, std::string("INBOX#2026-11-24#n1"), 1795478400);
   EXPECT_EQ(q["ScanIndexForward"], false);
   EXPECT_EQ(q["Limit"], 7);
   EXPECT_EQ(q["ExpressionAttributeValues"][":pk"]["S"], "USER#u1");
   EXPECT_EQ(q["ExpressionAttributeValues"][":inbox"]["S"], "INBOX#");
   EXPECT_EQ(q["ExclusiveStartKey"]["sk"]["S"], "INBOX#2026-11-24#n1");
-  EXPECT_FALSE(inbox_query("T", "u1", 7, std::nullopt).contains("ExclusiveStartKey"));
+  // Expired records are filtered out (TTL deletes lazily).
+  EXPECT_EQ(q["FilterExpression"], "attribute_not_exists(expiresAt) OR expiresAt > :now");
+  EXPECT_EQ(q["ExpressionAttributeValues"][":now"]["N"], "1795478400");
+  EXPECT_FALSE(inbox_query("T", "u1", 7, std::nullopt, 0).contains("ExclusiveStartKey"));
   EXPECT_EQ(profile_query("T", "u1")["ExpressionAttributeValues"][":sk"]["S"], "PROFILE");
 }
 

@@ -57,7 +57,10 @@ runtime::Response Handler::handle(const runtime::Request& request) {
     start = std::get<0>(std::move(sk));
   }
 
-  auto page = table_->query(core::inbox_query(table_name_, req.user_id, req.limit, start));
+  const auto now_epoch =
+      std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count();
+  auto page =
+      table_->query(core::inbox_query(table_name_, req.user_id, req.limit, start, now_epoch));
   if (!page.ok()) {
     log["outcome"] = "error";
     log["error"] = page.error().to_string();  // in the log only, never in the response

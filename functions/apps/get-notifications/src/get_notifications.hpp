@@ -7,6 +7,7 @@
 // inbox (200, no items). A store failure is a 500 whose body carries no internal detail.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -38,8 +39,12 @@ class AwsTable final : public Table {
 
 class Handler {
  public:
-  Handler(std::string table_name, std::string cursor_key, Table& table)
-      : table_name_(std::move(table_name)), cursor_key_(std::move(cursor_key)), table_(&table) {}
+  using NowFn = std::function<std::chrono::system_clock::time_point()>;
+  Handler(std::string table_name, std::string cursor_key, Table& table, NowFn now = {})
+      : table_name_(std::move(table_name)),
+        cursor_key_(std::move(cursor_key)),
+        table_(&table),
+        now_(now ? std::move(now) : NowFn([] { return std::chrono::system_clock::now(); })) {}
 
   // Always a proxy response (never an invocation error), so API Gateway returns our status.
   runtime::Response handle(const runtime::Request& request);
@@ -48,6 +53,7 @@ class Handler {
   std::string table_name_;
   std::string cursor_key_;
   Table* table_;
+  NowFn now_;  // expired records are not served
 };
 
 using runtime::GetenvFn;

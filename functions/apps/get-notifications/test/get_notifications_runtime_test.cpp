@@ -9,6 +9,7 @@
 
 #include "dn/runtime/build.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
+#include "fake_aws.hpp"
 #include "get_notifications.hpp"
 #include "http_stub.hpp"
 
@@ -124,6 +125,41 @@ TEST(GetNotificationsRuntime, AShortCursorKeyIsAnInitError) {
   EXPECT_EQ(posts[0].kind, Post::Kind::init_error);
   EXPECT_NE(posts[0].body.find("at least 32 characters"), std::string::npos);
   EXPECT_EQ(posts[0].body.find("short"), std::string::npos);  // never the secret itself
+}
+
+TEST(GetNotificationsRuntime, AnExpiredRecordIsNeverServedBeforeTtlDeletesIt) {
+  // The table still holds a record whose expiresAt has passed (TTL deletes within days, not at
+  // the second): the query's filter keeps it out of the page.
+  dn::aws::testing::FakeAws table;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  for (const auto& [date, expires] : {std::pair{std::string("2026-11-03"), now + 3600},
+                                      std::pair{std::string("2026-11-02"), now - 1}}) {
+    table.put({{"pk", S("USER#alice")},
+               {"sk", S("INBOX#" + date + "#n")},
+               {"notificationId", S("n")},
+               {"date", S(date)},
+               {"title", S("t")},
+               {"body", S("b")},
+               {"createdAt", S(date + "T06:00:00Z")},
+               {"expiresAt", {{"N", std::to_string(expires)}}}});
+  }
+  dn::aws::testing::StubServer server([&](const StubRequest& r) {
+    if (r.header("x-amz-target") == "secretsmanager.GetSecretValue") {
+      return json_response(200, json{{"SecretString", std::string(64, 'k')}}.dump());
+    }
+    return table.handle(r);
+  });
+  dn::runtime::testing::StubRuntimeApi api;
+  api.enqueue(dn::runtime::testing::invocation("ok", get("alice", {{"limit", "10"}})));
+  const auto env = env_of(get_notifications_env(server.url()));
+  ASSERT_EQ(run_function([&] { return dn::get_notifications::handler_from_env(env); }, api, 1), 0);
+  const auto posts = api.posts();
+  ASSERT_EQ(posts.size(), 1U);
+  const json body = json::parse(json::parse(posts[0].body)["body"].get<std::string>());
+  ASSERT_EQ(body["items"].size(), 1U) << body.dump();
+  EXPECT_EQ(body["items"][0]["date"], "2026-11-03");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // response body: a 500 says only that something failed.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -28,9 +29,10 @@ struct ApiError {
 
 std::variant<InboxRequest, ApiError> parse_inbox_request(std::string_view event_json);
 
-// One page of the user's inbox, newest first (sort keys INBOX#<date>#<id> descending).
+// One page of the user's inbox, newest first (sort keys INBOX#<date>#<id> descending), without
+// records whose expiresAt has passed at `now_epoch` (DynamoDB's TTL deletes them only lazily).
 nlohmann::json inbox_query(std::string_view table, std::string_view user_id, int limit,
-                           const std::optional<std::string>& start_sk);
+                           const std::optional<std::string>& start_sk, std::int64_t now_epoch);
 // The Query that tells whether the user exists (USER#<id>/PROFILE).
 nlohmann::json profile_query(std::string_view table, std::string_view user_id);
 
