@@ -39,7 +39,7 @@ void core_inbox_record(benchmark::State& state) {
                                  {"sk", {{"S", "USER#user-0001234"}}},
                                  {"displayName", {{"S", "Ada Lovelace"}}}};
   for (auto _ : state) {
-    auto item = dn::core::inbox_item(n, member, 1796083200);
+    auto item = dn::core::inbox_record(n, member, 1796083200);
     benchmark::DoNotOptimize(item);
   }
   state.SetItemsProcessed(state.iterations());

@@ -8,10 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-json str(std::string_view v) {
-  return json{{"S", std::string(v)}};
-}
-
 // The S value of attribute `name`, or nullptr.
 const std::string* text(const json& item, const char* name) {
   if (!item.is_object()) return nullptr;
@@ -91,48 +87,14 @@ std::variant<Notification, std::string> notification_from_item(const json& item)
                       created != nullptr ? *created : std::string()};
 }
 
-json notification_query(std::string_view table, std::string_view date,
-                        std::string_view notification_id) {
-  return json{
-      {"TableName", std::string(table)},
-      {"KeyConditionExpression", "pk = :pk AND sk = :sk"},
-      {"ExpressionAttributeValues",
-       {{":pk", str(keys::day_pk(date))}, {":sk", str(keys::notification_sk(notification_id))}}}};
-}
-
-json audience_query(std::string_view table, std::string_view segment, int page_size,
-                    const json& start_key) {
-  json q{{"TableName", std::string(table)},
-         {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :user)"},
-         {"ExpressionAttributeValues",
-          {{":pk", str(keys::segment_pk(segment))}, {":user", str(keys::kUserPrefix)}}},
-         {"Limit", page_size}};
-  if (!start_key.is_null()) q["ExclusiveStartKey"] = start_key;
-  return q;
-}
-
-std::optional<std::string> encode_audience_cursor(const json& last_key) {
-  const auto* sk = text(last_key, "sk");
-  if (sk == nullptr) return std::nullopt;
-  const auto user = keys::strip_prefix(*sk, keys::kUserPrefix);
-  if (check_user_id(user)) return std::nullopt;
-  return std::string(user);
-}
-
-std::variant<json, std::string> decode_audience_cursor(std::string_view segment,
-                                                       std::string_view cursor) {
-  if (auto reason = check_user_id(cursor)) return "invalid continuation cursor: " + *reason;
-  return json{{"pk", str(keys::segment_pk(segment))}, {"sk", str(keys::member_sk(cursor))}};
-}
-
 std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days) {
   const auto d = parse_date(date);
   if (!d || ttl_days < 1) return std::nullopt;
   return (days_from_civil(d->year, d->month, d->day) + ttl_days) * 86400;
 }
 
-std::variant<json, std::string> inbox_item(const Notification& n, const json& member,
-                                           std::int64_t expires_at_epoch) {
+std::variant<InboxRecord, std::string> inbox_record(const Notification& n, const json& member,
+                                                    std::int64_t expires_at_epoch) {
   // The user id is the member key's suffix; a userId attribute, when present, must agree.
   const auto* sk = text(member, "sk");
   const std::string_view uid = sk != nullptr ? keys::strip_prefix(*sk, keys::kUserPrefix) : "";
@@ -142,14 +104,13 @@ std::variant<json, std::string> inbox_item(const Notification& n, const json& me
   }
   const auto* name = text(member, "displayName");
   const std::string_view display = name != nullptr ? std::string_view(*name) : std::string_view();
-  return json{{"pk", str(keys::user_pk(uid))},
-              {"sk", str(keys::inbox_sk(n.date, n.notification_id))},
-              {"notificationId", str(n.notification_id)},
-              {"date", str(n.date)},
-              {"title", str(render(n.title, uid, display))},
-              {"body", str(render(n.body, uid, display))},
-              {"createdAt", str(n.created_at)},
-              {"expiresAt", json{{"N", std::to_string(expires_at_epoch)}}}};
+  return InboxRecord{std::string(uid),
+                     n.date,
+                     n.notification_id,
+                     render(n.title, uid, display),
+                     render(n.body, uid, display),
+                     n.created_at,
+                     expires_at_epoch};
 }
 
 }  // namespace dn::core

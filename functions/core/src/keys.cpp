@@ -34,6 +34,12 @@ std::string inbox_sk(std::string_view date, std::string_view notification_id) {
 std::string run_pk(std::string_view date) {
   return join(kRunPrefix, date);
 }
+std::string chain_sk(std::string_view notification_id, std::string_view run) {
+  std::string out = join(kChainPrefix, notification_id);
+  out.push_back('#');
+  out.append(run);
+  return out;
+}
 
 std::string_view strip_prefix(std::string_view key, std::string_view prefix) {
   return key.starts_with(prefix) ? key.substr(prefix.size()) : std::string_view{};

@@ -1,13 +1,10 @@
 #include "generate.hpp"
 
-#include <memory>
-#include <stdexcept>
+#include <algorithm>
 #include <utility>
 #include <variant>
 
-#include "dn/aws/config.hpp"
-#include "dn/core/inbox.hpp"
-#include "dn/core/message.hpp"
+#include "dn/core/validate.hpp"
 #include "dn/runtime/log.hpp"
 
 namespace dn::generate {
@@ -17,93 +14,184 @@ using nlohmann::json;
 
 RecordOutcome failed(std::string reason, RecordOutcome so_far = {}) {
   so_far.failed = true;
+  so_far.outcome = "failed";
   so_far.reason = std::move(reason);
   return so_far;
 }
 
+bool has_deadline(const runtime::Request& request) {
+  return request.deadline.time_since_epoch().count() != 0;
+}
+
 }  // namespace
 
-aws::Result<aws::QueryPage> AwsTable::query(const json& request) {
-  return db_.query(request);
-}
-aws::Result<void> AwsTable::batch_write(const std::string& table, std::vector<json> requests) {
-  return db_.batch_write(table, std::move(requests));
-}
-aws::Result<void> AwsQueue::send(const std::string& queue_url, const aws::SqsMessage& message) {
-  return sqs_.send_all(queue_url, {message});
-}
+// One record's walk through its audience in this invocation.
+struct Handler::Walk {
+  core::GenerateMessage msg;
+  std::string owner{};                  // who claims the hop: msg.owner or the SQS message id
+  std::optional<ChainKey> key{};        // set when the message names its run
+  std::optional<HopClaim> claimed{};    // set once this invocation owns the hop
+  std::optional<std::string> cursor{};  // the user to resume after
+  RecordOutcome out{};
+};
 
 bool Handler::near_deadline(const runtime::Request& request) const {
   // No deadline (a direct call outside Lambda): only the page budget applies.
-  if (request.deadline.time_since_epoch().count() == 0) return false;
-  return request.remaining() < settings_.reserve;
+  if (!has_deadline(request)) return false;
+  return request.deadline - now_() < settings_.reserve;
 }
 
-RecordOutcome Handler::process(const std::string& body, const runtime::Request& request) {
+void Handler::work_phase(const runtime::Request& request) const {
+  if (set_call_deadline_ && has_deadline(request)) {
+    set_call_deadline_(request.deadline - kReportMargin - kHandOverReserve);
+  }
+}
+
+void Handler::finish_phase(const runtime::Request& request) const {
+  if (set_call_deadline_ && has_deadline(request)) {
+    set_call_deadline_(request.deadline - kReportMargin);
+  }
+}
+
+RecordOutcome Handler::hand_over(Walk& w, const runtime::Request& request, const std::string& why,
+                                 bool count_stall) {
+  finish_phase(request);
+  const bool progress = w.cursor != w.msg.cursor;
+  core::GenerateMessage next = w.msg;
+  next.cursor = w.cursor;
+  next.stalls = progress ? 0 : w.msg.stalls + (count_stall ? 1 : 0);
+  if (next.stalls > kMaxStalls) {
+    work_phase(request);
+    return failed("no progress in " + std::to_string(kMaxStalls) + " hand-overs: " + why, w.out);
+  }
+  if (w.claimed) {
+    // The next hop: a new message, so a new owner.
+    ++next.hop;
+    next.owner.reset();
+  } else {
+    // Not claimed yet: the same hop, keeping this message's claim on it.
+    next.owner = w.owner;
+  }
+  aws::SqsMessage m{"continuation", core::encode_message(next), {}};
+  if (next.stalls > 0) m.delay_seconds = std::min(kMaxStallDelay, kStallDelaySeconds * next.stalls);
+  auto sent = ports_.queue->send(settings_.queue_url, m);
+  if (!sent.ok()) {
+    work_phase(request);
+    return failed("enqueueing the continuation (" + why + "): " + sent.error().to_string(), w.out);
+  }
+  if (w.claimed && w.key) {
+    // Only a hint for a redelivery of this message (the next hop stops it anyway).
+    (void)ports_.chains->mark(*w.key, *w.claimed, core::kChainContinued, why);
+  }
+  work_phase(request);
+  w.out.continued = true;
+  w.out.outcome = w.claimed || !w.key ? "continued" : "deferred";
+  w.out.reason = why;
+  return w.out;
+}
+
+RecordOutcome Handler::reject(Walk& w, const std::string& reason) {
+  // Retrying cannot fix the definition: record it once, count it (alarmed), and stop.
+  if (w.key && w.claimed)
+    (void)ports_.chains->mark(*w.key, *w.claimed, core::kChainRejected, reason);
+  runtime::metrics().add("DefinitionsRejected", 1);
+  w.out.outcome = "rejected";
+  w.out.reason = reason;
+  return w.out;
+}
+
+RecordOutcome Handler::process(const std::string& message_id, const std::string& body,
+                               const runtime::Request& request) {
   auto decoded = core::decode_message(body);
   if (auto* e = std::get_if<core::MessageError>(&decoded))
     return failed("poison message: " + e->reason);
-  const auto& msg = std::get<core::GenerateMessage>(decoded);
+  Walk w{std::get<core::GenerateMessage>(std::move(decoded))};
+  w.owner = w.msg.owner.value_or(message_id);
+  w.cursor = w.msg.cursor;
+  if (w.msg.run) w.key = ChainKey{w.msg.date, w.msg.notification_id, *w.msg.run};
+  if (w.msg.cursor && core::check_user_id(*w.msg.cursor)) {
+    return failed("invalid continuation cursor: " + *core::check_user_id(*w.msg.cursor));
+  }
+  // Hand the record over untouched: an earlier record used the time (or, for the first one, the
+  // invocation had too little: a stall, so a misconfigured reserve cannot loop forever).
+  const bool first = std::exchange(first_record_, false);
+  if (near_deadline(request)) return hand_over(w, request, "deadline before start", first);
+  return walk(w, request);
+}
 
-  auto found =
-      table_->query(core::notification_query(settings_.table_name, msg.date, msg.notification_id));
-  if (!found.ok()) return failed("loading the notification: " + found.error().to_string());
-  if (found->items.empty()) return failed("notification " + msg.notification_id + " not found");
-  auto parsed = core::notification_from_item(found->items.front());
-  if (auto* reason = std::get_if<std::string>(&parsed)) return failed(*reason);
-  const auto& notification = std::get<core::Notification>(parsed);
-  if (notification.segment != msg.segment)
-    return failed("message segment differs from the notification's");
-  const auto expires = core::expires_at(notification.date, settings_.inbox_ttl_days);
-  if (!expires) return failed("cannot compute expiresAt");
-
-  json start = nullptr;
-  if (msg.cursor) {
-    auto key = core::decode_audience_cursor(msg.segment, *msg.cursor);
-    if (auto* reason = std::get_if<std::string>(&key)) return failed(*reason);
-    start = std::get<json>(key);
+RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
+  const auto& msg = w.msg;
+  if (w.key) {
+    auto claim = ports_.chains->claim(*w.key, msg.hop, w.owner);
+    if (!claim.ok()) {
+      if (claim.error().retryable)
+        return hand_over(w, request, "claiming the hop: " + claim.error().to_string(), true);
+      return failed("claiming the hop: " + claim.error().to_string());
+    }
+    if (claim->verdict != core::HopVerdict::proceed) {
+      runtime::metrics().add("MessagesStopped", 1);
+      w.out.outcome = std::string(core::hop_verdict_name(claim->verdict));
+      return w.out;
+    }
+    w.claimed = *claim;
   }
 
-  RecordOutcome out;
+  auto found = ports_.notifications->load(msg.date, msg.notification_id);
+  if (!found.ok()) {
+    if (found.error().retryable)
+      return hand_over(w, request, "loading the notification: " + found.error().to_string(), true);
+    return failed("loading the notification: " + found.error().to_string());
+  }
+  if (!*found) return reject(w, "notification " + msg.notification_id + " not found");
+  auto parsed = core::notification_from_item(**found);
+  if (auto* reason = std::get_if<std::string>(&parsed)) return reject(w, *reason);
+  const auto& notification = std::get<core::Notification>(parsed);
+  if (notification.segment != msg.segment)
+    return reject(w, "message segment differs from the notification's");
+  const auto expires = core::expires_at(notification.date, settings_.inbox_ttl_days);
+  if (!expires) return reject(w, "cannot compute expiresAt");
+
   for (;;) {
-    auto page = table_->query(
-        core::audience_query(settings_.table_name, msg.segment, settings_.page_size, start));
-    if (!page.ok()) return failed("audience page: " + page.error().to_string(), out);
-    std::vector<json> writes;
-    writes.reserve(page->items.size());
-    for (const auto& member : page->items) {
-      auto item = core::inbox_item(notification, member, *expires);
-      if (auto* reason = std::get_if<std::string>(&item)) {
+    if (w.out.pages >= settings_.max_pages) return hand_over(w, request, "page budget", false);
+    if (near_deadline(request)) return hand_over(w, request, "deadline", w.out.pages == 0);
+    auto page = ports_.audience->page(msg.segment, w.cursor, settings_.page_size);
+    if (!page.ok()) {
+      if (page.error().retryable)
+        return hand_over(w, request, "audience page: " + page.error().to_string(), true);
+      return failed("audience page: " + page.error().to_string(), w.out);
+    }
+    std::vector<core::InboxRecord> records;
+    records.reserve(page->members.size());
+    for (const auto& member : page->members) {
+      auto record = core::inbox_record(notification, member, *expires);
+      if (auto* reason = std::get_if<std::string>(&record)) {
         // One bad audience row must not block everyone else: log it and go on.
         runtime::logger().warn("member skipped", {{"reason", *reason}});
         continue;
       }
-      writes.push_back(json{{"PutRequest", {{"Item", std::get<json>(std::move(item))}}}});
+      records.push_back(std::get<core::InboxRecord>(std::move(record)));
     }
-    const auto n = static_cast<long long>(writes.size());
-    if (!writes.empty()) {
-      if (auto w = table_->batch_write(settings_.table_name, std::move(writes)); !w.ok()) {
-        return failed("writing inbox records: " + w.error().to_string(), out);
+    const WriteOutcome written = ports_.inbox->write(records);
+    w.out.written += static_cast<long long>(written.written);
+    if (written.error) {
+      // Resume after the last record known stored: the progress survives the hand-over.
+      if (written.written > 0) w.cursor = records[written.written - 1].user_id;
+      if (written.error->retryable)
+        return hand_over(w, request, "writing inbox records: " + written.error->to_string(), true);
+      return failed("writing inbox records: " + written.error->to_string(), w.out);
+    }
+    ++w.out.pages;
+    if (!page->next) {
+      if (w.key && w.claimed) {
+        finish_phase(request);
+        (void)ports_.chains->mark(*w.key, *w.claimed, core::kChainDone, "");
+        work_phase(request);
       }
+      w.out.outcome = "done";
+      return w.out;
     }
-    out.written += n;
-    ++out.pages;
-    if (page->last_evaluated_key.is_null()) return out;
-    start = page->last_evaluated_key;
-    if (out.pages >= settings_.max_pages || near_deadline(request)) break;
+    w.cursor = page->next;
   }
-
-  auto cursor = core::encode_audience_cursor(start);
-  if (!cursor) return failed("audience returned a key that is not a member key", out);
-  core::GenerateMessage next = msg;
-  next.cursor = *cursor;
-  if (auto s = queue_->send(settings_.queue_url,
-                            aws::SqsMessage{"continuation", core::encode_message(next)});
-      !s.ok()) {
-    return failed("enqueueing the continuation: " + s.error().to_string(), out);
-  }
-  out.continued = true;
-  return out;
 }
 
 runtime::Response Handler::handle(const runtime::Request& request) {
@@ -113,6 +201,8 @@ runtime::Response Handler::handle(const runtime::Request& request) {
     runtime::logger().error("not an SQS event", {{"outcome", "invalid-event"}});
     return runtime::Response::failure("InvalidEvent", "expected an SQS event with Records");
   }
+  work_phase(request);
+  first_record_ = true;
   json failures = json::array();
   long long written = 0;
   long long continued = 0;
@@ -121,17 +211,17 @@ runtime::Response Handler::handle(const runtime::Request& request) {
     const std::string body = record.contains("body") && record["body"].is_string()
                                  ? record["body"].get<std::string>()
                                  : std::string();
-    RecordOutcome r = id.empty() ? failed("record has no messageId") : process(body, request);
+    RecordOutcome r = id.empty() ? failed("record has no messageId") : process(id, body, request);
     written += r.written;
     continued += r.continued ? 1 : 0;
-    json fields{{"messageId", id},
-                {"outcome", r.failed ? "failed" : (r.continued ? "continued" : "done")},
-                {"written", r.written},
-                {"pages", r.pages}};
+    json fields{
+        {"messageId", id}, {"outcome", r.outcome}, {"written", r.written}, {"pages", r.pages}};
+    if (!r.reason.empty()) fields["reason"] = r.reason;
     if (r.failed) {
-      fields["reason"] = r.reason;
       runtime::logger().error("message processed", fields);
       if (!id.empty()) failures.push_back({{"itemIdentifier", id}});
+    } else if (r.outcome == "rejected") {
+      runtime::logger().error("message processed", fields);
     } else {
       runtime::logger().info("message processed", fields);
     }
@@ -140,30 +230,6 @@ runtime::Response Handler::handle(const runtime::Request& request) {
   runtime::metrics().add("ContinuationsQueued", static_cast<double>(continued));
   runtime::metrics().add("MessagesFailed", static_cast<double>(failures.size()));
   return runtime::Response::success(json{{"batchItemFailures", failures}}.dump());
-}
-
-runtime::Handler handler_from_env(const GetenvFn& getenv) {
-  const runtime::Env env(getenv);
-  Settings settings;
-  settings.table_name = env.required("TABLE_NAME");
-  settings.queue_url = env.required("QUEUE_URL");
-  settings.inbox_ttl_days = env.positive_int("INBOX_TTL_DAYS", 90, 3650);
-  settings.max_pages = env.positive_int("MAX_PAGES_PER_INVOCATION", 5, 1000);
-  auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
-  if (!config.ok()) throw std::runtime_error(config.error().to_string());
-
-  struct State {
-    std::unique_ptr<aws::Client> client;
-    std::unique_ptr<AwsTable> table;
-    std::unique_ptr<AwsQueue> queue;
-    std::unique_ptr<Handler> handler;
-  };
-  auto state = std::make_shared<State>();
-  state->client = std::make_unique<aws::Client>(std::move(*config));
-  state->table = std::make_unique<AwsTable>(*state->client);
-  state->queue = std::make_unique<AwsQueue>(*state->client);
-  state->handler = std::make_unique<Handler>(std::move(settings), *state->table, *state->queue);
-  return runtime::serve(state);
 }
 
 }  // namespace dn::generate

@@ -4,18 +4,17 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "dn/runtime/testing/function_harness.hpp"
+#include "fake_aws.hpp"
 #include "generate.hpp"
 #include "http_stub.hpp"
 
 namespace {
 
-using dn::aws::testing::json_response;
 using dn::aws::testing::StubRequest;
 using dn::aws::testing::StubResponse;
 using dn::runtime::testing::env_of;
@@ -28,58 +27,19 @@ json S(const std::string& v) {
 }
 
 // The notification n1 of 2026-11-24 for segment "all", whose audience has more pages than fit.
-struct FakeAws {
-  std::mutex mutex;
-  std::vector<json> puts;
-  std::vector<json> sent;
-  std::map<std::string, int> calls;
-
-  StubResponse handle(const StubRequest& r) {
-    const std::lock_guard lock(mutex);
-    const std::string target = r.header("x-amz-target");
-    ++calls[target];
-    const json body = json::parse(r.body, nullptr, false);
-    if (target == "DynamoDB_20120810.Query") {
-      if (body.dump().find("NOTIF#n1") != std::string::npos) {
-        const json item{{"pk", S("DAY#2026-11-24")},
-                        {"sk", S("NOTIF#n1")},
-                        {"notificationId", S("n1")},
-                        {"segment", S("all")},
-                        {"title", S("Hi {{displayName}}")},
-                        {"body", S("For {{userId}}")},
-                        {"createdAt", S("2026-11-24T06:00:00Z")}};
-        return json_response(200, json{{"Items", {item}}, {"Count", 1}}.dump());
-      }
-      // An audience page of three members, with more to come.
-      json items = json::array();
-      for (const char* u : {"u1", "u2", "u3"}) {
-        items.push_back({{"pk", S("SEGMENT#all")},
-                         {"sk", S(std::string("USER#") + u)},
-                         {"displayName", S(std::string("User ") + u)}});
-      }
-      return json_response(
-          200, json{{"Items", items},
-                    {"Count", 3},
-                    {"LastEvaluatedKey", {{"pk", S("SEGMENT#all")}, {"sk", S("USER#u3")}}}}
-                   .dump());
-    }
-    if (target == "DynamoDB_20120810.BatchWriteItem") {
-      for (const auto& [table, requests] : body["RequestItems"].items()) {
-        for (const auto& w : requests) puts.push_back(w["PutRequest"]["Item"]);
-      }
-      return json_response(200, R"({"UnprocessedItems":{}})");
-    }
-    if (target == "AmazonSQS.SendMessageBatch") {
-      json ok = json::array();
-      for (const auto& e : body["Entries"]) {
-        sent.push_back(json::parse(e["MessageBody"].get<std::string>()));
-        ok.push_back({{"Id", e["Id"]}, {"MessageId", "m"}, {"MD5OfMessageBody", "x"}});
-      }
-      return json_response(200, json{{"Successful", ok}, {"Failed", json::array()}}.dump());
-    }
-    return json_response(400, R"({"__type":"UnknownOperation"})");
+void seed(dn::aws::testing::FakeAws& aws, int members) {
+  aws.put({{"pk", S("DAY#2026-11-24")},
+           {"sk", S("NOTIF#n1")},
+           {"notificationId", S("n1")},
+           {"segment", S("all")},
+           {"title", S("Hi {{displayName}}")},
+           {"body", S("For {{userId}}")},
+           {"createdAt", S("2026-11-24T06:00:00Z")}});
+  for (int i = 1; i <= members; ++i) {
+    const std::string u = "u" + std::to_string(i);
+    aws.put({{"pk", S("SEGMENT#all")}, {"sk", S("USER#" + u)}, {"displayName", S("User " + u)}});
   }
-};
+}
 
 std::map<std::string, std::string> generate_env(const std::string& endpoint) {
   auto env = dn::aws::testing::stub_aws_env(endpoint);
@@ -96,22 +56,29 @@ std::int64_t epoch_ms_from_now(std::chrono::milliseconds d) {
       .count();
 }
 
-TEST(GenerateRuntime, WritesAPageContinuesNearTheDeadlineAndFailsOnlyThePoisonRecord) {
-  FakeAws aws;
-  dn::aws::testing::StubServer server([&](const StubRequest& r) { return aws.handle(r); });
+TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRecord) {
+  dn::aws::testing::FakeAws aws;
+  seed(aws, 600);  // 3 pages of 250; MAX_PAGES_PER_INVOCATION=2
+  std::map<std::string, int> calls;
+  dn::aws::testing::StubServer server([&](const StubRequest& r) {
+    ++calls[dn::aws::testing::FakeAws::operation(r)];
+    return aws.handle(r);
+  });
   dn::runtime::testing::StubRuntimeApi api;
   const json event{
       {"Records",
        {{{"messageId", "good"},
          {"eventSource", "aws:sqs"},
-         {"body", R"({"v":1,"date":"2026-11-24","notificationId":"n1","segment":"all"})"}},
+         {"body",
+          R"({"v":1,"date":"2026-11-24","notificationId":"n1","segment":"all","run":"r1","hop":0})"}},
         {{"messageId", "poison"}, {"eventSource", "aws:sqs"}, {"body", "not a message"}}}}};
   auto inv = dn::runtime::testing::invocation("req-1", event.dump());
-  // Less time left than generate's reserve: one page, then a continuation message.
-  inv.deadline_ms = epoch_ms_from_now(std::chrono::milliseconds(3000));
+  inv.deadline_ms = epoch_ms_from_now(std::chrono::seconds(60));
   api.enqueue(inv);
 
-  const auto env = env_of(generate_env(server.url()));
+  auto vars = generate_env(server.url());
+  vars["MAX_PAGES_PER_INVOCATION"] = "2";
+  const auto env = env_of(vars);
   const int rc = run_function([&] { return dn::generate::handler_from_env(env); }, api, 1);
   ASSERT_EQ(rc, 0);
 
@@ -121,15 +88,44 @@ TEST(GenerateRuntime, WritesAPageContinuesNearTheDeadlineAndFailsOnlyThePoisonRe
   EXPECT_EQ(json::parse(posts[0].body),
             (json{{"batchItemFailures", {{{"itemIdentifier", "poison"}}}}}));
 
-  ASSERT_EQ(aws.puts.size(), 3U);
-  EXPECT_EQ(aws.puts[0]["pk"], S("USER#u1"));
-  EXPECT_EQ(aws.puts[0]["sk"], S("INBOX#2026-11-24#n1"));
-  EXPECT_EQ(aws.puts[0]["title"], S("Hi User u1"));
-  EXPECT_EQ(aws.calls["DynamoDB_20120810.Query"], 2);  // the notification, one audience page
-  ASSERT_EQ(aws.sent.size(), 1U);
-  EXPECT_EQ(aws.sent[0]["cursor"], "u3");
-  EXPECT_EQ(aws.sent[0]["notificationId"], "n1");
+  const auto inbox = aws.items("USER#", "INBOX#2026-11-24#n1");
+  ASSERT_EQ(inbox.size(), 500U);
+  const auto u1 = aws.item("USER#u1", "INBOX#2026-11-24#n1");
+  ASSERT_TRUE(u1);
+  EXPECT_EQ((*u1)["title"], S("Hi User u1"));
+  EXPECT_EQ((*u1)["body"], S("For u1"));
+  // The chain claim (read + put), the notification, two audience pages, 20 batch writes, the
+  // continuation and the chain's mark.
+  EXPECT_EQ(calls["Query"], 4);
+  EXPECT_EQ(calls["PutItem"], 1);
+  EXPECT_EQ(calls["BatchWriteItem"], 20);
+  EXPECT_EQ(calls["SendMessageBatch"], 1);
+  EXPECT_EQ(calls["UpdateItem"], 1);
+  const auto sent = aws.take_messages(vars["QUEUE_URL"]);
+  ASSERT_EQ(sent.size(), 1U);
+  const json next = json::parse(sent[0].body);
+  EXPECT_EQ(next["hop"], 1);
+  EXPECT_EQ(next["run"], "r1");
+  const auto chain = aws.item("RUN#2026-11-24", "CHAIN#n1#r1");
+  ASSERT_TRUE(chain);
+  EXPECT_EQ((*chain)["status"], S("continued"));
+  EXPECT_EQ((*chain)["owner"], S("good"));
   EXPECT_EQ(dn::aws::testing::unsigned_requests(server), std::vector<std::string>{});
+
+  // The continuation, delivered twice (SQS is at-least-once; here with two message ids, as a
+  // retried SendMessage makes): the first finishes the audience, the second is stopped.
+  dn::runtime::testing::StubRuntimeApi api2;
+  for (const char* id : {"c1", "c1-copy"}) {
+    const json batch{{"Records", {{{"messageId", id}, {"body", sent[0].body}}}}};
+    auto inv2 = dn::runtime::testing::invocation(std::string("req-") + id, batch.dump());
+    inv2.deadline_ms = epoch_ms_from_now(std::chrono::seconds(60));
+    api2.enqueue(inv2);
+  }
+  ASSERT_EQ(run_function([&] { return dn::generate::handler_from_env(env); }, api2, 2), 0);
+  EXPECT_EQ(aws.items("USER#", "INBOX#2026-11-24#n1").size(), 600U);
+  EXPECT_EQ((*aws.item("RUN#2026-11-24", "CHAIN#n1#r1"))["status"], S("done"));
+  EXPECT_EQ(calls["BatchWriteItem"], 24);  // 100 more records: the copy wrote none
+  EXPECT_TRUE(aws.take_messages(vars["QUEUE_URL"]).empty());
 }
 
 TEST(GenerateRuntime, MissingQueueUrlIsAnInitError) {

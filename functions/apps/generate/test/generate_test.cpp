@@ -1,3 +1,5 @@
+// The generate handler over in-memory ports: one record per member, hand-overs that carry the
+// progress, the chain check that stops duplicate and stale messages, definitions rejected once.
 #include "generate.hpp"
 
 #include <gtest/gtest.h>
@@ -5,103 +7,148 @@
 #include <map>
 
 #include "dn/core/message.hpp"
+#include "dn/runtime/log.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 
 namespace dn::generate {
 namespace {
 
 using nlohmann::json;
+using Clock = std::chrono::system_clock;
 
 json S(const std::string& v) {
   return json{{"S", v}};
 }
 
-// An in-memory table that answers the two Query shapes generate issues, ordered by sk.
-class FakeTable final : public Table {
+class FakeStore final : public NotificationStore {
  public:
-  std::map<std::string, std::map<std::string, json>> items;  // pk -> sk -> item
-  int fail_writes_after = -1;                                // batch_write calls that succeed
-  int write_calls = 0;
-  int audience_queries = 0;
-
-  void put(const json& item) { items[item["pk"]["S"]][item["sk"]["S"]] = item; }
-
-  aws::Result<aws::QueryPage> query(const json& r) override {
-    const auto& v = r["ExpressionAttributeValues"];
-    const std::string pk = v[":pk"]["S"];
-    aws::QueryPage page;
-    auto& part = items[pk];
-    if (v.contains(":sk")) {
-      if (auto it = part.find(v[":sk"]["S"].get<std::string>()); it != part.end()) {
-        page.items.push_back(it->second);
-      }
-      return page;
-    }
-    ++audience_queries;
-    const std::string prefix = v[":user"]["S"];
-    const std::size_t limit = r.value("Limit", 1000);
-    auto it = r.contains("ExclusiveStartKey")
-                  ? part.upper_bound(r["ExclusiveStartKey"]["sk"]["S"].get<std::string>())
-                  : part.begin();
-    for (; it != part.end() && page.items.size() < limit; ++it) {
-      if (it->first.starts_with(prefix)) page.items.push_back(it->second);
-    }
-    if (it != part.end()) {
-      const auto& last = page.items.back();
-      page.last_evaluated_key = json{{"pk", last["pk"]}, {"sk", last["sk"]}};
-    }
-    return page;
+  std::map<std::string, json> items;  // "<date>/<id>" -> item
+  std::optional<aws::Error> error;
+  aws::Result<std::optional<json>> load(std::string_view date, std::string_view id) override {
+    if (error) return *error;
+    const auto it = items.find(std::string(date) + "/" + std::string(id));
+    if (it == items.end()) return std::optional<json>{};
+    return std::optional<json>{it->second};
   }
+};
 
-  aws::Result<void> batch_write(const std::string&, std::vector<json> requests) override {
-    if (fail_writes_after >= 0 && write_calls >= fail_writes_after) {
-      return aws::Error{"ProvisionedThroughputExceededException", "throttled", 400, true};
+class FakeAudience final : public Audience {
+ public:
+  std::map<std::string, std::map<std::string, json>> members;  // segment -> user -> item
+  int pages = 0;
+  std::function<void()> on_page;  // e.g. advance the fake clock
+  aws::Result<AudiencePage> page(std::string_view segment, const std::optional<std::string>& after,
+                                 int limit) override {
+    ++pages;
+    if (on_page) on_page();
+    auto& part = members[std::string(segment)];
+    auto it = after ? part.upper_bound(*after) : part.begin();
+    AudiencePage out;
+    for (; it != part.end() && out.members.size() < static_cast<std::size_t>(limit); ++it) {
+      out.members.push_back(it->second);
     }
-    ++write_calls;
-    for (const auto& r : requests) put(r["PutRequest"]["Item"]);
-    return {};
+    if (it != part.end()) out.next = std::prev(it)->first;
+    return out;
   }
+};
 
-  [[nodiscard]] std::size_t inbox_count() const {
+class FakeInbox final : public InboxWriter {
+ public:
+  std::map<std::string, core::InboxRecord> records;  // "<user>/<date>/<id>"
+  std::map<std::string, int> writes_per_key;
+  // Throttled after this many more records (the rest of the call is not stored).
+  std::optional<std::size_t> budget;
+  bool permanent = false;  // the error is not retryable
+  WriteOutcome write(const std::vector<core::InboxRecord>& batch) override {
     std::size_t n = 0;
-    for (const auto& [pk, part] : items) {
-      for (const auto& [sk, item] : part) n += sk.starts_with("INBOX#") ? 1 : 0;
+    for (const auto& r : batch) {
+      if (budget && *budget == 0) {
+        return {n, aws::Error{
+                       permanent ? "ValidationException" : "ProvisionedThroughputExceededException",
+                       "throttled", 400, !permanent}};
+      }
+      if (budget) --*budget;
+      const std::string key = r.user_id + "/" + r.date + "/" + r.notification_id;
+      records[key] = r;
+      ++writes_per_key[key];
+      ++n;
     }
-    return n;
+    return {n, std::nullopt};
+  }
+};
+
+class FakeChains final : public Chains {
+ public:
+  struct Stored {
+    core::ChainState state;
+    std::int64_t version = 0;
+    std::string reason;
+  };
+  std::map<std::string, Stored> chains;
+  static std::string name(const ChainKey& k) {
+    return k.date + "/" + k.notification_id + "/" + k.run;
+  }
+  aws::Result<HopClaim> claim(const ChainKey& key, std::int64_t hop,
+                              const std::string& owner) override {
+    const auto it = chains.find(name(key));
+    std::optional<core::ChainState> stored;
+    if (it != chains.end()) stored = it->second.state;
+    const auto verdict = core::decide_hop(stored, hop, owner);
+    if (verdict != core::HopVerdict::proceed) return HopClaim{verdict, 0};
+    auto& s = chains[name(key)];
+    s.state = {hop, owner, std::string(core::kChainRunning)};
+    return HopClaim{verdict, ++s.version};
+  }
+  aws::Result<bool> mark(const ChainKey& key, const HopClaim& claim, std::string_view status,
+                         std::string_view reason) override {
+    auto& s = chains[name(key)];
+    if (s.version != claim.version) return false;
+    s.state.status = std::string(status);
+    s.reason = std::string(reason);
+    ++s.version;
+    return true;
   }
 };
 
 class FakeQueue final : public Queue {
  public:
-  std::vector<std::string> sent;
+  std::vector<aws::SqsMessage> sent;
   aws::Result<void> send(const std::string&, const aws::SqsMessage& m) override {
-    sent.push_back(m.body);
+    sent.push_back(m);
     return {};
   }
 };
 
 struct Fixture {
-  FakeTable table;
+  FakeStore store;
+  FakeAudience audience;
+  FakeInbox inbox;
+  FakeChains chains;
   FakeQueue queue;
   Settings settings{"T", "Q", 30, 2, 10, std::chrono::milliseconds(5000)};
+  Clock::time_point now = Clock::time_point(std::chrono::seconds(1790000000));
+  std::vector<std::string> lines;
+  int next_id = 0;
 
-  Fixture(int members = 35, const std::string& segment = "everyone") {
-    table.put({{"pk", S("DAY#2026-11-24")},
-               {"sk", S("NOTIF#n1")},
-               {"segment", S(segment)},
-               {"title", S("Hi {{displayName}}")},
-               {"body", S("b")},
-               {"createdAt", S("c")}});
+  explicit Fixture(int members = 35, const std::string& segment = "everyone") {
+    store.items["2026-11-24/n1"] = {
+        {"pk", S("DAY#2026-11-24")},        {"sk", S("NOTIF#n1")}, {"segment", S(segment)},
+        {"title", S("Hi {{displayName}}")}, {"body", S("b")},      {"createdAt", S("c")}};
     for (int i = 0; i < members; ++i) {
       std::string id = std::to_string(i);
       id.insert(0, 3 - id.size(), '0');
       id.insert(0, 1, 'u');
-      table.put({{"pk", S("SEGMENT#" + segment)},
-                 {"sk", S("USER#" + id)},
-                 {"userId", S(id)},
-                 {"displayName", S(std::string("N") + id)}});
+      audience.members[segment][id] = {{"pk", S("SEGMENT#" + segment)},
+                                       {"sk", S("USER#" + id)},
+                                       {"userId", S(id)},
+                                       {"displayName", S(std::string("N") + id)}};
     }
+    runtime::set_line_sink([this](std::string_view l) { lines.emplace_back(l); });
+    (void)runtime::metrics().flush();
   }
+  ~Fixture() { runtime::set_line_sink(nullptr); }
+  Fixture(const Fixture&) = delete;
+  Fixture& operator=(const Fixture&) = delete;
 
   json run(const std::vector<std::pair<std::string, std::string>>& records,
            std::chrono::milliseconds left = std::chrono::minutes(1)) {
@@ -110,81 +157,277 @@ struct Fixture {
       event["Records"].push_back({{"messageId", id}, {"body", body}});
     runtime::Request req;
     req.payload = event.dump();
-    req.deadline = std::chrono::system_clock::now() + left;
-    Handler h(settings, table, queue);
+    req.deadline = now + left;
+    Handler h(settings, Ports{&store, &audience, &inbox, &chains, &queue}, {},
+              [this] { return now; });
+    lines.clear();
     const auto resp = h.handle(req);
     return json::parse(resp.body());
   }
+
+  // Delivers every queued message (each once, with a fresh message id) until none is left.
+  int drain(int max_rounds = 50) {
+    int rounds = 0;
+    while (!queue.sent.empty() && rounds++ < max_rounds) {
+      const auto m = queue.sent.front();
+      queue.sent.erase(queue.sent.begin());
+      EXPECT_TRUE(run({{"q" + std::to_string(++next_id), m.body}})["batchItemFailures"].empty());
+    }
+    return rounds;
+  }
+
+  std::vector<json> outcomes() {
+    std::vector<json> out;
+    for (const auto& l : lines) {
+      const auto j = json::parse(l, nullptr, false);
+      if (!j.is_discarded() && j.value("message", "") == "message processed") out.push_back(j);
+    }
+    return out;
+  }
+
+  double metric(const std::string& name) {
+    double sum = 0;
+    bool seen = false;
+    for (const auto& m : runtime::metrics().pending()) {
+      if (m.name == name) {
+        for (double v : m.values) sum += v;
+        seen = true;
+      }
+    }
+    return seen ? sum : -1;
+  }
+
+  [[nodiscard]] bool each_member_once(int members) const {
+    if (inbox.records.size() != static_cast<std::size_t>(members)) return false;
+    return std::all_of(inbox.records.begin(), inbox.records.end(),
+                       [](const auto& r) { return r.second.date == "2026-11-24"; });
+  }
 };
 
-std::string message(const std::optional<std::string>& cursor = std::nullopt) {
-  return core::encode_message(core::GenerateMessage{"2026-11-24", "n1", "everyone", cursor});
+std::string message(const std::optional<std::string>& cursor = std::nullopt,
+                    const std::optional<std::string>& run = std::nullopt, std::int64_t hop = 0) {
+  core::GenerateMessage m{"2026-11-24", "n1", "everyone", cursor};
+  m.run = run;
+  m.hop = hop;
+  return core::encode_message(m);
+}
+
+core::GenerateMessage decoded(const aws::SqsMessage& m) {
+  return std::get<core::GenerateMessage>(core::decode_message(m.body));
 }
 
 TEST(Generate, WritesOneInboxRecordPerMemberAndContinuesAfterThePageBudget) {
   Fixture f(35);  // page size 10, 2 pages per invocation -> 20 written, then a continuation
-  auto out = f.run({{"m1", message()}});
+  auto out = f.run({{"m1", message(std::nullopt, "run1")}});
   EXPECT_TRUE(out["batchItemFailures"].empty());
-  EXPECT_EQ(f.table.inbox_count(), 20U);
+  EXPECT_EQ(f.inbox.records.size(), 20U);
   ASSERT_EQ(f.queue.sent.size(), 1U);
-  // Follow the continuation chain until the audience is exhausted.
-  for (int hops = 0; hops < 5 && !f.queue.sent.empty(); ++hops) {
-    const auto next = f.queue.sent.back();
-    f.queue.sent.clear();
-    EXPECT_TRUE(f.run({{"c", next}})["batchItemFailures"].empty());
-  }
-  EXPECT_TRUE(f.queue.sent.empty());
-  EXPECT_EQ(f.table.inbox_count(), 35U);
-  const auto& rec = f.table.items["USER#u007"]["INBOX#2026-11-24#n1"];
-  EXPECT_EQ(rec["title"]["S"], "Hi Nu007");
-  EXPECT_EQ(rec["expiresAt"]["N"], std::to_string(1795478400 + 30 * 86400));
+  const auto next = decoded(f.queue.sent[0]);
+  EXPECT_EQ(next.cursor.value_or(""), "u019");
+  EXPECT_EQ(next.hop, 1);
+  EXPECT_EQ(next.run.value_or(""), "run1");
+  EXPECT_FALSE(next.owner);
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainContinued);
+  f.drain();
+  EXPECT_TRUE(f.each_member_once(35));
+  for (const auto& [key, n] : f.inbox.writes_per_key) EXPECT_EQ(n, 1) << key;
+  const auto& rec = f.inbox.records["u007/2026-11-24/n1"];
+  EXPECT_EQ(rec.title, "Hi Nu007");
+  EXPECT_EQ(rec.expires_at, 1795478400 + 30 * 86400);
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainDone);
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.hop, 1);
 }
 
-TEST(Generate, RerunWritesTheSameKeys) {
+TEST(Generate, AMessageWithoutARunIsWalkedWithoutTheChainCheck) {
   Fixture f(8);
   f.run({{"m1", message()}});
   f.run({{"m1", message()}});
-  EXPECT_EQ(f.table.inbox_count(), 8U);
+  EXPECT_TRUE(f.each_member_once(8));
   EXPECT_TRUE(f.queue.sent.empty());
+  EXPECT_TRUE(f.chains.chains.empty());
 }
 
-TEST(Generate, PoisonAndMissingNotificationFailOnlyTheirRecords) {
+TEST(Generate, ADuplicateContinuationIsStoppedAndWritesNothing) {
+  Fixture f(55);
+  f.run({{"m1", message(std::nullopt, "run1")}});
+  ASSERT_EQ(f.queue.sent.size(), 1U);
+  // The continuation's SendMessage was retried after its answer was lost: two copies.
+  const std::string body = f.queue.sent[0].body;
+  f.queue.sent.clear();
+  f.run({{"c1", body}});
+  const auto written = f.inbox.records.size();
+  (void)runtime::metrics().flush();
+  auto out = f.run({{"c1-copy", body}});
+  EXPECT_TRUE(out["batchItemFailures"].empty());
+  EXPECT_EQ(f.outcomes().at(0)["outcome"], "duplicate");
+  EXPECT_EQ(f.inbox.records.size(), written);
+  EXPECT_EQ(f.metric("MessagesStopped"), 1);
+  EXPECT_EQ(f.metric("InboxRecordsWritten"), 0);  // not inflated
+  ASSERT_EQ(f.queue.sent.size(), 1U);             // only c1's continuation
+  f.drain();
+  EXPECT_TRUE(f.each_member_once(55));
+  for (const auto& [key, n] : f.inbox.writes_per_key) EXPECT_EQ(n, 1) << key;
+}
+
+TEST(Generate, ABatchRedeliveredAfterItsContinuationWasSentIsStale) {
+  Fixture f(35);
+  f.run({{"m1", message(std::nullopt, "run1")}});
+  // m1 is redelivered (say, the invocation timed out on a later record of its batch).
+  f.run({{"m1", message(std::nullopt, "run1")}});
+  EXPECT_EQ(f.outcomes().at(0)["outcome"], "stale");
+  EXPECT_EQ(f.queue.sent.size(), 1U);
+  f.drain();
+  EXPECT_TRUE(f.each_member_once(35));
+  for (const auto& [key, n] : f.inbox.writes_per_key) EXPECT_EQ(n, 1) << key;
+}
+
+TEST(Generate, TheOwnersRedeliveryOfARunningHopResumesIt) {
   Fixture f(5);
-  auto out = f.run({{"bad", "{not json"},
-                    {"ok", message()},
-                    {"gone", core::encode_message({"2026-11-24", "missing", "everyone", {}})},
-                    {"badcursor", message("a#b")}});
-  std::vector<std::string> ids;
-  for (const auto& x : out["batchItemFailures"]) ids.push_back(x["itemIdentifier"]);
-  EXPECT_EQ(ids, (std::vector<std::string>{"bad", "gone", "badcursor"}));
-  EXPECT_EQ(f.table.inbox_count(), 5U);
+  core::ChainState crashed{0, "m1", std::string(core::kChainRunning)};
+  f.chains.chains["2026-11-24/n1/run1"] = {crashed, 1, ""};
+  f.run({{"m1", message(std::nullopt, "run1")}});
+  EXPECT_TRUE(f.each_member_once(5));
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainDone);
 }
 
-TEST(Generate, AWriteFailureFailsTheRecordForRetry) {
+TEST(Generate, ThrottlingHandsOverWithTheProgressMade) {
+  Fixture f(35);
+  f.inbox.budget = 15;  // throttled for the rest of this invocation after 15 records
+  auto out = f.run({{"m1", message(std::nullopt, "run1")}});
+  EXPECT_TRUE(out["batchItemFailures"].empty());
+  EXPECT_EQ(f.inbox.records.size(), 15U);
+  ASSERT_EQ(f.queue.sent.size(), 1U);
+  const auto next = decoded(f.queue.sent[0]);
+  EXPECT_EQ(next.cursor.value_or(""), "u014");  // after the last record stored
+  EXPECT_EQ(next.hop, 1);
+  EXPECT_EQ(next.stalls, 0);
+  EXPECT_FALSE(f.queue.sent[0].delay_seconds);
+  f.inbox.budget.reset();
+  f.drain();
+  EXPECT_TRUE(f.each_member_once(35));
+  for (const auto& [key, n] : f.inbox.writes_per_key) EXPECT_EQ(n, 1) << key;
+}
+
+TEST(Generate, AThrottleWithoutProgressStallsWithADelayAndFailsAfterTheLimit) {
+  Fixture f(35);
+  f.inbox.budget = 0;
+  f.run({{"m1", message(std::nullopt, "run1")}});
+  ASSERT_EQ(f.queue.sent.size(), 1U);
+  EXPECT_EQ(decoded(f.queue.sent[0]).stalls, 1);
+  EXPECT_EQ(f.queue.sent[0].delay_seconds.value_or(0), kStallDelaySeconds);
+  // Keep throttling: every hand-over stalls again, until the record is failed (-> DLQ, alarm).
+  json out;
+  for (int i = 0; i < kMaxStalls + 1 && !f.queue.sent.empty(); ++i) {
+    const auto m = f.queue.sent.front();
+    f.queue.sent.clear();
+    out = f.run({{"q" + std::to_string(i), m.body}});
+  }
+  ASSERT_EQ(out["batchItemFailures"].size(), 1U);
+  EXPECT_NE(f.outcomes().at(0)["reason"].get<std::string>().find("no progress"), std::string::npos);
+  EXPECT_TRUE(f.inbox.records.empty());
+}
+
+TEST(Generate, APermanentWriteErrorFailsTheRecordForRetry) {
   Fixture f(25);
-  f.table.fail_writes_after = 1;
+  f.inbox.budget = 12;
+  f.inbox.permanent = true;
   auto out = f.run({{"m1", message()}});
   ASSERT_EQ(out["batchItemFailures"].size(), 1U);
   EXPECT_EQ(out["batchItemFailures"][0]["itemIdentifier"], "m1");
   EXPECT_TRUE(f.queue.sent.empty());
 }
 
-TEST(Generate, NearTheDeadlineItContinuesAfterOnePage) {
+TEST(Generate, InvalidDefinitionsAreRejectedOnceRecordedAndCounted) {
+  Fixture f(5);
+  f.store.items["2026-11-24/notitle"] = {{"pk", S("DAY#2026-11-24")},
+                                         {"sk", S("NOTIF#notitle")},
+                                         {"segment", S("everyone")},
+                                         {"body", S("b")}};
+  core::GenerateMessage missing{"2026-11-24", "missing", "everyone"};
+  missing.run = "run1";
+  core::GenerateMessage notitle{"2026-11-24", "notitle", "everyone"};
+  notitle.run = "run1";
+  core::GenerateMessage wrong_segment{"2026-11-24", "n1", "vip"};
+  wrong_segment.run = "run1";
+  auto out = f.run({{"a", core::encode_message(missing)},
+                    {"b", core::encode_message(notitle)},
+                    {"c", core::encode_message(wrong_segment)}});
+  // Not failures: a retry cannot fix them, so they never wait for the DLQ.
+  EXPECT_TRUE(out["batchItemFailures"].empty());
+  EXPECT_EQ(f.metric("DefinitionsRejected"), 3);
+  for (const auto& o : f.outcomes()) {
+    EXPECT_EQ(o["outcome"], "rejected");
+    EXPECT_EQ(o["level"], "ERROR");
+  }
+  EXPECT_EQ(f.chains.chains["2026-11-24/missing/run1"].state.status, core::kChainRejected);
+  EXPECT_EQ(f.chains.chains["2026-11-24/missing/run1"].reason, "notification missing not found");
+  EXPECT_EQ(f.chains.chains["2026-11-24/notitle/run1"].reason, "notification has no title/body");
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].reason,
+            "message segment differs from the notification's");
+  // A redelivered copy stops at the recorded rejection.
+  (void)runtime::metrics().flush();
+  f.run({{"a2", core::encode_message(missing)}});
+  EXPECT_EQ(f.outcomes().at(0)["outcome"], "rejected");
+  EXPECT_TRUE(f.inbox.records.empty());
+}
+
+TEST(Generate, PoisonAndBadCursorFailOnlyTheirRecords) {
+  Fixture f(5);
+  auto out = f.run({{"bad", "{not json"}, {"ok", message()}, {"badcursor", message("a#b")}});
+  std::vector<std::string> ids;
+  for (const auto& x : out["batchItemFailures"]) ids.push_back(x["itemIdentifier"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"bad", "badcursor"}));
+  EXPECT_TRUE(f.each_member_once(5));
+}
+
+TEST(Generate, NearTheDeadlineItHandsOverAfterThePageInProgress) {
   Fixture f(35);
   f.settings.max_pages = 100;
-  auto out = f.run({{"m1", message()}}, std::chrono::milliseconds(1000));  // < 5 s reserve
+  // Each page takes 30 s of the minute: after two pages less than the 5 s reserve is left.
+  f.audience.on_page = [&] { f.now += std::chrono::seconds(28); };
+  auto out = f.run({{"m1", message(std::nullopt, "run1")}});
   EXPECT_TRUE(out["batchItemFailures"].empty());
-  EXPECT_EQ(f.table.inbox_count(), 10U);
-  EXPECT_EQ(f.table.audience_queries, 1);
+  EXPECT_EQ(f.inbox.records.size(), 20U);
+  EXPECT_EQ(f.audience.pages, 2);
   ASSERT_EQ(f.queue.sent.size(), 1U);
-  EXPECT_NE(f.queue.sent[0].find("\"cursor\":\"u009\""), std::string::npos);
+  EXPECT_EQ(decoded(f.queue.sent[0]).cursor.value_or(""), "u019");
+}
+
+TEST(Generate, LaterRecordsOfABatchAreHandedOverWhenTheTimeIsUsed) {
+  Fixture f(35);
+  f.settings.max_pages = 100;
+  f.audience.on_page = [&] { f.now += std::chrono::seconds(28); };
+  core::GenerateMessage other{"2026-11-24", "n1", "everyone"};
+  other.run = "run2";
+  auto out = f.run({{"m1", message(std::nullopt, "run1")}, {"m2", core::encode_message(other)}});
+  EXPECT_TRUE(out["batchItemFailures"].empty());
+  ASSERT_EQ(f.queue.sent.size(), 2U);
+  // m2 never started: a copy of it, same hop, keeping m2's claim (owner), no stall.
+  const auto copy = decoded(f.queue.sent[1]);
+  EXPECT_EQ(copy.run.value_or(""), "run2");
+  EXPECT_EQ(copy.hop, 0);
+  EXPECT_EQ(copy.owner.value_or(""), "m2");
+  EXPECT_EQ(copy.stalls, 0);
+  EXPECT_EQ(f.outcomes().at(1)["outcome"], "deferred");
+  f.audience.on_page = nullptr;
+  f.drain();
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainDone);
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run2"].state.status, core::kChainDone);
+}
+
+TEST(Generate, AnInvocationTooShortForAnyWorkStalls) {
+  Fixture f(5);
+  auto out = f.run({{"m1", message(std::nullopt, "run1")}}, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(out["batchItemFailures"].empty());
+  ASSERT_EQ(f.queue.sent.size(), 1U);
+  EXPECT_EQ(decoded(f.queue.sent[0]).stalls, 1);  // cannot loop forever
 }
 
 TEST(Generate, NotAnSqsEventIsAnInvocationError) {
   Fixture f(1);
   runtime::Request req;
   req.payload = R"({"hello":1})";
-  Handler h(f.settings, f.table, f.queue);
+  Handler h(f.settings, Ports{&f.store, &f.audience, &f.inbox, &f.chains, &f.queue});
   EXPECT_FALSE(h.handle(req).is_success());
 }
 

@@ -16,6 +16,7 @@ inline constexpr std::string_view kSegmentPrefix = "SEGMENT#";
 inline constexpr std::string_view kUserPrefix = "USER#";
 inline constexpr std::string_view kInboxPrefix = "INBOX#";
 inline constexpr std::string_view kRunPrefix = "RUN#";
+inline constexpr std::string_view kChainPrefix = "CHAIN#";
 inline constexpr std::string_view kProfileSk = "PROFILE";
 inline constexpr std::string_view kRunSk = "RUN";
 
@@ -30,6 +31,9 @@ std::string user_pk(std::string_view user_id);
 std::string inbox_sk(std::string_view date, std::string_view notification_id);
 // RUN#<date> / RUN: the per-day run marker written once with a conditional put.
 std::string run_pk(std::string_view date);
+// RUN#<date> / CHAIN#<notificationId>#<run>: generate's progress through one notification's
+// audience for one run (dn/core/chain.hpp).
+std::string chain_sk(std::string_view notification_id, std::string_view run);
 
 // The part after `prefix`, or empty when `key` does not start with it.
 std::string_view strip_prefix(std::string_view key, std::string_view prefix);

@@ -1,0 +1,161 @@
+#include "dynamo.hpp"
+
+#include <exception>
+#include <utility>
+
+#include "dn/core/keys.hpp"
+#include "dn/core/schedule.hpp"
+#include "dn/core/validate.hpp"
+
+namespace dn::generate {
+namespace {
+
+using nlohmann::json;
+
+json str(std::string_view v) {
+  return json{{"S", std::string(v)}};
+}
+json num(std::int64_t v) {
+  return json{{"N", std::to_string(v)}};
+}
+
+const std::string* text(const json& item, const char* name) {
+  if (!item.is_object()) return nullptr;
+  const auto a = item.find(name);
+  if (a == item.end() || !a->is_object()) return nullptr;
+  const auto s = a->find("S");
+  return s != a->end() && s->is_string() ? s->get_ptr<const std::string*>() : nullptr;
+}
+
+json chain_key(const ChainKey& key) {
+  return json{{"pk", str(core::keys::run_pk(key.date))},
+              {"sk", str(core::keys::chain_sk(key.notification_id, key.run))}};
+}
+
+}  // namespace
+
+json inbox_item(const core::InboxRecord& r) {
+  return json{{"pk", str(core::keys::user_pk(r.user_id))},
+              {"sk", str(core::keys::inbox_sk(r.date, r.notification_id))},
+              {"notificationId", str(r.notification_id)},
+              {"date", str(r.date)},
+              {"title", str(r.title)},
+              {"body", str(r.body)},
+              {"createdAt", str(r.created_at)},
+              {"expiresAt", num(r.expires_at)}};
+}
+
+std::optional<core::ChainState> chain_of(const json& item) {
+  if (!item.is_object()) return std::nullopt;
+  core::ChainState state;
+  if (const auto* owner = text(item, "owner")) state.owner = *owner;
+  if (const auto* status = text(item, "status")) state.status = *status;
+  if (const auto hop = item.find("hop"); hop != item.end() && hop->is_object()) {
+    try {
+      state.hop = std::stoll(hop->value("N", "0"));
+    } catch (const std::exception&) {
+      state.hop = 0;
+    }
+  }
+  return state;
+}
+
+aws::Result<std::optional<json>> DynamoNotifications::load(std::string_view date,
+                                                           std::string_view notification_id) {
+  auto page = db_.query(json{{"TableName", table_},
+                             {"KeyConditionExpression", "pk = :pk AND sk = :sk"},
+                             {"ExpressionAttributeValues",
+                              {{":pk", str(core::keys::day_pk(date))},
+                               {":sk", str(core::keys::notification_sk(notification_id))}}},
+                             {"ConsistentRead", true}});
+  if (!page.ok()) return page.error();
+  if (page->items.empty()) return std::optional<json>{};
+  return std::optional<json>{page->items.front()};
+}
+
+aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
+                                               const std::optional<std::string>& after, int limit) {
+  json q{{"TableName", table_},
+         {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :user)"},
+         {"ExpressionAttributeValues",
+          {{":pk", str(core::keys::segment_pk(segment))}, {":user", str(core::keys::kUserPrefix)}}},
+         {"Limit", limit}};
+  if (after) {
+    q["ExclusiveStartKey"] = json{{"pk", str(core::keys::segment_pk(segment))},
+                                  {"sk", str(core::keys::member_sk(*after))}};
+  }
+  auto page = db_.query(q);
+  if (!page.ok()) return page.error();
+  AudiencePage out{std::move(page->items), std::nullopt};
+  if (!page->last_evaluated_key.is_null()) {
+    const auto* sk = text(page->last_evaluated_key, "sk");
+    const auto user = sk != nullptr ? core::keys::strip_prefix(*sk, core::keys::kUserPrefix) : "";
+    if (core::check_user_id(user)) {
+      return aws::Error{"InvalidResponse", "audience returned a key that is not a member key", 200,
+                        false};
+    }
+    out.next = std::string(user);
+  }
+  return out;
+}
+
+WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
+  std::vector<json> requests;
+  requests.reserve(records.size());
+  for (const auto& r : records) requests.push_back({{"PutRequest", {{"Item", inbox_item(r)}}}});
+  std::size_t prefix = 0;
+  auto done = db_.batch_write(table_, std::move(requests), &prefix);
+  if (done.ok()) return WriteOutcome{records.size(), std::nullopt};
+  return WriteOutcome{prefix, done.error()};
+}
+
+aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
+                                          const std::string& owner) {
+  const json k = chain_key(key);
+  for (int round = 0; round < kMaxRounds; ++round) {
+    auto stored = db_.read_versioned(table_, k);
+    if (!stored.ok()) return stored.error();
+    const auto verdict = core::decide_hop(chain_of(stored->item), hop, owner);
+    if (verdict != core::HopVerdict::proceed) return HopClaim{verdict, stored->version};
+    json item = k;
+    item["date"] = str(key.date);
+    item["notificationId"] = str(key.notification_id);
+    item["run"] = str(key.run);
+    item["hop"] = num(hop);
+    item["owner"] = str(owner);
+    item["status"] = str(core::kChainRunning);
+    if (const auto expires = core::expires_at(key.date, core::kRunMarkerTtlDays)) {
+      item["expiresAt"] = num(*expires);
+    }
+    auto put = db_.put_versioned(table_, std::move(item), stored->version);
+    if (!put.ok()) return put.error();
+    if (*put == aws::WriteStatus::written) {
+      return HopClaim{core::HopVerdict::proceed, stored->version + 1};
+    }
+    // Changed since the read: another message, or this put applied with its answer lost.
+  }
+  return aws::Error{
+      "ClaimContention",
+      "the chain state changed under every one of " + std::to_string(kMaxRounds) + " claims", 0,
+      true};
+}
+
+aws::Result<bool> DynamoChains::mark(const ChainKey& key, const HopClaim& claim,
+                                     std::string_view status, std::string_view reason) {
+  auto r = db_.update_item(json{
+      {"TableName", table_},
+      {"Key", chain_key(key)},
+      {"UpdateExpression", "SET #status = :status, reason = :reason, #version = :next"},
+      {"ConditionExpression", "#version = :expected"},
+      {"ExpressionAttributeNames", {{"#status", "status"}, {"#version", "version"}}},
+      {"ExpressionAttributeValues",
+       {{":status", str(status)},
+        {":reason", str(reason.substr(0, kMaxReasonLength))},
+        {":next", num(claim.version + 1)},
+        {":expected", num(claim.version)}}},
+  });
+  if (!r.ok()) return r.error();
+  return r->status == aws::WriteStatus::written;
+}
+
+}  // namespace dn::generate

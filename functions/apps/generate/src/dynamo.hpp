@@ -1,0 +1,86 @@
+// generate's adapters: the ports of generate.hpp over DynamoDB and SQS. They own the request
+// shapes (docs/DATA_MODEL.md); the rules they apply are core's.
+#pragma once
+
+#include <string>
+
+#include "dn/aws/client.hpp"
+#include "dn/aws/dynamodb.hpp"
+#include "dn/aws/sqs.hpp"
+#include "generate.hpp"
+
+namespace dn::generate {
+
+// DAY#<date> / NOTIF#<id>, read strongly consistent (find-daily saw it a moment ago: a missing
+// item is really missing, not a stale read).
+class DynamoNotifications final : public NotificationStore {
+ public:
+  DynamoNotifications(aws::Client& client, std::string table)
+      : db_(client), table_(std::move(table)) {}
+  aws::Result<std::optional<nlohmann::json>> load(std::string_view date,
+                                                  std::string_view notification_id) override;
+
+ private:
+  aws::DynamoDb db_;
+  std::string table_;
+};
+
+// SEGMENT#<segment> / USER#..., one Query page per call; the cursor is the last member's user id.
+class DynamoAudience final : public Audience {
+ public:
+  DynamoAudience(aws::Client& client, std::string table) : db_(client), table_(std::move(table)) {}
+  aws::Result<AudiencePage> page(std::string_view segment, const std::optional<std::string>& after,
+                                 int limit) override;
+
+ private:
+  aws::DynamoDb db_;
+  std::string table_;
+};
+
+// USER#<userId> / INBOX#<date>#<notificationId> puts, 25 per BatchWriteItem, UnprocessedItems
+// resent with backoff until the client's deadline.
+class DynamoInbox final : public InboxWriter {
+ public:
+  DynamoInbox(aws::Client& client, std::string table) : db_(client), table_(std::move(table)) {}
+  WriteOutcome write(const std::vector<core::InboxRecord>& records) override;
+
+ private:
+  aws::DynamoDb db_;
+  std::string table_;
+};
+
+// RUN#<date> / CHAIN#<notificationId>#<run>: claim reads the state, lets core::decide_hop
+// decide, and writes the claim only if the state is unchanged since the read (its version).
+class DynamoChains final : public Chains {
+ public:
+  DynamoChains(aws::Client& client, std::string table) : db_(client), table_(std::move(table)) {}
+  aws::Result<HopClaim> claim(const ChainKey& key, std::int64_t hop,
+                              const std::string& owner) override;
+  aws::Result<bool> mark(const ChainKey& key, const HopClaim& claim, std::string_view status,
+                         std::string_view reason) override;
+
+  static constexpr int kMaxRounds = 5;
+  static constexpr std::size_t kMaxReasonLength = 500;
+
+ private:
+  aws::DynamoDb db_;
+  std::string table_;
+};
+
+class SqsQueue final : public Queue {
+ public:
+  explicit SqsQueue(aws::Client& client) : sqs_(client) {}
+  aws::Result<void> send(const std::string& queue_url, const aws::SqsMessage& message) override {
+    return sqs_.send_all(queue_url, {message});
+  }
+
+ private:
+  aws::Sqs sqs_;
+};
+
+// The inbox record as a DynamoDB item, and a chain state item as the domain reads it. Exposed
+// for the adapters' tests.
+nlohmann::json inbox_item(const core::InboxRecord& record);
+std::optional<core::ChainState> chain_of(const nlohmann::json& item);
+
+}  // namespace dn::generate
