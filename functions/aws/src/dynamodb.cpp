@@ -126,7 +126,7 @@ Result<VersionedItem> DynamoDb::read_versioned(const std::string& table,
   for (const auto& [name, value] : key.items()) {
     const std::string k = std::to_string(n++);
     if (!condition.empty()) condition += " AND ";
-    condition += "#k" + k + " = :k" + k;
+    condition.append("#k").append(k).append(" = :k").append(k);
     request["ExpressionAttributeNames"]["#k" + k] = name;
     request["ExpressionAttributeValues"][":k" + k] = value;
   }

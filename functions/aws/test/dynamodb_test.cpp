@@ -175,6 +175,7 @@ TEST(AwsDynamoDb, BatchWriteReportsTheWrittenPrefix) {
                     json_response(200, json{{"UnprocessedItems", {{"T", {put(27)}}}}}.dump())}),
             3);
   std::vector<json> writes;
+  writes.reserve(60);
   for (int i = 0; i < 60; ++i) writes.push_back(put(i));
   std::size_t prefix = 99;
   auto r = f.ddb.batch_write("T", writes, &prefix);

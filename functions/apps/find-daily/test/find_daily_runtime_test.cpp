@@ -16,7 +16,6 @@
 namespace {
 
 using dn::aws::testing::StubRequest;
-using dn::aws::testing::StubResponse;
 using dn::runtime::testing::env_of;
 using dn::runtime::testing::Post;
 using dn::runtime::testing::run_function;
@@ -120,7 +119,7 @@ TEST(FindDailyRuntime, AClaimWhoseAnswerIsLostIsTakenAgainNotAnsweredAlreadyRan)
     // The first PutItem is applied, then its answer is lost: the client retries it, and the
     // retry's condition fails against the marker the first one wrote.
     if (dn::aws::testing::FakeAws::operation(r) == "PutItem" && puts++ == 0) {
-      response.drop_connection = true;
+      response.fault = dn::aws::testing::Fault::drop;
     }
     return response;
   });

@@ -16,7 +16,6 @@
 namespace {
 
 using dn::aws::testing::StubRequest;
-using dn::aws::testing::StubResponse;
 using dn::runtime::testing::env_of;
 using dn::runtime::testing::Post;
 using dn::runtime::testing::run_function;
