@@ -200,6 +200,21 @@ export class MonitoringStack extends AppStack {
       n.dailyRunDlq.holds,
     );
     const heartbeat = this.heartbeatAlarm(system, n.functions['find-daily']);
+    // generate rejects a definition it can never generate once (no retries): say so at once.
+    const rejected = a.alarm(system, {
+      key: 'generate-definitions-rejected',
+      runbook: 'definitions-rejected',
+      severity: 'critical',
+      summary:
+        "generate rejected a notification definition it cannot generate (DefinitionsRejected): that notification's recipients get nothing.",
+      metric: metrics.emf(this.config, n.functions.generate, 'DefinitionsRejected', {
+        statistic: 'Sum',
+        period: a.period,
+      }),
+      threshold: 1,
+      comparison: Cmp.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      feedsComposite: true,
+    });
     this.tableAlarms(system, n);
     const api = this.apiAlarms(system, n);
 
@@ -209,8 +224,8 @@ export class MonitoringStack extends AppStack {
       severity: 'critical',
       summary:
         "Today's notifications are late or incomplete: no DailyRunCompleted by the deadline, errors in " +
-        'find-daily or generate, a backed-up queue, or messages in a DLQ.',
-      children: [heartbeat, fn['find-daily'].errors, fn.generate.errors, queueAge, generateDlq, dailyRunDlq],
+        'find-daily or generate, a backed-up queue, messages in a DLQ, or a rejected definition.',
+      children: [heartbeat, fn['find-daily'].errors, fn.generate.errors, queueAge, generateDlq, dailyRunDlq, rejected],
     });
     a.composite(system, {
       key: 'api-unavailable',

@@ -171,6 +171,8 @@ export class NotificationsStack extends AppStack {
         table.access(['dynamodb:Query'], ['DAY#*']),
         table.access(['dynamodb:Query'], ['SEGMENT#*']),
         table.access(['dynamodb:BatchWriteItem'], ['USER#*']),
+        // The chain state of each notification's walk (RUN#<date> / CHAIN#...): read and claimed.
+        table.access(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['RUN#*']),
         new iam.PolicyStatement({
           // Receive/Delete/GetQueueAttributes: the SQS event source polls with this role.
           // SendMessage: continuation messages for segments larger than one invocation.
