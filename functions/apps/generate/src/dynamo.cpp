@@ -1,5 +1,7 @@
 #include "dynamo.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <utility>
 
@@ -25,6 +27,18 @@ const std::string* text(const json& item, const char* name) {
   if (a == item.end() || !a->is_object()) return nullptr;
   const auto s = a->find("S");
   return s != a->end() && s->is_string() ? s->get_ptr<const std::string*>() : nullptr;
+}
+
+// Times one call into `times` (when set).
+template <class F>
+auto timed(CallTimes* times, const char* operation, F&& call) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = call();
+  if (times != nullptr) {
+    times->record(operation, std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - start));
+  }
+  return result;
 }
 
 json chain_key(const ChainKey& key) {
@@ -84,7 +98,7 @@ aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
     q["ExclusiveStartKey"] = json{{"pk", str(core::keys::segment_pk(segment))},
                                   {"sk", str(core::keys::member_sk(*after))}};
   }
-  auto page = db_.query(q);
+  auto page = timed(times_, "Query", [&] { return db_.query(q); });
   if (!page.ok()) return page.error();
   AudiencePage out{std::move(page->items), std::nullopt};
   if (!page->last_evaluated_key.is_null()) {
@@ -100,20 +114,30 @@ aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
 }
 
 WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
-  std::vector<json> requests;
-  requests.reserve(records.size());
-  for (const auto& r : records) requests.push_back({{"PutRequest", {{"Item", inbox_item(r)}}}});
-  std::size_t prefix = 0;
-  auto done = db_.batch_write(table_, std::move(requests), &prefix);
-  if (done.ok()) return WriteOutcome{records.size(), std::nullopt};
-  return WriteOutcome{prefix, done.error()};
+  // One BatchWriteItem per 25 records (UnprocessedItems resent inside it), so each call is timed.
+  constexpr std::size_t kPerCall = aws::DynamoDb::kMaxBatchWrite;
+  std::size_t stored = 0;
+  for (std::size_t start = 0; start < records.size(); start += kPerCall) {
+    const std::size_t end = std::min(records.size(), start + kPerCall);
+    std::vector<json> requests;
+    requests.reserve(end - start);
+    for (std::size_t i = start; i < end; ++i) {
+      requests.push_back({{"PutRequest", {{"Item", inbox_item(records[i])}}}});
+    }
+    std::size_t prefix = 0;
+    auto done = timed(times_, "BatchWriteItem",
+                      [&] { return db_.batch_write(table_, std::move(requests), &prefix); });
+    if (!done.ok()) return WriteOutcome{stored + prefix, done.error()};
+    stored = end;
+  }
+  return WriteOutcome{stored, std::nullopt};
 }
 
 aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
                                           const std::string& owner) {
   const json k = chain_key(key);
   for (int round = 0; round < kMaxRounds; ++round) {
-    auto stored = db_.read_versioned(table_, k);
+    auto stored = timed(times_, "Query", [&] { return db_.read_versioned(table_, k); });
     if (!stored.ok()) return stored.error();
     const auto verdict = core::decide_hop(chain_of(stored->item), hop, owner);
     if (verdict != core::HopVerdict::proceed) return HopClaim{verdict, stored->version};
@@ -127,7 +151,8 @@ aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
     if (const auto expires = core::expires_at(key.date, core::kRunMarkerTtlDays)) {
       item["expiresAt"] = num(*expires);
     }
-    auto put = db_.put_versioned(table_, std::move(item), stored->version);
+    auto put = timed(times_, "PutItem",
+                     [&] { return db_.put_versioned(table_, std::move(item), stored->version); });
     if (!put.ok()) return put.error();
     if (*put == aws::WriteStatus::written) {
       return HopClaim{core::HopVerdict::proceed, stored->version + 1};
@@ -142,20 +167,26 @@ aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
 
 aws::Result<bool> DynamoChains::mark(const ChainKey& key, const HopClaim& claim,
                                      std::string_view status, std::string_view reason) {
-  auto r = db_.update_item(json{
-      {"TableName", table_},
-      {"Key", chain_key(key)},
-      {"UpdateExpression", "SET #status = :status, reason = :reason, #version = :next"},
-      {"ConditionExpression", "#version = :expected"},
-      {"ExpressionAttributeNames", {{"#status", "status"}, {"#version", "version"}}},
-      {"ExpressionAttributeValues",
-       {{":status", str(status)},
-        {":reason", str(reason.substr(0, kMaxReasonLength))},
-        {":next", num(claim.version + 1)},
-        {":expected", num(claim.version)}}},
+  auto r = timed(times_, "UpdateItem", [&] {
+    return db_.update_item(json{
+        {"TableName", table_},
+        {"Key", chain_key(key)},
+        {"UpdateExpression", "SET #status = :status, reason = :reason, #version = :next"},
+        {"ConditionExpression", "#version = :expected"},
+        {"ExpressionAttributeNames", {{"#status", "status"}, {"#version", "version"}}},
+        {"ExpressionAttributeValues",
+         {{":status", str(status)},
+          {":reason", str(reason.substr(0, kMaxReasonLength))},
+          {":next", num(claim.version + 1)},
+          {":expected", num(claim.version)}}},
+    });
   });
   if (!r.ok()) return r.error();
   return r->status == aws::WriteStatus::written;
+}
+
+aws::Result<void> SqsQueue::send(const std::string& queue_url, const aws::SqsMessage& message) {
+  return timed(times_, "SendMessageBatch", [&] { return sqs_.send_all(queue_url, {message}); });
 }
 
 }  // namespace dn::generate

@@ -15,45 +15,51 @@ namespace dn::generate {
 // item is really missing, not a stale read).
 class DynamoNotifications final : public NotificationStore {
  public:
-  DynamoNotifications(aws::Client& client, std::string table)
-      : db_(client), table_(std::move(table)) {}
+  DynamoNotifications(aws::Client& client, std::string table, CallTimes* times = nullptr)
+      : db_(client), table_(std::move(table)), times_(times) {}
   aws::Result<std::optional<nlohmann::json>> load(std::string_view date,
                                                   std::string_view notification_id) override;
 
  private:
   aws::DynamoDb db_;
   std::string table_;
+  CallTimes* times_;
 };
 
 // SEGMENT#<segment> / USER#..., one Query page per call; the cursor is the last member's user id.
 class DynamoAudience final : public Audience {
  public:
-  DynamoAudience(aws::Client& client, std::string table) : db_(client), table_(std::move(table)) {}
+  DynamoAudience(aws::Client& client, std::string table, CallTimes* times = nullptr)
+      : db_(client), table_(std::move(table)), times_(times) {}
   aws::Result<AudiencePage> page(std::string_view segment, const std::optional<std::string>& after,
                                  int limit) override;
 
  private:
   aws::DynamoDb db_;
   std::string table_;
+  CallTimes* times_;
 };
 
 // USER#<userId> / INBOX#<date>#<notificationId> puts, 25 per BatchWriteItem, UnprocessedItems
 // resent with backoff until the client's deadline.
 class DynamoInbox final : public InboxWriter {
  public:
-  DynamoInbox(aws::Client& client, std::string table) : db_(client), table_(std::move(table)) {}
+  DynamoInbox(aws::Client& client, std::string table, CallTimes* times = nullptr)
+      : db_(client), table_(std::move(table)), times_(times) {}
   WriteOutcome write(const std::vector<core::InboxRecord>& records) override;
 
  private:
   aws::DynamoDb db_;
   std::string table_;
+  CallTimes* times_;
 };
 
 // RUN#<date> / CHAIN#<notificationId>#<run>: claim reads the state, lets core::decide_hop
 // decide, and writes the claim only if the state is unchanged since the read (its version).
 class DynamoChains final : public Chains {
  public:
-  DynamoChains(aws::Client& client, std::string table) : db_(client), table_(std::move(table)) {}
+  DynamoChains(aws::Client& client, std::string table, CallTimes* times = nullptr)
+      : db_(client), table_(std::move(table)), times_(times) {}
   aws::Result<HopClaim> claim(const ChainKey& key, std::int64_t hop,
                               const std::string& owner) override;
   aws::Result<bool> mark(const ChainKey& key, const HopClaim& claim, std::string_view status,
@@ -65,17 +71,18 @@ class DynamoChains final : public Chains {
  private:
   aws::DynamoDb db_;
   std::string table_;
+  CallTimes* times_;
 };
 
 class SqsQueue final : public Queue {
  public:
-  explicit SqsQueue(aws::Client& client) : sqs_(client) {}
-  aws::Result<void> send(const std::string& queue_url, const aws::SqsMessage& message) override {
-    return sqs_.send_all(queue_url, {message});
-  }
+  explicit SqsQueue(aws::Client& client, CallTimes* times = nullptr)
+      : sqs_(client), times_(times) {}
+  aws::Result<void> send(const std::string& queue_url, const aws::SqsMessage& message) override;
 
  private:
   aws::Sqs sqs_;
+  CallTimes* times_;
 };
 
 // The inbox record as a DynamoDB item, and a chain state item as the domain reads it. Exposed

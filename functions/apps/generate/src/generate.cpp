@@ -25,6 +25,29 @@ bool has_deadline(const runtime::Request& request) {
 
 }  // namespace
 
+void CallTimes::record(const std::string& operation, std::chrono::microseconds elapsed) {
+  Stat& s = stats_[operation];
+  ++s.n;
+  s.sum += elapsed;
+  s.max = std::max(s.max, elapsed);
+}
+
+json CallTimes::to_json() const {
+  json out = json::object();
+  for (const auto& [op, s] : stats_) {
+    out[op] = {{"n", s.n},
+               {"ms", static_cast<double>(s.sum.count()) / 1000.0},
+               {"maxMs", static_cast<double>(s.max.count()) / 1000.0}};
+  }
+  return out;
+}
+
+std::chrono::microseconds CallTimes::total() const {
+  std::chrono::microseconds sum{0};
+  for (const auto& [op, s] : stats_) sum += s.sum;
+  return sum;
+}
+
 // One record's walk through its audience in this invocation.
 struct Handler::Walk {
   core::GenerateMessage msg;
@@ -203,6 +226,8 @@ runtime::Response Handler::handle(const runtime::Request& request) {
   }
   work_phase(request);
   first_record_ = true;
+  const auto started = std::chrono::steady_clock::now();
+  if (ports_.times != nullptr) ports_.times->reset();
   json failures = json::array();
   long long written = 0;
   long long continued = 0;
@@ -225,6 +250,17 @@ runtime::Response Handler::handle(const runtime::Request& request) {
     } else {
       runtime::logger().info("message processed", fields);
     }
+  }
+  if (ports_.times != nullptr) {
+    // Where the invocation's time went: the AWS calls (client side, per operation) and the rest.
+    const auto handler = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    runtime::logger().info(
+        "invocation", {{"records", event["Records"].size()},
+                       {"written", written},
+                       {"handlerMs", static_cast<double>(handler.count()) / 1000.0},
+                       {"callsMs", static_cast<double>(ports_.times->total().count()) / 1000.0},
+                       {"calls", ports_.times->to_json()}});
   }
   runtime::metrics().add("InboxRecordsWritten", static_cast<double>(written));
   runtime::metrics().add("ContinuationsQueued", static_cast<double>(continued));

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -64,6 +65,25 @@ class InboxWriter {
   // Stores the records (each one's key is a function of user, day and notification, so storing
   // one again never duplicates it). Retries within the calls' deadline.
   virtual WriteOutcome write(const std::vector<core::InboxRecord>& records) = 0;
+};
+
+// Client-side cost of the AWS calls of one invocation, per operation ("Query", "BatchWriteItem"...,
+// retries included): logged with the invocation so a slow page can be told apart into our code,
+// the client and the service.
+class CallTimes {
+ public:
+  void record(const std::string& operation, std::chrono::microseconds elapsed);
+  void reset() { stats_.clear(); }
+  [[nodiscard]] nlohmann::json to_json() const;  // {"Query":{"n":3,"ms":41.2,"maxMs":20.1},...}
+  [[nodiscard]] std::chrono::microseconds total() const;
+
+ private:
+  struct Stat {
+    long long n = 0;
+    std::chrono::microseconds sum{0};
+    std::chrono::microseconds max{0};
+  };
+  std::map<std::string, Stat> stats_;
 };
 
 struct ChainKey {
@@ -136,6 +156,7 @@ struct Ports {
   InboxWriter* inbox = nullptr;
   Chains* chains = nullptr;
   Queue* queue = nullptr;
+  CallTimes* times = nullptr;  // filled by the adapters; logged per invocation when set
 };
 
 class Handler {

@@ -25,6 +25,7 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
   options.retry.max_delay = std::chrono::milliseconds(2000);
 
   struct State {
+    CallTimes times;
     std::unique_ptr<aws::Client> client;
     std::unique_ptr<DynamoNotifications> notifications;
     std::unique_ptr<DynamoAudience> audience;
@@ -36,13 +37,14 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
   auto state = std::make_shared<State>();
   state->client = std::make_unique<aws::Client>(std::move(*config), std::move(options));
   const std::string& table = settings.table_name;
-  state->notifications = std::make_unique<DynamoNotifications>(*state->client, table);
-  state->audience = std::make_unique<DynamoAudience>(*state->client, table);
-  state->inbox = std::make_unique<DynamoInbox>(*state->client, table);
-  state->chains = std::make_unique<DynamoChains>(*state->client, table);
-  state->queue = std::make_unique<SqsQueue>(*state->client);
+  CallTimes* times = &state->times;
+  state->notifications = std::make_unique<DynamoNotifications>(*state->client, table, times);
+  state->audience = std::make_unique<DynamoAudience>(*state->client, table, times);
+  state->inbox = std::make_unique<DynamoInbox>(*state->client, table, times);
+  state->chains = std::make_unique<DynamoChains>(*state->client, table, times);
+  state->queue = std::make_unique<SqsQueue>(*state->client, times);
   const Ports ports{state->notifications.get(), state->audience.get(), state->inbox.get(),
-                    state->chains.get(), state->queue.get()};
+                    state->chains.get(),        state->queue.get(),    times};
   aws::Client* client = state->client.get();
   state->handler = std::make_unique<Handler>(
       std::move(settings), ports,
