@@ -225,7 +225,15 @@ export class MonitoringStack extends AppStack {
       summary:
         "Today's notifications are late or incomplete: no DailyRunCompleted by the deadline, errors in " +
         'find-daily or generate, a backed-up queue, messages in a DLQ, or a rejected definition.',
-      children: [heartbeat, fn['find-daily'].errors, fn.generate.errors, queueAge, generateDlq, dailyRunDlq, rejected],
+      children: [
+        heartbeat,
+        fn['find-daily'].errors,
+        fn.generate.errors,
+        queueAge,
+        generateDlq,
+        dailyRunDlq,
+        rejected,
+      ],
     });
     a.composite(system, {
       key: 'api-unavailable',
