@@ -270,8 +270,9 @@ TEST_F(FindDaily, TheWorkStopsEarlyEnoughToReleaseTheMarker) {
   // The work's calls stop kReleaseReserve + kReportMargin before the deadline; the release gets
   // the reserve.
   ASSERT_EQ(call_deadlines.size(), 2U);
-  EXPECT_EQ(deadline() - call_deadlines[0], std::chrono::seconds(4));
-  EXPECT_EQ(deadline() - call_deadlines[1], std::chrono::seconds(1));
+  EXPECT_EQ(deadline() - call_deadlines[0],
+            dn::find_daily::kReleaseReserve + dn::runtime::kDeadlineMargin);
+  EXPECT_EQ(deadline() - call_deadlines[1], dn::runtime::kDeadlineMargin);
   EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "failed");
 }
 
