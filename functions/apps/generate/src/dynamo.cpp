@@ -76,12 +76,13 @@ std::optional<core::ChainState> chain_of(const json& item) {
 
 aws::Result<std::optional<json>> DynamoNotifications::load(std::string_view date,
                                                            std::string_view notification_id) {
-  auto page = db_.query(json{{"TableName", table_},
-                             {"KeyConditionExpression", "pk = :pk AND sk = :sk"},
-                             {"ExpressionAttributeValues",
-                              {{":pk", str(core::keys::day_pk(date))},
-                               {":sk", str(core::keys::notification_sk(notification_id))}}},
-                             {"ConsistentRead", true}});
+  const json q{{"TableName", table_},
+               {"KeyConditionExpression", "pk = :pk AND sk = :sk"},
+               {"ExpressionAttributeValues",
+                {{":pk", str(core::keys::day_pk(date))},
+                 {":sk", str(core::keys::notification_sk(notification_id))}}},
+               {"ConsistentRead", true}};
+  auto page = timed(times_, "Query", [&] { return db_.query(q); });
   if (!page.ok()) return page.error();
   if (page->items.empty()) return std::optional<json>{};
   return std::optional<json>{page->items.front()};
