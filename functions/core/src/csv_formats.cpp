@@ -1,9 +1,11 @@
 // Temporal formats and double precision values (see dn/core/csv_formats.hpp).
 #include "dn/core/csv_formats.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <string>
 #include <system_error>
 
@@ -103,28 +105,180 @@ bool zone_name(std::string_view s, std::size_t& pos) {
   return false;
 }
 
-struct Fields {
-  bool year = false;
-  bool month = false;
-  bool day = false;
-  bool hour = false;
-  bool hour12 = false;
-  bool ampm = false;
-  bool minute = false;
-  bool second = false;
-  bool fraction = false;
-  bool zone = false;
+// The fields a format can fill, and the conversions that fill each.
+enum Field : std::uint8_t { Year, Month, Day, Hour, Hour12, AmPm, Minute, Second, Fraction, Zone };
+constexpr std::array<std::string_view, 10> kFieldSpecs{"Yy", "mbBh", "de", "H", "I",
+                                                       "p",  "M",    "S",  "f", "zZ"};
+
+struct FieldCount {
+  std::array<int, kFieldSpecs.size()> n{};
+  [[nodiscard]] bool has(Field f) const { return n.at(f) > 0; }
 };
 
-// Walks the format, calling on(spec) for each conversion; false when a spec is unknown.
-template <typename On>
-bool walk(std::string_view format, On&& on) {
+// Counts the fields of a format; the reason when a conversion is unknown or a field repeats.
+std::optional<std::string> count_fields(std::string_view format, FieldCount& count) {
   for (std::size_t i = 0; i < format.size(); ++i) {
     if (format[i] != '%') continue;
-    if (i + 1 >= format.size()) return false;
-    if (!on(format[++i])) return false;
+    if (i + 1 >= format.size()) return "ends with a lone %";
+    const char spec = format[++i];
+    if (spec == '%') continue;
+    const auto field = std::find_if(kFieldSpecs.begin(), kFieldSpecs.end(), [&](auto specs) {
+      return specs.find(spec) != std::string_view::npos;
+    });
+    if (field == kFieldSpecs.end()) return "unknown conversion %" + std::string(1, spec);
+    if (++count.n.at(static_cast<std::size_t>(field - kFieldSpecs.begin())) > 1) {
+      return "a field appears twice";
+    }
   }
-  return true;
+  return std::nullopt;
+}
+
+bool any_time(const FieldCount& c) {
+  return c.has(Hour) || c.has(Hour12) || c.has(AmPm) || c.has(Minute) || c.has(Second) ||
+         c.has(Fraction);
+}
+
+// What the time of day of a timestamp needs (a zone is checked per type).
+std::optional<std::string> time_rules(const FieldCount& c) {
+  if (c.has(Hour) && (c.has(Hour12) || c.has(AmPm))) return ": %H with %I/%p";
+  if (c.has(Hour12) != c.has(AmPm)) return ": %I and %p go together";
+  if (any_time(c) && !c.has(Hour) && !c.has(Hour12)) return ": a time needs an hour";
+  if ((c.has(Second) && !c.has(Minute)) || (c.has(Fraction) && !c.has(Second))) {
+    return ": seconds need minutes, a fraction needs seconds";
+  }
+  return std::nullopt;
+}
+
+// Conversions of the date, the time of day and the zone: each reads its field at pos, or
+// returns nullopt for a conversion it does not know.
+std::optional<bool> read_date(char spec, std::string_view s, std::size_t& pos, DateTime& out) {
+  switch (spec) {
+    case 'Y':
+      return digits(s, pos, 4, 4, out.year);
+    case 'y':
+      if (!digits(s, pos, 2, 2, out.year)) return false;
+      out.year += out.year < 69 ? 2000 : 1900;
+      return true;
+    case 'm':
+      return digits(s, pos, 1, 2, out.month);
+    case 'b':
+    case 'B':
+    case 'h':
+      return month_name(s, pos, out.month);
+    case 'e':
+      if (pos < s.size() && s[pos] == ' ') ++pos;
+      return digits(s, pos, 1, 2, out.day);
+    case 'd':
+      return digits(s, pos, 1, 2, out.day);
+    default:
+      return std::nullopt;
+  }
+}
+
+struct Clock12 {
+  int hour = -1;  // %I, -1 when absent
+  int pm = -1;    // %p: 1 PM, 0 AM
+};
+
+std::optional<bool> read_time(char spec, std::string_view s, std::size_t& pos, DateTime& out,
+                              Clock12& clock) {
+  switch (spec) {
+    case 'H':
+      return digits(s, pos, 1, 2, out.hour);
+    case 'I':
+      return digits(s, pos, 1, 2, clock.hour);
+    case 'p':
+      if (!starts_with_ci(s, pos, "am") && !starts_with_ci(s, pos, "pm")) return false;
+      clock.pm = lower(s[pos]) == 'p' ? 1 : 0;
+      pos += 2;
+      return true;
+    case 'M':
+      return digits(s, pos, 2, 2, out.minute);
+    case 'S':
+      return digits(s, pos, 2, 2, out.second);
+    case 'f': {
+      const std::size_t start = pos;
+      while (pos < s.size() && pos - start < 9 && is_digit(s[pos])) ++pos;
+      out.fraction.assign(s.substr(start, pos - start));
+      return pos > start && (pos >= s.size() || !is_digit(s[pos]));
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<bool> read_zone(char spec, std::string_view s, std::size_t& pos, DateTime& out) {
+  switch (spec) {
+    case 'z':
+      out.has_offset = true;
+      return offset(s, pos, out.offset_minutes);
+    case 'Z':
+      out.has_offset = true;
+      return zone_name(s, pos);
+    case '%':
+      return pos < s.size() && s[pos++] == '%';
+    default:
+      return std::nullopt;
+  }
+}
+
+// A literal of the format at pos: a space takes one or more spaces, a letter any case.
+bool read_literal(char f, std::string_view s, std::size_t& pos) {
+  if (pos >= s.size()) return false;
+  if (f == ' ') {
+    if (s[pos] != ' ') return false;
+    while (pos < s.size() && s[pos] == ' ') ++pos;
+    return true;
+  }
+  return lower(s[pos++]) == lower(f);
+}
+
+FormatMatch calendar_check(DateTime& out, const Clock12& clock) {
+  if (clock.hour >= 0) {
+    if (clock.hour < 1 || clock.hour > 12 || clock.pm < 0) return FormatMatch::Invalid;
+    out.hour = clock.hour % 12 + (clock.pm == 1 ? 12 : 0);
+  }
+  const bool date_ok = out.year >= 1 && out.month >= 1 && out.month <= 12 && out.day >= 1 &&
+                       out.day <= days_in_month(out.year, out.month);
+  const bool time_ok = out.hour <= 23 && out.minute <= 59 && out.second <= 59;
+  return date_ok && time_ok ? FormatMatch::Ok : FormatMatch::Invalid;
+}
+
+// NaN, Infinity, -Infinity, inf (any case) as PostgreSQL writes them.
+bool special_double(std::string_view body, bool signed_value, bool negative, std::string& out) {
+  std::string word(body);
+  for (char& c : word) c = lower(c);
+  if (word == "nan" && !signed_value) {
+    out = "NaN";
+    return true;
+  }
+  if (word == "infinity" || word == "inf") {
+    out = negative ? "-Infinity" : "Infinity";
+    return true;
+  }
+  return false;
+}
+
+// [digits][.digits][(e|E)[+-]digits] with at least one mantissa digit.
+bool decimal_or_scientific(std::string_view body) {
+  std::size_t pos = 0;
+  std::size_t mantissa = 0;
+  const auto digit_run = [&] {
+    std::size_t n = 0;
+    while (pos < body.size() && is_digit(body[pos])) ++pos, ++n;
+    return n;
+  };
+  mantissa += digit_run();
+  if (pos < body.size() && body[pos] == '.') {
+    ++pos;
+    mantissa += digit_run();
+  }
+  if (mantissa > 0 && pos < body.size() && (body[pos] == 'e' || body[pos] == 'E')) {
+    ++pos;
+    if (pos < body.size() && (body[pos] == '+' || body[pos] == '-')) ++pos;
+    if (digit_run() == 0) return false;
+  }
+  return mantissa > 0 && pos == body.size();
 }
 
 void append_2(std::string& out, int v) {
@@ -149,98 +303,20 @@ void append_time(std::string& out, const DateTime& v) {
 FormatMatch parse_datetime(std::string_view format, std::string_view s, DateTime& out) {
   out = DateTime{};
   std::size_t pos = 0;
-  int hour12 = -1;
-  int pm = -1;
+  Clock12 clock;
   for (std::size_t i = 0; i < format.size(); ++i) {
-    const char f = format[i];
-    if (f == ' ') {
-      if (pos >= s.size() || s[pos] != ' ') return FormatMatch::NoMatch;
-      while (pos < s.size() && s[pos] == ' ') ++pos;
+    if (format[i] != '%' || i + 1 >= format.size()) {
+      if (!read_literal(format[i], s, pos)) return FormatMatch::NoMatch;
       continue;
     }
-    if (f != '%' || i + 1 >= format.size()) {
-      if (pos >= s.size() || lower(s[pos]) != lower(f)) return FormatMatch::NoMatch;
-      ++pos;
-      continue;
-    }
-    bool ok = true;
-    switch (format[++i]) {
-      case 'Y':
-        ok = digits(s, pos, 4, 4, out.year);
-        break;
-      case 'y':
-        ok = digits(s, pos, 2, 2, out.year);
-        out.year += out.year < 69 ? 2000 : 1900;
-        break;
-      case 'm':
-        ok = digits(s, pos, 1, 2, out.month);
-        break;
-      case 'b':
-      case 'B':
-      case 'h':
-        ok = month_name(s, pos, out.month);
-        break;
-      case 'e':
-        if (pos < s.size() && s[pos] == ' ') ++pos;
-        [[fallthrough]];
-      case 'd':
-        ok = digits(s, pos, 1, 2, out.day);
-        break;
-      case 'H':
-        ok = digits(s, pos, 1, 2, out.hour);
-        break;
-      case 'I':
-        ok = digits(s, pos, 1, 2, hour12);
-        break;
-      case 'p':
-        if (starts_with_ci(s, pos, "am") || starts_with_ci(s, pos, "pm")) {
-          pm = lower(s[pos]) == 'p' ? 1 : 0;
-          pos += 2;
-        } else {
-          ok = false;
-        }
-        break;
-      case 'M':
-        ok = digits(s, pos, 2, 2, out.minute);
-        break;
-      case 'S':
-        ok = digits(s, pos, 2, 2, out.second);
-        break;
-      case 'f': {
-        const std::size_t start = pos;
-        while (pos < s.size() && pos - start < 9 && is_digit(s[pos])) ++pos;
-        ok = pos > start && (pos >= s.size() || !is_digit(s[pos]));
-        out.fraction.assign(s.substr(start, pos - start));
-        break;
-      }
-      case 'z':
-        ok = offset(s, pos, out.offset_minutes);
-        out.has_offset = true;
-        break;
-      case 'Z':
-        ok = zone_name(s, pos);
-        out.has_offset = true;
-        break;
-      case '%':
-        ok = pos < s.size() && s[pos] == '%';
-        ++pos;
-        break;
-      default:
-        ok = false;
-    }
-    if (!ok) return FormatMatch::NoMatch;
+    const char spec = format[++i];
+    auto ok = read_date(spec, s, pos, out);
+    if (!ok) ok = read_time(spec, s, pos, out, clock);
+    if (!ok) ok = read_zone(spec, s, pos, out);
+    if (!ok.value_or(false)) return FormatMatch::NoMatch;
   }
   if (pos != s.size()) return FormatMatch::NoMatch;
-  if (hour12 >= 0) {
-    if (hour12 < 1 || hour12 > 12 || pm < 0) return FormatMatch::Invalid;
-    out.hour = hour12 % 12 + (pm == 1 ? 12 : 0);
-  }
-  if (out.year < 1 || out.month < 1 || out.month > 12 || out.day < 1 ||
-      out.day > days_in_month(out.year, out.month) || out.hour > 23 || out.minute > 59 ||
-      out.second > 59) {
-    return FormatMatch::Invalid;
-  }
-  return FormatMatch::Ok;
+  return calendar_check(out, clock);
 }
 
 std::optional<std::string> format_problem(ColumnType type, std::string_view format) {
@@ -248,72 +324,20 @@ std::optional<std::string> format_problem(ColumnType type, std::string_view form
       type != ColumnType::Timestamptz) {
     return "formats apply only to date, timestamp and timestamptz columns";
   }
-  Fields seen;
-  bool twice = false;
-  char unknown = 0;
-  const auto mark = [&](bool& field) {
-    twice = twice || field;
-    field = true;
-    return true;
-  };
-  const bool known = walk(format, [&](char spec) {
-    switch (spec) {
-      case 'Y':
-      case 'y':
-        return mark(seen.year);
-      case 'm':
-      case 'b':
-      case 'B':
-      case 'h':
-        return mark(seen.month);
-      case 'd':
-      case 'e':
-        return mark(seen.day);
-      case 'H':
-        return mark(seen.hour);
-      case 'I':
-        return mark(seen.hour12);
-      case 'p':
-        return mark(seen.ampm);
-      case 'M':
-        return mark(seen.minute);
-      case 'S':
-        return mark(seen.second);
-      case 'f':
-        return mark(seen.fraction);
-      case 'z':
-      case 'Z':
-        return mark(seen.zone);
-      case '%':
-        return true;
-      default:
-        unknown = spec;
-        return false;
-    }
-  });
   const std::string quoted = "format '" + std::string(format) + "'";
-  if (!known) {
-    return unknown != 0 ? quoted + ": unknown conversion %" + std::string(1, unknown)
-                        : quoted + ": ends with a lone %";
-  }
-  if (twice) return quoted + ": a field appears twice";
-  if (!seen.year || !seen.month || !seen.day) return quoted + " needs a year, a month and a day";
-  const bool any_time =
-      seen.hour || seen.hour12 || seen.ampm || seen.minute || seen.second || seen.fraction;
+  FieldCount c;
+  if (auto why = count_fields(format, c)) return quoted + ": " + *why;
+  if (!c.has(Year) || !c.has(Month) || !c.has(Day))
+    return quoted + " needs a year, a month and a day";
   if (type == ColumnType::Date) {
-    if (any_time || seen.zone) return quoted + ": a date has no time or time zone";
+    if (any_time(c) || c.has(Zone)) return quoted + ": a date has no time or time zone";
     return std::nullopt;
   }
-  if (seen.hour && (seen.hour12 || seen.ampm)) return quoted + ": %H with %I/%p";
-  if (seen.hour12 != seen.ampm) return quoted + ": %I and %p go together";
-  if (any_time && !(seen.hour || seen.hour12)) return quoted + ": a time needs an hour";
-  if ((seen.second && !seen.minute) || (seen.fraction && !seen.second)) {
-    return quoted + ": seconds need minutes, a fraction needs seconds";
-  }
-  if (type == ColumnType::Timestamp && seen.zone) {
+  if (auto why = time_rules(c)) return quoted + *why;
+  if (type == ColumnType::Timestamp && c.has(Zone)) {
     return quoted + ": a timestamp has no time zone (use timestamptz)";
   }
-  if (type == ColumnType::Timestamptz && !seen.zone) {
+  if (type == ColumnType::Timestamptz && !c.has(Zone)) {
     return quoted + ": a timestamptz needs %z or %Z (the offset)";
   }
   return std::nullopt;
@@ -352,34 +376,11 @@ std::string iso_timestamptz(const DateTime& v) {
 
 std::optional<std::string> check_double(std::string_view v, std::string& out) {
   std::string_view body = v;
-  const bool negative = !body.empty() && body.front() == '-';
-  if (!body.empty() && (body.front() == '+' || body.front() == '-')) body.remove_prefix(1);
-  std::string word(body);
-  for (char& c : word) c = lower(c);
-  if (word == "nan" && body.size() == v.size()) {
-    out = "NaN";
-    return std::nullopt;
-  }
-  if (word == "infinity" || word == "inf") {
-    out = negative ? "-Infinity" : "Infinity";
-    return std::nullopt;
-  }
-  // [digits][.digits][(e|E)[+-]digits] with at least one mantissa digit.
-  std::size_t pos = 0;
-  std::size_t mantissa = 0;
-  while (pos < body.size() && is_digit(body[pos])) ++pos, ++mantissa;
-  if (pos < body.size() && body[pos] == '.') {
-    ++pos;
-    while (pos < body.size() && is_digit(body[pos])) ++pos, ++mantissa;
-  }
-  if (mantissa > 0 && pos < body.size() && (body[pos] == 'e' || body[pos] == 'E')) {
-    ++pos;
-    if (pos < body.size() && (body[pos] == '+' || body[pos] == '-')) ++pos;
-    const std::size_t start = pos;
-    while (pos < body.size() && is_digit(body[pos])) ++pos;
-    if (pos == start) mantissa = 0;
-  }
-  if (mantissa == 0 || pos != body.size()) return "not a number";
+  const bool signed_value = !body.empty() && (body.front() == '+' || body.front() == '-');
+  const bool negative = signed_value && body.front() == '-';
+  if (signed_value) body.remove_prefix(1);
+  if (special_double(body, signed_value, negative, out)) return std::nullopt;
+  if (!decimal_or_scientific(body)) return "not a number";
   double value = 0;
   const auto [ptr, ec] = std::from_chars(body.data(), body.data() + body.size(), value);
   if (ec == std::errc::result_out_of_range) return "out of range for double precision";
