@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "contracts.hpp"
@@ -31,6 +32,70 @@ double seconds_since(Clock::time_point start) {
 int sh(const std::string& command) {
   return std::system(command.c_str());  // NOLINT(cert-env33-c, concurrency-mt-unsafe): bench
 }
+
+// The PgStore with each stage's time summed, so the bench says where a load spends it.
+class TimedStore : public dn::loader::Store {
+ public:
+  explicit TimedStore(dn::loader::Store& inner) : inner_(inner) {}
+  std::map<std::string, double> seconds;
+
+  bool alive() override { return inner_.alive(); }
+  std::optional<dn::loader::LedgerRow> ledger(const dn::loader::ObjectRef& o) override {
+    return inner_.ledger(o);
+  }
+  void begin(const dn::loader::ObjectRef& o, const dn::loader::sql::Limits& l) override {
+    inner_.begin(o, l);
+  }
+  void commit() override {
+    timed("commit", [&] { inner_.commit(); });
+  }
+  void rollback() noexcept override { inner_.rollback(); }
+  void create_stage(const dn::core::csv::Contract& c) override {
+    copy_started_ = Clock::now();
+    inner_.create_stage(c);
+  }
+  void copy_begin(const dn::core::csv::Contract& c) override { inner_.copy_begin(c); }
+  void copy_put(std::string_view rows) override { inner_.copy_put(rows); }
+  void copy_end() override {
+    inner_.copy_end();
+    seconds["copy"] += seconds_since(copy_started_);
+  }
+  void copy_abort(const std::string& reason) noexcept override { inner_.copy_abort(reason); }
+  dn::loader::Removed remove_duplicates(const std::vector<std::string>& columns, bool ignore_nulls,
+                                        std::size_t max_rows) override {
+    dn::loader::Removed r;
+    timed("duplicates", [&] { r = inner_.remove_duplicates(columns, ignore_nulls, max_rows); });
+    return r;
+  }
+  dn::loader::Removed remove_taken(const dn::core::csv::Contract& c, const std::string& column,
+                                   const dn::loader::ObjectRef& o, std::size_t max_rows) override {
+    dn::loader::Removed r;
+    timed("taken", [&] { r = inner_.remove_taken(c, column, o, max_rows); });
+    return r;
+  }
+  std::uint64_t merge(const dn::core::csv::Contract& c, const dn::loader::ObjectRef& o) override {
+    std::uint64_t n = 0;
+    timed("merge", [&] { n = inner_.merge(c, o); });
+    return n;
+  }
+  void record(const dn::loader::ObjectRef& o, const dn::loader::LedgerRow& row) override {
+    inner_.record(o, row);
+  }
+  std::vector<std::string> migrate(const std::map<std::string, std::string>& m,
+                                   std::map<std::string, std::string>& failed) override {
+    return inner_.migrate(m, failed);
+  }
+
+ private:
+  template <class F>
+  void timed(const std::string& name, F&& f) {
+    const auto t = Clock::now();
+    f();
+    seconds[name] += seconds_since(t);
+  }
+  dn::loader::Store& inner_;
+  Clock::time_point copy_started_{};
+};
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): single-threaded bench
@@ -77,7 +142,8 @@ int main() {
     const auto put = [](const std::string&, const std::string&, std::string_view,
                         const std::string&) -> dn::aws::Result<void> { return {}; };
     const auto t0 = Clock::now();
-    const auto out = loader.load(store, {"bench", "incoming/users/bench.csv", "", "bench", 0},
+    TimedStore timed(store);
+    const auto out = loader.load(timed, {"bench", "incoming/users/bench.csv", "", "bench", 0},
                                  fetch, put, dn::loader::Clock::now() + std::chrono::hours(1));
     if (out.status != dn::loader::LoadOutcome::Status::Loaded) {
       std::cerr << "bench_loader: the load was " << dn::loader::status_name(out.status) << ": "
@@ -93,6 +159,8 @@ int main() {
     std::printf("loader_rows_per_s: %.0f\n", rows / loader_s);
     std::printf("loader_mb_per_s: %.1f\n", static_cast<double>(file_bytes) / 1048576.0 / loader_s);
     std::printf("loader_peak_rss_mb: %.1f\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
+    for (const auto& [stage, s] : timed.seconds)
+      std::printf("loader_%s_s: %.2f\n", stage.c_str(), s);
 
     // 2. psql \copy of the same file into the same (emptied) table, over the same TLS link.
     db.exec("TRUNCATE users");
