@@ -33,7 +33,7 @@ build: deps ## Configure and build the C++ presets (debug with sanitizers, relea
 	  (cd $(FUNCTIONS) && cmake --preset $$p >/dev/null && cmake --build --preset $$p -j $(JOBS)); \
 	done
 
-test: lint test-workflows test-cpp test-fuzz check-artifacts test-infra test-cost test-deps test-e2e test-local ## Run every test (what CI runs)
+test: lint test-workflows test-cpp test-fuzz check-artifacts test-infra test-cost test-deps test-e2e test-faults test-local ## Run every test (what CI runs)
 
 test-cpp: build ## C++ unit, runtime and SigV4 tests under both presets
 	@for p in $(CMAKE_PRESETS); do \
@@ -163,6 +163,13 @@ smoke: ## Non-destructive deployment tests against ENV (after deploy, seed, run-
 
 test-e2e: package ## Full local deployment suite: up, deploy, seed, run the day, every test, down
 	bash scripts/test-e2e.sh
+
+.PHONY: test-faults test-faults-local
+test-faults: deps ## The C++ fault suite (find-daily + generate vs the loopback AWS stub behind a fault layer): fault_cases, invariant_violations
+	bash scripts/test-faults.sh
+
+test-faults-local: package ## test-faults, then the deployed functions on a fresh local environment behind Toxiproxy + the HTTP fault proxy
+	DN_FAULTS_DEPLOYMENT=1 bash scripts/test-faults.sh
 
 .PHONY: test-local test-deps
 test-deps: deps ## The dependency step through make: libcurl and libpq built by make -j2 deps-package into fresh prefixes

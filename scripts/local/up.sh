@@ -49,9 +49,12 @@ fi
 if ! ours; then
   # setsid: the emulator leads its own process group, so make down stops the function processes
   # it spawns with it. exec: the background job *is* the emulator (its pid is $!), holding none
-  # of our output pipes.
+  # of our output pipes. MiniStack hands its own AWS_ENDPOINT_URL to every function process it
+  # starts (over the function's configuration), so DN_FUNCTIONS_ENDPOINT_URL, when set, puts
+  # something in front of it for the functions only (the fault suite's proxies).
   (cd "$DN_LOCAL_DIR/ministack" &&
-    GATEWAY_PORT="$DN_LOCAL_PORT" exec setsid nohup "$venv/bin/ministack" >"$log" 2>&1 </dev/null) &
+    AWS_ENDPOINT_URL="${DN_FUNCTIONS_ENDPOINT_URL:-$AWS_ENDPOINT_URL}" GATEWAY_PORT="$DN_LOCAL_PORT" \
+      exec setsid nohup "$venv/bin/ministack" >"$log" 2>&1 </dev/null) &
   echo $! >"$pidfile"
 fi
 pid="$(cat "$pidfile")"
