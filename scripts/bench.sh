@@ -40,9 +40,10 @@ for b in json.load(sys.stdin)["benchmarks"]:
   esac
 done
 
-# The data pipeline as deployed locally: the loader end to end from MiniStack's S3 (upload ->
-# outcome) beside the emulator's own S3 read speed. Starts the local environment when it is not
-# up (and stops it again afterwards).
+# The pipelines as deployed locally: the loader end to end from MiniStack's S3 (upload ->
+# outcome) beside the emulator's own S3 read speed, and generation (a day of 16,500 records)
+# beside the same Query and BatchWriteItem calls made directly, one after another. Starts the
+# local environment when it is not up (and stops it again afterwards).
 # shellcheck source=scripts/local/env.sh
 source "$root/scripts/local/env.sh"
 if ! curl -sf "$AWS_ENDPOINT_URL/_ministack/health" >/dev/null 2>&1 ||
@@ -52,3 +53,4 @@ if ! curl -sf "$AWS_ENDPOINT_URL/_ministack/health" >/dev/null 2>&1 ||
   bash "$root/scripts/deploy.sh" local >/dev/null 2>&1
 fi
 (cd "$root" && "$root/.venv/bin/python" -m tests.e2e.bench_load --env local)
+(cd "$root" && "$root/.venv/bin/python" -m tests.e2e.bench_generate --env local)

@@ -55,7 +55,8 @@ export const local = defineEnv('local', {
     generate: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 4 },
     getNotifications: { memoryMb: 256, reservedConcurrency: 4 },
     logLevel: 'debug',
-    maxPagesPerInvocation: 2,
+    // A cap only: generate starts a page while the time left covers the slowest page it measured.
+    maxPagesPerInvocation: 40,
   },
   queue: { maxReceiveCount: 3, maxConcurrency: 2 },
   data: { inboxTtlDays: 7 },

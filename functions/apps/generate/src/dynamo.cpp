@@ -1,8 +1,13 @@
 #include "dynamo.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <thread>
 #include <utility>
 
 #include "dn/core/keys.hpp"
@@ -82,7 +87,7 @@ aws::Result<std::optional<json>> DynamoNotifications::load(std::string_view date
                 {{":pk", str(core::keys::day_pk(date))},
                  {":sk", str(core::keys::notification_sk(notification_id))}}},
                {"ConsistentRead", true}};
-  auto page = timed(times_, "Query", [&] { return db_.query(q); });
+  auto page = timed(times_, "Query notification", [&] { return db_.query(q); });
   if (!page.ok()) return page.error();
   if (page->items.empty()) return std::optional<json>{};
   return std::optional<json>{page->items.front()};
@@ -99,7 +104,8 @@ aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
     q["ExclusiveStartKey"] = json{{"pk", str(core::keys::segment_pk(segment))},
                                   {"sk", str(core::keys::member_sk(*after))}};
   }
-  auto page = timed(times_, "Query", [&] { return db_.query(q); });
+  if (own_) own_->set_deadline(deadline_of_->deadline());
+  auto page = timed(times_, "Query audience", [&] { return db_.query(q); });
   if (!page.ok()) return page.error();
   AudiencePage out{std::move(page->items), std::nullopt};
   if (!page->last_evaluated_key.is_null()) {
@@ -114,31 +120,87 @@ aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
   return out;
 }
 
-WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
-  // One BatchWriteItem per 25 records (UnprocessedItems resent inside it), so each call is timed.
-  constexpr std::size_t kPerCall = aws::DynamoDb::kMaxBatchWrite;
-  std::size_t stored = 0;
-  for (std::size_t start = 0; start < records.size(); start += kPerCall) {
-    const std::size_t end = std::min(records.size(), start + kPerCall);
-    std::vector<json> requests;
-    requests.reserve(end - start);
-    for (std::size_t i = start; i < end; ++i) {
-      requests.push_back({{"PutRequest", {{"Item", inbox_item(records[i])}}}});
-    }
-    std::size_t prefix = 0;
-    auto done = timed(times_, "BatchWriteItem",
-                      [&] { return db_.batch_write(table_, std::move(requests), &prefix); });
-    if (!done.ok()) return WriteOutcome{stored + prefix, done.error()};
-    stored = end;
+DynamoInbox::DynamoInbox(aws::Client& client, std::string table, CallTimes* times, int in_flight)
+    : client_(&client), table_(std::move(table)), times_(times) {
+  for (int i = 1; i < in_flight; ++i) {
+    helpers_.push_back(std::make_unique<aws::Client>(client.config(), client.options()));
   }
-  return WriteOutcome{stored, std::nullopt};
+}
+
+WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
+  // One BatchWriteItem per 25 records (UnprocessedItems resent inside it), up to 1 + helpers
+  // calls in flight: each worker takes the next call until all are done or one fails.
+  constexpr std::size_t kPerCall = aws::DynamoDb::kMaxBatchWrite;
+  const std::size_t calls = (records.size() + kPerCall - 1) / kPerCall;
+  struct Call {
+    bool ran = false;
+    std::size_t prefix = 0;  // leading records of this call known stored
+    std::optional<aws::Error> error{};
+    std::chrono::microseconds took{0};
+  };
+  std::vector<Call> done(calls);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto work = [&](aws::Client& client) {
+    aws::DynamoDb db(client);
+    while (!stop.load()) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= calls) return;
+      const std::size_t start = i * kPerCall;
+      const std::size_t end = std::min(records.size(), start + kPerCall);
+      Call& call = done[i];
+      const auto began = std::chrono::steady_clock::now();
+      try {
+        std::vector<json> requests;
+        requests.reserve(end - start);
+        for (std::size_t r = start; r < end; ++r) {
+          requests.push_back({{"PutRequest", {{"Item", inbox_item(records[r])}}}});
+        }
+        auto written = db.batch_write(table_, std::move(requests), &call.prefix);
+        if (!written.ok()) call.error = written.error();
+      } catch (const std::exception& e) {
+        call.error = aws::Error{"InternalError", e.what(), 0, false};
+      }
+      call.took = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - began);
+      call.ran = true;
+      if (call.error) stop = true;
+    }
+  };
+  std::vector<std::thread> threads;
+  const std::size_t extra = std::min(helpers_.size(), calls > 0 ? calls - 1 : 0);
+  threads.reserve(extra);
+  for (std::size_t h = 0; h < extra; ++h) {
+    helpers_[h]->set_deadline(client_->deadline());
+    threads.emplace_back(work, std::ref(*helpers_[h]));
+  }
+  work(*client_);
+  for (auto& t : threads) t.join();
+
+  // Stored: every record up to the first call that did not finish (later ones may be stored
+  // too; writing them again is harmless).
+  std::size_t stored = 0;
+  std::optional<aws::Error> error;
+  bool gap = false;
+  for (std::size_t i = 0; i < calls; ++i) {
+    if (done[i].ran && times_ != nullptr) times_->record("BatchWriteItem inbox", done[i].took);
+    if (!error && done[i].error) error = done[i].error;
+    if (gap) continue;
+    if (!done[i].ran || done[i].error) {
+      stored += done[i].ran ? done[i].prefix : 0;
+      gap = true;
+      continue;
+    }
+    stored = std::min(records.size(), (i + 1) * kPerCall);
+  }
+  return WriteOutcome{stored, error};
 }
 
 aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
                                           const std::string& owner) {
   const json k = chain_key(key);
   for (int round = 0; round < kMaxRounds; ++round) {
-    auto stored = timed(times_, "Query", [&] { return db_.read_versioned(table_, k); });
+    auto stored = timed(times_, "Query chain", [&] { return db_.read_versioned(table_, k); });
     if (!stored.ok()) return stored.error();
     const auto verdict = core::decide_hop(chain_of(stored->item), hop, owner);
     if (verdict != core::HopVerdict::proceed) return HopClaim{verdict, stored->version};
@@ -152,7 +214,7 @@ aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
     if (const auto expires = core::expires_at(key.date, core::kRunMarkerTtlDays)) {
       item["expiresAt"] = num(*expires);
     }
-    auto put = timed(times_, "PutItem",
+    auto put = timed(times_, "PutItem chain",
                      [&] { return db_.put_versioned(table_, std::move(item), stored->version); });
     if (!put.ok()) return put.error();
     if (*put == aws::WriteStatus::written) {
@@ -168,7 +230,7 @@ aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
 
 aws::Result<bool> DynamoChains::mark(const ChainKey& key, const HopClaim& claim,
                                      std::string_view status, std::string_view reason) {
-  auto r = timed(times_, "UpdateItem", [&] {
+  auto r = timed(times_, "UpdateItem chain", [&] {
     return db_.update_item(json{
         {"TableName", table_},
         {"Key", chain_key(key)},
@@ -187,7 +249,8 @@ aws::Result<bool> DynamoChains::mark(const ChainKey& key, const HopClaim& claim,
 }
 
 aws::Result<void> SqsQueue::send(const std::string& queue_url, const aws::SqsMessage& message) {
-  return timed(times_, "SendMessageBatch", [&] { return sqs_.send_all(queue_url, {message}); });
+  return timed(times_, "SendMessageBatch continuation",
+               [&] { return sqs_.send_all(queue_url, {message}); });
 }
 
 }  // namespace dn::generate

@@ -2,7 +2,9 @@
 // shapes (docs/DATA_MODEL.md); the rules they apply are core's.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "dn/aws/client.hpp"
 #include "dn/aws/dynamodb.hpp"
@@ -27,29 +29,41 @@ class DynamoNotifications final : public NotificationStore {
 };
 
 // SEGMENT#<segment> / USER#..., one Query page per call; the cursor is the last member's user id.
+// With `own` set, the calls go through that client (with `client`'s deadline, copied per call), so
+// a page can be fetched on another thread while the inbox writer uses `client`.
 class DynamoAudience final : public Audience {
  public:
-  DynamoAudience(aws::Client& client, std::string table, CallTimes* times = nullptr)
-      : db_(client), table_(std::move(table)), times_(times) {}
+  DynamoAudience(aws::Client& client, std::string table, CallTimes* times = nullptr,
+                 std::unique_ptr<aws::Client> own = nullptr)
+      : deadline_of_(&client),
+        own_(std::move(own)),
+        db_(own_ ? *own_ : client),
+        table_(std::move(table)),
+        times_(times) {}
   aws::Result<AudiencePage> page(std::string_view segment, const std::optional<std::string>& after,
                                  int limit) override;
 
  private:
+  aws::Client* deadline_of_;
+  std::unique_ptr<aws::Client> own_;
   aws::DynamoDb db_;
   std::string table_;
   CallTimes* times_;
 };
 
-// USER#<userId> / INBOX#<date>#<notificationId> puts, 25 per BatchWriteItem, UnprocessedItems
-// resent with backoff until the client's deadline.
+// USER#<userId> / INBOX#<date>#<notificationId> puts, 25 per BatchWriteItem, up to `in_flight`
+// calls at once (a Client is one connection and not thread-safe, so in_flight - 1 more clients
+// like `client`, each given `client`'s deadline per write); each call resends its
+// UnprocessedItems with backoff until that deadline.
 class DynamoInbox final : public InboxWriter {
  public:
-  DynamoInbox(aws::Client& client, std::string table, CallTimes* times = nullptr)
-      : db_(client), table_(std::move(table)), times_(times) {}
+  DynamoInbox(aws::Client& client, std::string table, CallTimes* times = nullptr,
+              int in_flight = 1);
   WriteOutcome write(const std::vector<core::InboxRecord>& records) override;
 
  private:
-  aws::DynamoDb db_;
+  aws::Client* client_;
+  std::vector<std::unique_ptr<aws::Client>> helpers_;
   std::string table_;
   CallTimes* times_;
 };

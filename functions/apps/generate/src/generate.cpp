@@ -1,6 +1,7 @@
 #include "generate.hpp"
 
 #include <algorithm>
+#include <future>
 #include <utility>
 #include <variant>
 
@@ -26,13 +27,20 @@ bool has_deadline(const runtime::Request& request) {
 }  // namespace
 
 void CallTimes::record(const std::string& operation, std::chrono::microseconds elapsed) {
+  const std::lock_guard lock(mutex_);
   Stat& s = stats_[operation];
   ++s.n;
   s.sum += elapsed;
   s.max = std::max(s.max, elapsed);
 }
 
+void CallTimes::reset() {
+  const std::lock_guard lock(mutex_);
+  stats_.clear();
+}
+
 json CallTimes::to_json() const {
+  const std::lock_guard lock(mutex_);
   json out = json::object();
   for (const auto& [op, s] : stats_) {
     out[op] = {{"n", s.n},
@@ -43,6 +51,7 @@ json CallTimes::to_json() const {
 }
 
 std::chrono::microseconds CallTimes::total() const {
+  const std::lock_guard lock(mutex_);
   std::chrono::microseconds sum{0};
   for (const auto& [op, s] : stats_) sum += s.sum;
   return sum;
@@ -61,7 +70,7 @@ struct Handler::Walk {
 bool Handler::near_deadline(const runtime::Request& request) const {
   // No deadline (a direct call outside Lambda): only the page budget applies.
   if (!has_deadline(request)) return false;
-  return request.deadline - now_() < settings_.reserve;
+  return request.deadline - now_() < settings_.reserve + slowest_page_;
 }
 
 void Handler::work_phase(const runtime::Request& request) const {
@@ -174,10 +183,15 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
   const auto expires = core::expires_at(notification.date, settings_.inbox_ttl_days);
   if (!expires) return reject(w, "cannot compute expiresAt");
 
+  // The next page, fetched while the current one is written (Settings::prefetch). Waited for
+  // before anything else runs, so no client is ever used by two threads at once.
+  std::future<aws::Result<AudiencePage>> ahead;
   for (;;) {
     if (w.out.pages >= settings_.max_pages) return hand_over(w, request, "page budget", false);
     if (near_deadline(request)) return hand_over(w, request, "deadline", w.out.pages == 0);
-    auto page = ports_.audience->page(msg.segment, w.cursor, settings_.page_size);
+    const auto page_started = now_();
+    auto page = ahead.valid() ? ahead.get()
+                              : ports_.audience->page(msg.segment, w.cursor, settings_.page_size);
     if (!page.ok()) {
       if (page.error().retryable)
         return hand_over(w, request, "audience page: " + page.error().to_string(), true);
@@ -194,7 +208,14 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
       }
       records.push_back(std::get<core::InboxRecord>(std::move(record)));
     }
+    if (settings_.prefetch && page->next && w.out.pages + 1 < settings_.max_pages) {
+      ahead = std::async(std::launch::async, [this, &msg, after = page->next] {
+        return ports_.audience->page(msg.segment, after, settings_.page_size);
+      });
+    }
     const WriteOutcome written = ports_.inbox->write(records);
+    if (ahead.valid()) ahead.wait();
+    slowest_page_ = std::max(slowest_page_, now_() - page_started);
     w.out.written += static_cast<long long>(written.written);
     if (written.error) {
       // Resume after the last record known stored: the progress survives the hand-over.
@@ -207,8 +228,12 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
     if (!page->next) {
       if (w.key && w.claimed) {
         finish_phase(request);
-        (void)ports_.chains->mark(*w.key, *w.claimed, core::kChainDone, "");
+        auto marked = ports_.chains->mark(*w.key, *w.claimed, core::kChainDone, "");
         work_phase(request);
+        // Unrecorded, the chain would look unfinished forever: let SQS deliver the record again
+        // (the owner's redelivery resumes its running hop; the writes are idempotent).
+        if (!marked.ok())
+          return failed("marking the chain done: " + marked.error().to_string(), w.out);
       }
       w.out.outcome = "done";
       return w.out;
@@ -226,6 +251,7 @@ runtime::Response Handler::handle(const runtime::Request& request) {
   }
   work_phase(request);
   first_record_ = true;
+  slowest_page_ = {};
   const auto started = std::chrono::steady_clock::now();
   if (ports_.times != nullptr) ports_.times->reset();
   json failures = json::array();

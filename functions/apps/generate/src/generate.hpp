@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -67,14 +68,16 @@ class InboxWriter {
   virtual WriteOutcome write(const std::vector<core::InboxRecord>& records) = 0;
 };
 
-// Client-side cost of the AWS calls of one invocation, per operation ("Query", "BatchWriteItem"...,
-// retries included): logged with the invocation so a slow page can be told apart into our code,
-// the client and the service.
+// Client-side cost of the AWS calls of one invocation, per call site ("Query audience",
+// "BatchWriteItem inbox"..., retries included): logged with the invocation so a slow page can be
+// told apart into our code, the client and the service. Thread-safe (a prefetched page records
+// while the writes do).
 class CallTimes {
  public:
   void record(const std::string& operation, std::chrono::microseconds elapsed);
-  void reset() { stats_.clear(); }
-  [[nodiscard]] nlohmann::json to_json() const;  // {"Query":{"n":3,"ms":41.2,"maxMs":20.1},...}
+  void reset();
+  // {"Query audience":{"n":3,"ms":41.2,"maxMs":20.1},...}
+  [[nodiscard]] nlohmann::json to_json() const;
   [[nodiscard]] std::chrono::microseconds total() const;
 
  private:
@@ -83,6 +86,7 @@ class CallTimes {
     std::chrono::microseconds sum{0};
     std::chrono::microseconds max{0};
   };
+  mutable std::mutex mutex_;
   std::map<std::string, Stat> stats_;
 };
 
@@ -119,10 +123,15 @@ struct Settings {
   std::string table_name{};
   std::string queue_url{};
   int inbox_ttl_days = 90;
-  int max_pages = 5;    // audience pages per message per invocation
+  int max_pages = 5;    // at most this many audience pages per message per invocation
   int page_size = 250;  // members per audience page (10 BatchWriteItem calls)
-  // Stop starting new pages when less than this is left before the deadline.
+  // A new page starts only while more than this plus the slowest page of the invocation so far
+  // (its Query and writes, measured) is left before the deadline: the margins of the hand-over
+  // (kHandOverReserve + kReportMargin) and a second of slack.
   std::chrono::milliseconds reserve{5000};
+  // Fetch the next audience page while the current one is written (the Audience and the
+  // InboxWriter are then called from two threads at once: their adapters use separate clients).
+  bool prefetch = false;
 };
 
 // The work's calls stop this long (plus kReportMargin) before the deadline, so a hand-over
@@ -186,6 +195,8 @@ class Handler {
   CallDeadlineFn set_call_deadline_;
   NowFn now_;
   bool first_record_ = true;  // no earlier record of this invocation used its time
+  // The longest page (audience Query + its writes) of this invocation, by now_().
+  std::chrono::system_clock::duration slowest_page_{0};
 };
 
 using runtime::GetenvFn;

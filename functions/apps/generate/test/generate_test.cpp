@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <utility>
 
 #include "dn/core/message.hpp"
 #include "dn/runtime/log.hpp"
@@ -59,7 +63,9 @@ class FakeInbox final : public InboxWriter {
   // Throttled after this many more records (the rest of the call is not stored).
   std::optional<std::size_t> budget;
   bool permanent = false;  // the error is not retryable
+  std::function<void()> before_write;
   WriteOutcome write(const std::vector<core::InboxRecord>& batch) override {
+    if (before_write) before_write();
     std::size_t n = 0;
     for (const auto& r : batch) {
       if (budget && *budget == 0) {
@@ -99,8 +105,10 @@ class FakeChains final : public Chains {
     s.state = {hop, owner, std::string(core::kChainRunning)};
     return HopClaim{verdict, ++s.version};
   }
+  std::optional<aws::Error> mark_error;  // the next mark fails with it (once)
   aws::Result<bool> mark(const ChainKey& key, const HopClaim& claim, std::string_view status,
                          std::string_view reason) override {
+    if (mark_error) return *std::exchange(mark_error, std::nullopt);
     auto& s = chains[name(key)];
     if (s.version != claim.version) return false;
     s.state.status = std::string(status);
@@ -290,6 +298,18 @@ TEST(Generate, TheOwnersRedeliveryOfARunningHopResumesIt) {
   EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainDone);
 }
 
+TEST(Generate, AChainWhoseEndCannotBeRecordedIsDeliveredAgainAndEndsDone) {
+  Fixture f(5);
+  f.chains.mark_error = aws::Error{"NetworkError", "connection reset", 0, true};
+  auto out = f.run({{"m1", message(std::nullopt, "run1")}});
+  ASSERT_EQ(out["batchItemFailures"].size(), 1U);
+  EXPECT_EQ(out["batchItemFailures"][0]["itemIdentifier"], "m1");
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainRunning);
+  f.run({{"m1", message(std::nullopt, "run1")}});  // SQS's redelivery, same message id
+  EXPECT_TRUE(f.each_member_once(5));
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainDone);
+}
+
 TEST(Generate, ThrottlingHandsOverWithTheProgressMade) {
   Fixture f(35);
   f.inbox.budget = 15;  // throttled for the rest of this invocation after 15 records
@@ -383,8 +403,9 @@ TEST(Generate, PoisonAndBadCursorFailOnlyTheirRecords) {
 TEST(Generate, NearTheDeadlineItHandsOverAfterThePageInProgress) {
   Fixture f(35);
   f.settings.max_pages = 100;
-  // Each page takes 30 s of the minute: after two pages less than the 5 s reserve is left.
-  f.audience.on_page = [&] { f.now += std::chrono::seconds(28); };
+  // Each page takes 20 s of the minute: after two, 20 s are left, less than the 5 s reserve plus
+  // the 20 s a page was measured to take, so no third page starts.
+  f.audience.on_page = [&] { f.now += std::chrono::seconds(20); };
   auto out = f.run({{"m1", message(std::nullopt, "run1")}});
   EXPECT_TRUE(out["batchItemFailures"].empty());
   EXPECT_EQ(f.inbox.records.size(), 20U);
@@ -396,7 +417,7 @@ TEST(Generate, NearTheDeadlineItHandsOverAfterThePageInProgress) {
 TEST(Generate, LaterRecordsOfABatchAreHandedOverWhenTheTimeIsUsed) {
   Fixture f(35);
   f.settings.max_pages = 100;
-  f.audience.on_page = [&] { f.now += std::chrono::seconds(28); };
+  f.audience.on_page = [&] { f.now += std::chrono::seconds(20); };
   core::GenerateMessage other{"2026-11-24", "n1", "everyone"};
   other.run = "run2";
   auto out = f.run({{"m1", message(std::nullopt, "run1")}, {"m2", core::encode_message(other)}});
@@ -413,6 +434,37 @@ TEST(Generate, LaterRecordsOfABatchAreHandedOverWhenTheTimeIsUsed) {
   f.drain();
   EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainDone);
   EXPECT_EQ(f.chains.chains["2026-11-24/n1/run2"].state.status, core::kChainDone);
+}
+
+TEST(Generate, TheNextPageIsFetchedWhileThisOneIsWritten) {
+  Fixture f(35);  // pages of 10: 10, 10, 10, 5
+  f.settings.max_pages = 100;
+  f.settings.prefetch = true;
+  std::mutex mutex;
+  std::condition_variable cv;
+  int requested = 0;
+  int writes = 0;
+  int overlapped = 0;
+  f.audience.on_page = [&] {
+    const std::lock_guard lock(mutex);
+    ++requested;
+    cv.notify_all();
+  };
+  // Write k is of page k + 1; it overlaps when page k + 2 is requested while it runs (waited
+  // for up to 2 s: fetched only after the write, it never is).
+  f.inbox.before_write = [&] {
+    std::unique_lock lock(mutex);
+    const int page = ++writes;
+    if (cv.wait_for(lock, std::chrono::seconds(2), [&] { return requested > page; })) {
+      ++overlapped;
+    }
+  };
+  auto out = f.run({{"m1", message(std::nullopt, "run1")}});
+  EXPECT_TRUE(out["batchItemFailures"].empty());
+  EXPECT_EQ(overlapped, 3);  // the last page has no next one
+  EXPECT_EQ(f.audience.pages, 4);
+  EXPECT_TRUE(f.each_member_once(35));
+  EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainDone);
 }
 
 TEST(Generate, AnInvocationTooShortForAnyWorkStalls) {

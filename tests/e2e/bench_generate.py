@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Benchmark of generation on the deployed local environment (make bench): a day of three
+notifications over a 12,000-user audience (16,500 inbox records, as tools.seed makes) run the way
+the schedule runs it, then the same calls made directly against the same emulator in the same run,
+one after another: every audience Query page generate reads and every BatchWriteItem of 25 records
+it writes (the same keys, so the same items). Prints `name: value` lines:
+
+  generate_records_per_s            records / (find-daily invoked .. every chain done)
+  generate_raw_calls_records_per_s  records / (the same Query pages + BatchWriteItem calls, sequential)
+  generate_vs_raw_calls             the ratio of the two (1.0: as fast as its own calls)
+and the breakdown of generate's invocations from their "invocation" log lines: handler time,
+client-side call time per operation, and the emulator's time around the handler.
+
+  python -m tests.e2e.bench_generate [--env local] [--users 12000]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import re
+import statistics
+import sys
+import time
+import uuid
+
+from tools.dn_env import Environment, outputs_file, poll
+
+PAGE = 250  # generate's audience page (Settings::page_size)
+
+
+def s(v: str) -> dict:
+    return {"S": v}
+
+
+def seed(env: Environment, date: str, users: int, tag: str) -> dict[str, list[str]]:
+    ids = [f"b{tag}-{i:05d}" for i in range(users)]
+    segments = {f"bench{tag}-all": ids, f"bench{tag}-quarter": ids[::4], f"bench{tag}-eighth": ids[::8]}
+    items = []
+    for seg, members in segments.items():
+        items += [{"pk": s(f"SEGMENT#{seg}"), "sk": s(f"USER#{u}"), "userId": s(u),
+                   "displayName": s(f"User {u}")} for u in members]
+    for seg in segments:
+        nid = seg.split("-", 1)[1]
+        items.append({"pk": s(f"DAY#{date}"), "sk": s(f"NOTIF#{nid}"), "notificationId": s(nid),
+                      "segment": s(seg), "title": s("Your daily digest"),
+                      "body": s("Good morning {{displayName}}, here is your day."),
+                      "createdAt": s(f"{date}T05:00:00Z")})
+    env.batch_write(items)
+    return segments
+
+
+def run_day(env: Environment, date: str, segments: dict[str, list[str]]) -> tuple[float, str]:
+    """Seconds from find-daily's invocation until every chain of the run is done."""
+    ddb, table = env.client("dynamodb"), env.out("TableName")
+    start = time.monotonic()
+    result, error = env.invoke("FindDailyFunctionName", {"date": date, "force": True})
+    if error:
+        raise SystemExit(f"bench_generate: find-daily failed: {result}")
+    marker = ddb.get_item(TableName=table, Key={"pk": s(f"RUN#{date}"), "sk": s("RUN")},
+                          ConsistentRead=True)["Item"]
+    run = marker["runId"]["S"]
+    chains = [f"CHAIN#{seg.split('-', 1)[1]}#{run}" for seg in segments]
+
+    def done():
+        return all(ddb.get_item(TableName=table, Key={"pk": s(f"RUN#{date}"), "sk": s(c)},
+                                ConsistentRead=True).get("Item", {}).get("status", {}).get("S") == "done"
+                   for c in chains)
+
+    poll("every chain of the bench day", done, timeout_s=900, interval_s=0.25)
+    return time.monotonic() - start, run
+
+
+def raw_calls(env: Environment, date: str, segments: dict[str, list[str]]) -> float:
+    """The same Query pages and BatchWriteItem calls, made directly and one after another."""
+    ddb, table = env.client("dynamodb"), env.out("TableName")
+    expires = str(int((datetime.datetime.fromisoformat(date).replace(tzinfo=datetime.timezone.utc)
+                       + datetime.timedelta(days=7)).timestamp()))
+    start = time.monotonic()
+    for seg in segments:
+        nid = seg.split("-", 1)[1]
+        key = None
+        while True:
+            q = {"TableName": table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :user)",
+                 "ExpressionAttributeValues": {":pk": s(f"SEGMENT#{seg}"), ":user": s("USER#")},
+                 "Limit": PAGE}
+            if key:
+                q["ExclusiveStartKey"] = key
+            page = ddb.query(**q)
+            puts = [{"PutRequest": {"Item": {
+                "pk": s(f"USER#{m['sk']['S'][5:]}"), "sk": s(f"INBOX#{date}#{nid}"),
+                "notificationId": s(nid), "date": s(date), "title": s("Your daily digest"),
+                "body": s(f"Good morning {m['displayName']['S']}, here is your day."),
+                "createdAt": s(f"{date}T05:00:00Z"), "expiresAt": {"N": expires}}}} for m in page["Items"]]
+            for i in range(0, len(puts), 25):
+                pending = puts[i:i + 25]
+                while pending:
+                    r = ddb.batch_write_item(RequestItems={table: pending})
+                    pending = r.get("UnprocessedItems", {}).get(table, [])
+            key = page.get("LastEvaluatedKey")
+            if not key:
+                break
+    return time.monotonic() - start
+
+
+def breakdown(env: Environment, since_ms: int) -> dict[str, float]:
+    """Sums over generate's "invocation" log lines since `since_ms`."""
+    logs = env.client("logs")
+    group = f"/aws/lambda/{env.out('GenerateFunctionName')}"
+    lines, token = [], None
+    while True:
+        kw = {"logGroupName": group, "startTime": since_ms, "filterPattern": '"invocation"'}
+        if token:
+            kw["nextToken"] = token
+        try:
+            r = logs.filter_log_events(**kw)
+        except Exception as e:  # noqa: BLE001 (the breakdown is extra; the figures above stand)
+            print(f"bench_generate: no generate log lines ({e})", file=sys.stderr)
+            return {}
+        for ev in r.get("events", []):
+            try:
+                j = json.loads(ev["message"][ev["message"].index("{"):])
+            except ValueError:
+                continue
+            if j.get("message") == "invocation":
+                lines.append(j)
+        token = r.get("nextToken")
+        if not token or not r.get("events"):
+            break
+    if not lines:
+        return {}
+    out = {"generate_invocations": len(lines),
+           "generate_handler_ms_median": statistics.median(j["handlerMs"] for j in lines),
+           "generate_handler_s_total": sum(j["handlerMs"] for j in lines) / 1000,
+           "generate_calls_s_total": sum(j["callsMs"] for j in lines) / 1000}
+    ops: dict[str, list[float]] = {}
+    for j in lines:
+        for op, st in j.get("calls", {}).items():
+            ops.setdefault(op, [0.0, 0.0])
+            ops[op][0] += st["n"]
+            ops[op][1] += st["ms"]
+    for op, (n, ms) in sorted(ops.items()):
+        name = re.sub(r"[^A-Za-z0-9]+", "_", op)
+        out[f"generate_calls_{name}_n"] = n
+        out[f"generate_calls_{name}_ms_mean"] = ms / n if n else 0.0
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--env", default="local")
+    ap.add_argument("--users", type=int, default=12000)
+    args = ap.parse_args()
+    if not outputs_file(args.env).exists():
+        print("generate_vs_raw_calls: nan")
+        print(f"bench_generate: {outputs_file(args.env)} missing (make up && make deploy)", file=sys.stderr)
+        return 0
+    env = Environment(args.env)
+    tag = uuid.uuid4().hex[:6]
+    date = "2033-03-03"
+    segments = seed(env, date, args.users, tag)
+    records = sum(len(m) for m in segments.values())
+    since = int(time.time() * 1000) - 1000
+    generate_s, _ = run_day(env, date, segments)
+    raw_s = raw_calls(env, date, segments)
+    print(f"generate_records: {records}")
+    print(f"generate_seconds: {generate_s:.2f}")
+    print(f"generate_records_per_s: {records / generate_s:.0f}")
+    print(f"generate_raw_calls_seconds: {raw_s:.2f}")
+    print(f"generate_raw_calls_records_per_s: {records / raw_s:.0f}")
+    print(f"generate_vs_raw_calls: {raw_s / generate_s:.2f}")
+    for name, value in breakdown(env, since).items():
+        print(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
