@@ -208,7 +208,11 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
       }
       records.push_back(std::get<core::InboxRecord>(std::move(record)));
     }
-    if (settings_.prefetch && page->next && w.out.pages + 1 < settings_.max_pages) {
+    // Only when another page will still fit after this one: a prefetched page that is handed
+    // over unused costs the service a whole Query.
+    const bool another_fits = !has_deadline(request) ||
+                              request.deadline - now_() >= settings_.reserve + 2 * slowest_page_;
+    if (settings_.prefetch && page->next && w.out.pages + 1 < settings_.max_pages && another_fits) {
       ahead = std::async(std::launch::async, [this, &msg, after = page->next] {
         return ports_.audience->page(msg.segment, after, settings_.page_size);
       });
