@@ -9,7 +9,11 @@ is inferred first (make infer-contract), then one case goes the whole new-datase
 others' contracts with it; the other files are then loaded with `make load-csv`.
 
 A case that needs loader support not landed yet (its "needs" entry) is reported as skipped with
-that reason when the loader cannot read its inferred contract. Local only: it reads the tables."""
+that reason when the loader cannot read its inferred contract. Local only: it reads the tables.
+
+The same deploy also carries two broken datasets, as a hand edit could leave them: a contract
+that does not parse and a migration PostgreSQL refuses. Each rejects only its own files; the users
+dataset (and every corpus dataset) still loads from that loader."""
 from __future__ import annotations
 
 import json
@@ -22,7 +26,7 @@ import time
 import unittest
 from pathlib import Path
 
-from tests.e2e.test_data_pipeline import psql
+from tests.e2e.test_data_pipeline import RUN, psql
 from tools.dn_env import ROOT, Environment
 
 ENV = os.environ.get("DN_ENV", "local")
@@ -30,6 +34,30 @@ DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
 CORPUS = ROOT / "tests" / "corpus"
 # The case that goes through the whole new-dataset path (infer -> package -> deploy -> load).
 FULL_PATH_CASE = "excel_bom_contacts"
+# Deployed with the corpus: a contract with a type that does not exist (the loader cannot parse
+# it), and a valid contract whose migration names a type PostgreSQL does not know.
+BROKEN_CONTRACT = "corpus_broken_contract"
+BROKEN_MIGRATION = "corpus_broken_migration"
+BROKEN_FILE = b"id,amount\r\n1,2.50\r\n"
+
+
+def broken_contract(dataset: str, amount_type: str) -> dict:
+    return {"dataset": dataset, "version": 1, "schema": "public", "table": dataset,
+            "key": ["id"], "columns": [{"name": "id", "type": "integer", "required": True},
+                                       {"name": "amount", "type": amount_type}]}
+
+
+def add_broken_datasets(data: Path):
+    """Writes the two broken datasets into a data directory (after inference numbered the rest)."""
+    (data / "contracts" / f"{BROKEN_CONTRACT}.json").write_text(
+        json.dumps(broken_contract(BROKEN_CONTRACT, "money(12)")), encoding="utf-8")
+    (data / "contracts" / f"{BROKEN_MIGRATION}.json").write_text(
+        json.dumps(broken_contract(BROKEN_MIGRATION, "numeric")), encoding="utf-8")
+    last = max(int(m.group(1)) for p in (data / "migrations").glob("V*.sql")
+               if (m := re.match(r"V(\d+)__", p.name)))
+    (data / "migrations" / f"V{last + 1:03d}__{BROKEN_MIGRATION}.sql").write_text(
+        f"CREATE TABLE IF NOT EXISTS public.{BROKEN_MIGRATION} "
+        "(id integer PRIMARY KEY, amount numbr);\n", encoding="utf-8")
 
 
 def cases() -> dict[str, dict]:
@@ -84,6 +112,7 @@ class Corpus(unittest.TestCase):
                 continue
             if done.returncode != 0:
                 raise AssertionError(f"infer-contract {case} failed:\n{done.stdout}{done.stderr}")
+        add_broken_datasets(Path(cls.scratch) / "data")
         started = time.monotonic()
         cls.full_path = cls.make("load-csv", f"FILE={CORPUS / cases()[FULL_PATH_CASE]['file']}",
                                  f"DATASET={dataset(FULL_PATH_CASE)}", "ENV=local")
@@ -145,6 +174,42 @@ class Corpus(unittest.TestCase):
             lines = [int(m.group(1)) for m in re.finditer(rb"^(\d+),", body, re.M)]
             self.assertEqual(lines, expected["rejected_lines"])
             self.assertIn(expected["rejected_reason"].encode(), body)
+
+    def load_file(self, dataset_name: str, name: str, body: bytes) -> tuple[subprocess.CompletedProcess, dict]:
+        """make load-csv of a file into an existing dataset: its exit status and outcome record."""
+        path = Path(self.scratch) / name
+        path.write_bytes(body)
+        done = self.make("load-csv", f"FILE={path}", f"DATASET={dataset_name}", "ENV=local")
+        key = f"loaded/{dataset_name}/{name}.json"
+        return done, json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    def test_a_broken_contract_deployed_anyway_rejects_only_its_own_dataset(self):
+        """Two broken datasets went out in the same zip as every corpus contract: each rejects its
+        own file as a whole with the reason (outcome record and ledger); users still loads."""
+        for broken, why in ((BROKEN_CONTRACT, "the dataset contract does not parse"),
+                            (BROKEN_MIGRATION, "numbr")):
+            with self.subTest(dataset=broken):
+                done, got = self.load_file(broken, f"{broken}-{RUN}.csv", BROKEN_FILE)
+                self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
+                self.assertEqual((got["status"], got["rowsLoaded"]), ("rejected", 0), got)
+                self.assertIn(why, got["reason"])
+                # One line per row: PostgreSQL's error in the reason spans lines.
+                ledger = psql("SELECT status, replace(reason, E'\\n', ' ') FROM public.load_ledger "
+                              "WHERE object_key = "
+                              f"'incoming/{broken}/{broken}-{RUN}.csv'")
+                self.assertEqual(len(ledger), 1, ledger)
+                self.assertEqual(ledger[0][0], "rejected")
+                self.assertIn(why, ledger[0][1])
+        users = [(f"e2e-beside-broken-{RUN}-{n}", f"beside-broken-{RUN}-{n}@example.com",
+                  f"Beside Broken {n}") for n in (1, 2)]
+        body = "user_id,email,display_name,time_zone,signup_date,marketing_opt_in,preferred_channel\r\n"
+        body += "".join(f"{u},{e},{d},Europe/London,2024-01-02,true,email\r\n" for u, e, d in users)
+        done, got = self.load_file("users", f"users-beside-broken-{RUN}.csv", body.encode())
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertEqual((got["status"], got["rowsLoaded"], got["rowsRejected"]), ("loaded", 2, 0))
+        stored = psql("SELECT user_id, email, display_name FROM public.users WHERE user_id LIKE "
+                      f"'e2e-beside-broken-{RUN}-%' ORDER BY user_id")
+        self.assertEqual(stored, [list(u) for u in users])
 
 
 def _add_case(name: str):
