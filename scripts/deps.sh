@@ -73,6 +73,28 @@ if ((${#missing[@]})); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The static libraries build (CPU) while pip and go download (network): side by side, each
+# build's configure runs on one core (their source downloads take turns).
+builds=()
+if [[ "$profile" == package || "$profile" == all ]]; then
+  curl_log="$(mktemp)" libpq_log="$(mktemp)"
+  "$root/scripts/build-curl.sh" >"$curl_log" 2>&1 &
+  curl_pid=$!
+  "$root/scripts/build-libpq.sh" >"$libpq_log" 2>&1 &
+  libpq_pid=$!
+  builds=(curl libpq)
+  # A failure below (pip, go) stops the builds (their make and compilers) too.
+  stop_builds() {
+    local pid
+    for pid in "$curl_pid" "$libpq_pid"; do
+      pkill -P "$pid" || true
+      kill "$pid" 2>/dev/null || true
+    done
+    rm -f "$log" "$curl_log" "$libpq_log"
+  }
+  trap stop_builds EXIT
+fi
+
 # Python tools (botocore: the deployment tools and the SigV4 cross-check; template checkers), pinned.
 if [[ ! -x "$root/.venv/bin/python" ]]; then
   run "python3 -m venv .venv" python3 -m venv "$root/.venv"
@@ -103,17 +125,11 @@ if [[ "$profile" == all ]]; then
   fi
 fi
 
-if [[ "$profile" == package || "$profile" == all ]]; then
-  # Side by side: each build's configure runs on one core (their source downloads take turns).
-  curl_log="$(mktemp)" libpq_log="$(mktemp)"
-  trap 'rm -f "$log" "$curl_log" "$libpq_log"' EXIT
-  "$root/scripts/build-curl.sh" >"$curl_log" 2>&1 &
-  curl_pid=$!
-  "$root/scripts/build-libpq.sh" >"$libpq_log" 2>&1 &
-  libpq_pid=$!
+if ((${#builds[@]})); then
   failed=()
   wait "$curl_pid" || failed+=(curl)
   wait "$libpq_pid" || failed+=(libpq)
+  trap 'rm -f "$log" "$curl_log" "$libpq_log"' EXIT
   cat "$curl_log" "$libpq_log"
   if ((${#failed[@]})); then
     echo "deps: FAILED: building the static ${failed[*]} (output above)" >&2
