@@ -5,7 +5,8 @@ runs; a nested PostgreSQL build that inherits them skipped generating its header
 - every script that drives another project's build system starts from a clean make environment
   (scripts/clean-make-env.sh), checked over scripts/;
 - the libcurl and libpq builds run for real through `make -j2 deps-package`, as `make demo` runs
-  them, into fresh prefixes.
+  them, into fresh prefixes;
+- they run while pip downloads, and a pip failure stops them (no build left running).
 
 Run from the repository root: python -m unittest -v tests.deps.test_deps (make test-deps).
 """
@@ -17,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -50,6 +52,44 @@ class ForeignBuilds(unittest.TestCase):
         for lib in ("curl/lib/libcurl.a", "libpq/lib/libpq.a", "libpq/lib/libpgcommon_shlib.a",
                     "libpq/include/libpq-fe.h"):
             self.assertTrue((tmp / lib).is_file(), f"{lib} not built: {done.stdout[-2000:]}")
+
+
+STUB_BUILD = """#!/usr/bin/env bash
+# Stands in for a static library build: a child that would outlive an unstopped build.
+sleep 300 &
+echo "$!" >"$(dirname "$0")/../$(basename "$0" .sh).child"
+wait
+"""
+
+
+class PipBesideTheBuilds(unittest.TestCase):
+    def test_a_pip_failure_names_itself_and_stops_the_builds_started_beside_it(self):
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="dn-deps-pip-"))
+        self.addCleanup(shutil.rmtree, tmp, True)
+        (tmp / "scripts").mkdir()
+        shutil.copy(ROOT / "scripts" / "deps.sh", tmp / "scripts" / "deps.sh")
+        for name in ("build-curl", "build-libpq"):
+            (tmp / "scripts" / f"{name}.sh").write_text(STUB_BUILD)
+            (tmp / "scripts" / f"{name}.sh").chmod(0o755)
+        (tmp / "requirements-test.txt").write_text("dn-no-such-package-anywhere==0.0.1\n")
+        done = subprocess.run(["bash", str(tmp / "scripts" / "deps.sh"), "package"], cwd=tmp,
+                              capture_output=True, text=True, timeout=600)
+        self.assertNotEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertIn("deps: FAILED: pip install -r requirements-test.txt", done.stderr)
+        children = [int((tmp / f"{name}.child").read_text()) for name in ("build-curl", "build-libpq")]
+        for pid in children:
+            deadline = time.monotonic() + 20
+            while self._alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertFalse(self._alive(pid), f"a build's child {pid} still runs after deps.sh failed")
+
+    @staticmethod
+    def _alive(pid: int) -> bool:
+        try:
+            state = pathlib.Path(f"/proc/{pid}/stat").read_text().split()[2]
+        except FileNotFoundError:
+            return False
+        return state != "Z"
 
 
 if __name__ == "__main__":
