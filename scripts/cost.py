@@ -44,7 +44,7 @@ NOT_BILLED = {
 # Workload assumptions: key -> (value, meaning). "Record" = one notification delivered to one
 # user = one inbox item; the per-million table is for one million of them.
 ASSUMPTIONS: dict[str, tuple[float, str]] = {
-    "audience_page_size": (250, "members per audience Query page (generate's Settings::page_size)"),
+    "audience_page_size": (1000, "members per audience Query page (generate's Settings::page_size)"),
     "records_per_batch_write": (25, "inbox puts per BatchWriteItem call (DynamoDB's maximum)"),
     "audience_per_notification": (100_000, "recipients of one notification definition"),
     "sqs_send_batch": (10, "find-daily's SendMessageBatch size; continuations are sent one at a time"),

@@ -135,9 +135,12 @@ std::vector<Case> cases() {
   out.push_back({"every_dynamodb_call__throttled_for_4s", [span](dn::faults::Pipeline& p) {
                    p.faults().add(span("*", has("TableName"), 4000));
                  }});
-  // find-daily's claim throttled beyond its deadline: it fails, Lambda's retry claims.
-  out.push_back({"find_daily_claims__throttled_for_12s", [span](dn::faults::Pipeline& p) {
-                   p.faults().add(span("PutItem", lacks("CHAIN#"), 12000));
+  // find-daily's claim throttled beyond its deadline: it fails, Lambda's retry claims. 7 s is
+  // longer than one attempt's work time (10 s timeout - 5 s of margins) and ends before the last
+  // of the three attempts starts: this driver retries at once (Lambda waits 1 and 2 minutes),
+  // so a span of 12 s left ~2 s of slack and failed when all three attempts fell inside it.
+  out.push_back({"find_daily_claims__throttled_for_7s", [span](dn::faults::Pipeline& p) {
+                   p.faults().add(span("PutItem", lacks("CHAIN#"), 7000));
                  }});
   // Completing the marker fails for the whole first invocation: it fails; the retry (same run)
   // claims its own marker, re-sends (stopped as duplicates by generate) and completes.

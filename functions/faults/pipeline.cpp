@@ -64,11 +64,13 @@ Pipeline::Pipeline(Day day, Options options) : day_(std::move(day)), options_(op
               {"createdAt", S(day_.date + "T05:00:00Z")}});
   }
   auto vars = aws::testing::stub_aws_env(server_->url());
+  // Pages of 250: the 600-member segment walks three pages, so faults land between pages.
   vars.insert({{"TABLE_NAME", "notifications"},
                {"QUEUE_URL", queue_url_},
                {"TIMEZONE", "UTC"},
                {"INBOX_TTL_DAYS", "7"},
-               {"MAX_PAGES_PER_INVOCATION", std::to_string(options_.max_pages)}});
+               {"MAX_PAGES_PER_INVOCATION", std::to_string(options_.max_pages)},
+               {"AUDIENCE_PAGE_SIZE", "250"}});
   const auto env = runtime::testing::env_of(vars);
   find_daily_ = find_daily::handler_from_env(env, {});
   generate_ = generate::handler_from_env(env);

@@ -26,7 +26,7 @@ import uuid
 
 from tools.dn_env import Environment, outputs_file, poll
 
-PAGE = 250  # generate's audience page (Settings::page_size)
+PAGE = 1000  # generate's audience page (Settings::page_size)
 
 
 def s(v: str) -> dict:

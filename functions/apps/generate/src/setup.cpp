@@ -24,6 +24,7 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
   settings.queue_url = env.required("QUEUE_URL");
   settings.inbox_ttl_days = env.positive_int("INBOX_TTL_DAYS", 90, 3650);
   settings.max_pages = env.positive_int("MAX_PAGES_PER_INVOCATION", 5, 1000);
+  settings.page_size = env.positive_int("AUDIENCE_PAGE_SIZE", settings.page_size, 1000);
   auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
   if (!config.ok()) throw std::runtime_error(config.error().to_string());
 

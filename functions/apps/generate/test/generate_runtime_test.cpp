@@ -58,7 +58,7 @@ std::int64_t epoch_ms_from_now(std::chrono::milliseconds d) {
 
 TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRecord) {
   dn::aws::testing::FakeAws aws;
-  seed(aws, 600);  // 3 pages of 250; MAX_PAGES_PER_INVOCATION=2
+  seed(aws, 2400);  // 3 pages of 1000; MAX_PAGES_PER_INVOCATION=2
   std::map<std::string, int> calls;
   dn::aws::testing::StubServer server([&](const StubRequest& r) {
     ++calls[dn::aws::testing::FakeAws::operation(r)];
@@ -89,16 +89,16 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
             (json{{"batchItemFailures", {{{"itemIdentifier", "poison"}}}}}));
 
   const auto inbox = aws.items("USER#", "INBOX#2026-11-24#n1");
-  ASSERT_EQ(inbox.size(), 500U);
+  ASSERT_EQ(inbox.size(), 2000U);
   const auto u1 = aws.item("USER#u1", "INBOX#2026-11-24#n1");
   ASSERT_TRUE(u1);
   EXPECT_EQ((*u1)["title"], S("Hi User u1"));
   EXPECT_EQ((*u1)["body"], S("For u1"));
-  // The chain claim (read + put), the notification, two audience pages, 20 batch writes, the
+  // The chain claim (read + put), the notification, two audience pages, 80 batch writes, the
   // continuation and the chain's mark.
   EXPECT_EQ(calls["Query"], 4);
   EXPECT_EQ(calls["PutItem"], 1);
-  EXPECT_EQ(calls["BatchWriteItem"], 20);
+  EXPECT_EQ(calls["BatchWriteItem"], 80);
   EXPECT_EQ(calls["SendMessageBatch"], 1);
   EXPECT_EQ(calls["UpdateItem"], 1);
   const auto sent = aws.take_messages(vars["QUEUE_URL"]);
@@ -122,9 +122,9 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
     api2.enqueue(inv2);
   }
   ASSERT_EQ(run_function([&] { return dn::generate::handler_from_env(env); }, api2, 2), 0);
-  EXPECT_EQ(aws.items("USER#", "INBOX#2026-11-24#n1").size(), 600U);
+  EXPECT_EQ(aws.items("USER#", "INBOX#2026-11-24#n1").size(), 2400U);
   EXPECT_EQ((*aws.item("RUN#2026-11-24", "CHAIN#n1#r1"))["status"], S("done"));
-  EXPECT_EQ(calls["BatchWriteItem"], 24);  // 100 more records: the copy wrote none
+  EXPECT_EQ(calls["BatchWriteItem"], 96);  // 400 more records: the copy wrote none
   EXPECT_TRUE(aws.take_messages(vars["QUEUE_URL"]).empty());
 }
 
