@@ -115,15 +115,15 @@ class FixedCosts(unittest.TestCase):
 class PerMillion(unittest.TestCase):
     def test_workload_follows_the_generate_settings_in_the_template(self):
         w = cost.workload(env(functions(max_pages="5")))
-        self.assertEqual(w["audience_pages"], 4000)       # 1,000,000 / 250
-        self.assertEqual(w["messages"], 800)              # one message per 5 pages
-        self.assertEqual(w["sqs_sends"], 1 + 790)         # 10 first messages in one batch, 790 continuations
+        self.assertEqual(w["audience_pages"], 1000)       # 1,000,000 / 1000
+        self.assertEqual(w["messages"], 200)              # one message per 5 pages
+        self.assertEqual(w["sqs_sends"], 1 + 190)         # 10 first messages in one batch, 190 continuations
         self.assertEqual(w["write_units"], 1_000_000)     # one WRU per inbox record
-        self.assertEqual(cost.workload(env(functions(max_pages="2")))["messages"], 2000)
+        self.assertEqual(cost.workload(env(functions(max_pages="2")))["messages"], 500)
 
     def test_sqs_requests_are_sends_receives_and_deletes(self):
         line = cost.per_million(env(functions()), P)["SQS requests (send, receive, delete)"]
-        self.assertAlmostEqual(line.amount, (791 + 800 + 800) / 1e6)
+        self.assertAlmostEqual(line.amount, (191 + 200 + 200) / 1e6)
 
     def test_one_write_unit_per_record(self):
         self.assertAlmostEqual(cost.per_million(env(functions()), P)["DynamoDB writes (1 WRU per inbox record)"].amount,
