@@ -4,13 +4,15 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <ctime>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include "dn/aws/encoding.hpp"
 #include "dn/aws/errors.hpp"
+#include "dn/util/curl_headers.hpp"
+#include "dn/util/text.hpp"
 
 namespace dn::aws {
 namespace {
@@ -18,36 +20,25 @@ namespace {
 // Error bodies and JSON responses are buffered; anything larger is not a sane AWS answer.
 constexpr std::size_t kMaxBufferedBody = std::size_t{64} << 20U;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using util::lower;
 
 bool has_header(const Headers& headers, std::string_view lower_name) {
   return std::any_of(headers.begin(), headers.end(),
                      [&](const auto& h) { return lower(h.first) == lower_name; });
 }
 
+// The value of the header named `lower_name` (any case), or "".
+std::string header_value(const Headers& headers, std::string_view lower_name) {
+  for (const auto& [name, value] : headers) {
+    if (lower(name) == lower_name) return value;
+  }
+  return {};
+}
+
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
-
-struct CurlSlist {
-  curl_slist* list = nullptr;
-  CurlSlist() = default;
-  CurlSlist(const CurlSlist&) = delete;
-  CurlSlist& operator=(const CurlSlist&) = delete;
-  ~CurlSlist() { curl_slist_free_all(list); }
-  bool append(const std::string& line) {
-    curl_slist* next = curl_slist_append(list, line.c_str());
-    if (next == nullptr) return false;
-    list = next;
-    return true;
-  }
-};
 
 // State shared with the libcurl callbacks of one transfer.
 struct Transfer {
@@ -60,20 +51,8 @@ struct Transfer {
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  const std::string_view line(data, size * count);
-  if (line.rfind("HTTP/", 0) == 0) {
-    t->response->headers.clear();  // a new response (e.g. after 100 Continue)
-    return line.size();
-  }
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos) return line.size();
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())) != 0) {
-    value.remove_suffix(1);
-  }
-  t->response->headers[lower(line.substr(0, colon))] = std::string(value);
-  return line.size();
+  util::collect_header_line({data, size * count}, t->response->headers);
+  return size * count;
 }
 
 size_t on_write(char* data, size_t size, size_t count, void* user) {
@@ -168,11 +147,12 @@ struct Client::Impl {
 
   Result<HttpResponse> send_once(const HttpRequest& request);
   Result<HttpResponse> send(const HttpRequest& request);
+  // The Error of a transfer curl could not complete.
+  [[nodiscard]] Error failure(CURLcode code, const Transfer& transfer, bool low_speed) const;
 };
 
-Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
-  last_streamed_bytes = 0;
-  if (handle == nullptr) return Error{"NetworkError", "curl_easy_init failed", 0, false};
+Result<SignedRequest> sign_request(const HttpRequest& request, const Config& config,
+                                   Clock::time_point now) {
   if (request.url.rfind("http://", 0) != 0 && request.url.rfind("https://", 0) != 0) {
     return Error{"InvalidArgument", "URL must start with http:// or https://", 0, false};
   }
@@ -190,111 +170,107 @@ Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
     return checked.error();
   }
 
-  // Time budget: one attempt never outlives the deadline. A long transfer is bounded by its
-  // progress (low-speed limit) and the deadline only: a large object may take many minutes.
-  const auto now = options.hooks.now();
-  const bool long_transfer = request.long_transfer();
-  std::chrono::milliseconds timeout{0};  // 0: no total limit (curl's default)
-  if (!long_transfer) {
-    timeout = request.timeout.count() > 0 ? request.timeout : options.request_timeout;
-  }
-  if (deadline) {
-    if (now >= *deadline) {
-      return Error{"DeadlineExceeded", "the invocation deadline has passed", 0, true};
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now);
-    timeout = timeout.count() > 0 ? std::min(timeout, left) : left;
-    timeout = std::max(timeout, std::chrono::milliseconds(1));
-  }
-  const auto connect_timeout =
-      timeout.count() > 0 ? std::min(options.connect_timeout, timeout) : options.connect_timeout;
-
+  SignedRequest out;
+  out.method = request.method;
+  out.body = request.body;
   const bool has_body = request.method == "POST" || request.method == "PUT";
-  Headers headers = request.headers;
+  Headers& headers = out.headers;
+  headers = request.headers;
   // Without it curl sends (unsigned) application/x-www-form-urlencoded; S3 would store that.
   if (has_body && !has_header(headers, "content-type")) {
     headers.emplace_back("Content-Type", "application/octet-stream");
   }
+  std::string payload_hash = header_value(headers, "x-amz-content-sha256");
+  if (payload_hash.empty()) payload_hash = sha256_hex(has_body ? request.body : "");
   if (request.content_sha256 && !has_header(headers, "x-amz-content-sha256")) {
-    headers.emplace_back("x-amz-content-sha256", sha256_hex(request.body));
+    headers.emplace_back("x-amz-content-sha256", payload_hash);
   }
   if (!config.credentials.session_token.empty()) {
     headers.emplace_back("X-Amz-Security-Token", config.credentials.session_token);
   }
 
   const std::string query = canonical_query(request.query);
-  std::string url = request.url;
-  if (url.find('/', url.find("://") + 3) == std::string::npos) url.push_back('/');
-  if (!query.empty()) url += "?" + query;
+  out.url = request.url;
+  if (out.url.find('/', out.url.find("://") + 3) == std::string::npos) out.url.push_back('/');
+  if (!query.empty()) out.url += "?" + query;
 
-  // curl 7.88 would order these headers differently from SigV4: sign them here instead.
-  const bool sign_here = curl_sigv4_misorders(headers);
-  if (sign_here) {
-    const std::string host = host_of(url);
-    const std::string date = amz_date(now);
-    std::string payload_hash;
-    for (const auto& [name, value] : headers) {
-      if (lower(name) == "x-amz-content-sha256") payload_hash = value;
-    }
-    if (payload_hash.empty()) payload_hash = sha256_hex(has_body ? request.body : "");
-    const SigV4Input in{request.method,
-                        host,
-                        path_of(request.url),
-                        query,
-                        &headers,
-                        payload_hash,
-                        date,
-                        config.region,
-                        request.service,
-                        config.credentials.access_key_id,
-                        config.credentials.secret_access_key};
-    std::string authorization = sigv4_authorization(in);
-    headers.emplace_back("Host", host);
-    headers.emplace_back("X-Amz-Date", date);
-    headers.emplace_back("Authorization", std::move(authorization));
+  const std::string host = host_of(out.url);
+  const std::string date = amz_date(now);
+  const SigV4Input in{request.method,
+                      host,
+                      path_of(request.url),
+                      query,
+                      &headers,
+                      payload_hash,
+                      date,
+                      config.region,
+                      request.service,
+                      config.credentials.access_key_id,
+                      config.credentials.secret_access_key};
+  std::string authorization = sigv4_authorization(in);
+  headers.emplace_back("Host", host);
+  headers.emplace_back("X-Amz-Date", date);
+  headers.emplace_back("Authorization", std::move(authorization));
+  return out;
+}
+
+namespace {
+
+// How long one attempt may take: it never outlives the deadline. A long transfer is bounded by
+// its progress (low-speed limit) and the deadline only: a large object may take many minutes.
+struct TimeBudget {
+  std::chrono::milliseconds total{0};  // 0: no total limit (curl's default)
+  std::chrono::milliseconds connect{0};
+  bool low_speed = false;
+};
+
+Result<TimeBudget> time_budget(const HttpRequest& request, const ClientOptions& options,
+                               std::optional<Clock::time_point> deadline, Clock::time_point now) {
+  TimeBudget budget;
+  budget.low_speed = request.long_transfer();
+  if (!budget.low_speed) {
+    budget.total = request.timeout.count() > 0 ? request.timeout : options.request_timeout;
   }
-
-  CurlSlist header_list;
-  for (const auto& [name, value] : headers) {
-    if (!header_list.append(std::string(name).append(": ").append(value))) {
-      return Error{"NetworkError", "out of memory building headers", 0, false};
+  if (deadline) {
+    if (now >= *deadline) {
+      return Error{"DeadlineExceeded", "the invocation deadline has passed", 0, true};
     }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now);
+    budget.total = budget.total.count() > 0 ? std::min(budget.total, left) : left;
+    budget.total = std::max(budget.total, std::chrono::milliseconds(1));
   }
+  budget.connect = budget.total.count() > 0 ? std::min(options.connect_timeout, budget.total)
+                                            : options.connect_timeout;
+  return budget;
+}
 
-  HttpResponse response;
-  Transfer transfer{handle, &request, &response};
-  error_buffer[0] = '\0';
-
-  // curl_easy_reset keeps the live connections, so keep-alive survives between calls.
+// The transfer's part of the easy handle: what to send, how long it may take, where the answer
+// goes. curl_easy_reset keeps the live connections, so keep-alive survives between calls.
+void configure(CURL* handle, const SignedRequest& request, const util::CurlHeaders& headers,
+               const TimeBudget& budget, const ClientOptions& options, const Config& config,
+               Transfer& transfer, char* error_buffer) {
   curl_easy_reset(handle);
-  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may contain "./" or "../"
   curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(handle, CURLOPT_USERAGENT, "dn-aws/1 libcurl/" LIBCURL_VERSION);
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  if (long_transfer) {
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(budget.connect.count()));
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(budget.total.count()));
+  if (budget.low_speed) {
     curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes_per_s);
     curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
                      static_cast<long>(options.low_speed_time.count()));
   }
   curl_easy_setopt(handle, CURLOPT_EXPECT_100_TIMEOUT_MS, 300L);
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer.data());
-  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list.list);
-  if (url.rfind("https://", 0) == 0) {
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  if (request.url.rfind("https://", 0) == 0) {
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!config.ca_bundle.empty())
       curl_easy_setopt(handle, CURLOPT_CAINFO, config.ca_bundle.c_str());
-  }
-  std::string sigv4_param;
-  if (!sign_here) {
-    sigv4_param = "aws:amz:" + config.region + ":" + request.service;
-    curl_easy_setopt(handle, CURLOPT_AWS_SIGV4, sigv4_param.c_str());
-    curl_easy_setopt(handle, CURLOPT_USERNAME, config.credentials.access_key_id.c_str());
-    curl_easy_setopt(handle, CURLOPT_PASSWORD, config.credentials.secret_access_key.c_str());
   }
   if (request.method == "GET") {
     curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
@@ -303,7 +279,7 @@ Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
   } else if (request.method == "DELETE") {
     curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, "DELETE");
   } else {
-    // POSTFIELDS is what curl 7.88 hashes for the signature; PUT reuses it via CUSTOMREQUEST.
+    // POST sends POSTFIELDS; PUT reuses it through CUSTOMREQUEST (the body is in memory).
     curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
@@ -313,36 +289,63 @@ Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
   curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
+}
 
+}  // namespace
+
+Result<HttpResponse> Client::Impl::send_once(const HttpRequest& request) {
+  last_streamed_bytes = 0;
+  if (handle == nullptr) return Error{"NetworkError", "curl_easy_init failed", 0, false};
+  const auto now = options.hooks.now();
+  auto signed_request = sign_request(request, config, now);
+  if (!signed_request.ok()) return signed_request.error();
+  const auto budget = time_budget(request, options, deadline, now);
+  if (!budget.ok()) return budget.error();
+
+  util::CurlHeaders header_list;
+  try {
+    for (const auto& [name, value] : signed_request->headers) {
+      header_list.add(std::string(name).append(": ").append(value));
+    }
+  } catch (const std::bad_alloc&) {
+    return Error{"NetworkError", "out of memory building headers", 0, false};
+  }
+  HttpResponse response;
+  Transfer transfer{handle, &request, &response};
+  error_buffer[0] = '\0';
+  configure(handle, *signed_request, header_list, *budget, options, config, transfer,
+            error_buffer.data());
   const CURLcode code = curl_easy_perform(handle);
   last_streamed_bytes = response.streamed_bytes;
   // The header list dies with this frame: never leave curl pointing at it.
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
-  if (code != CURLE_OK) {
-    if (transfer.aborted_by_callback) {
-      return Error{"Aborted", "the body callback stopped the transfer", 0, false};
-    }
-    if (transfer.body_too_large) {
-      return Error{"InvalidResponse", "response body larger than 64 MiB", 0, false};
-    }
-    // curl's clock and ours may differ by a few milliseconds at the deadline.
-    if (code == CURLE_OPERATION_TIMEDOUT && deadline &&
-        options.hooks.now() + std::chrono::milliseconds(50) >= *deadline) {
-      return Error{"DeadlineExceeded", "the invocation deadline passed during the call", 0, true};
-    }
-    if (code == CURLE_OPERATION_TIMEDOUT && long_transfer) {
-      return Error{"NetworkError",
-                   "transfer stalled: fewer than " + std::to_string(options.low_speed_bytes_per_s) +
-                       " bytes/s for " + std::to_string(options.low_speed_time.count()) + " s (" +
-                       std::string(error_buffer.data()) + ")",
-                   0, true};
-    }
-    std::string message = curl_easy_strerror(code);
-    if (error_buffer[0] != '\0') message += ": " + std::string(error_buffer.data());
-    return Error{"NetworkError", message, 0, curl_retryable(code)};
-  }
+  if (code != CURLE_OK) return failure(code, transfer, budget->low_speed);
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
+}
+
+Error Client::Impl::failure(CURLcode code, const Transfer& transfer, bool low_speed) const {
+  if (transfer.aborted_by_callback) {
+    return Error{"Aborted", "the body callback stopped the transfer", 0, false};
+  }
+  if (transfer.body_too_large) {
+    return Error{"InvalidResponse", "response body larger than 64 MiB", 0, false};
+  }
+  // curl's clock and ours may differ by a few milliseconds at the deadline.
+  if (code == CURLE_OPERATION_TIMEDOUT && deadline &&
+      options.hooks.now() + std::chrono::milliseconds(50) >= *deadline) {
+    return Error{"DeadlineExceeded", "the invocation deadline passed during the call", 0, true};
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT && low_speed) {
+    return Error{"NetworkError",
+                 "transfer stalled: fewer than " + std::to_string(options.low_speed_bytes_per_s) +
+                     " bytes/s for " + std::to_string(options.low_speed_time.count()) + " s (" +
+                     std::string(error_buffer.data()) + ")",
+                 0, true};
+  }
+  std::string message = curl_easy_strerror(code);
+  if (error_buffer[0] != '\0') message += ": " + std::string(error_buffer.data());
+  return Error{"NetworkError", message, 0, curl_retryable(code)};
 }
 
 Result<HttpResponse> Client::Impl::send(const HttpRequest& request) {

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <string>
 
+#include "dn/util/text.hpp"
+
 namespace dn::aws {
 namespace {
 
@@ -25,12 +27,7 @@ bool is_token_char(unsigned char c) {
          std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using util::lower;
 
 // SigV4 Trimall: no leading/trailing blanks, runs of blanks become one space.
 std::string trim_all(std::string_view value) {
@@ -140,17 +137,6 @@ Result<void> check_signable_headers(
     names.push_back(std::move(lname));
   }
   return {};
-}
-
-bool curl_sigv4_misorders(const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::vector<std::string> names{"host", "x-amz-date"};
-  for (const auto& header : headers) names.push_back(lower(header.first));
-  for (const auto& a : names) {
-    for (const auto& b : names) {
-      if (b.size() > a.size() && b.compare(0, a.size(), a) == 0 && b[a.size()] < ':') return true;
-    }
-  }
-  return false;
 }
 
 std::string sigv4_authorization(const SigV4Input& in) {

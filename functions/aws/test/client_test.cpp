@@ -235,3 +235,57 @@ TEST(AwsClient, StreamsBodiesWithoutBufferingAndCanAbort) {
 
 }  // namespace
 }  // namespace dn::aws
+
+namespace dn::aws {
+namespace {
+
+// The signed request exists before any transfer (a concurrent path sends the same bytes).
+TEST(AwsSignRequest, CompletesAndSignsWithoutCurl) {
+  const FakeTime time;
+  HttpRequest request;
+  request.method = "PUT";
+  request.service = "s3";
+  request.url = "http://127.0.0.1:9/b/k";
+  request.query = {{"versionId", "a/b"}};
+  request.body = "x";
+  request.content_sha256 = true;
+  const auto config = testing::test_config("http://127.0.0.1:9", "tok");
+  const auto signed_request = sign_request(request, config, time.now);
+  ASSERT_TRUE(signed_request.ok()) << signed_request.error().to_string();
+  EXPECT_EQ(signed_request->method, "PUT");
+  EXPECT_EQ(signed_request->url, "http://127.0.0.1:9/b/k?versionId=a%2Fb");
+  EXPECT_EQ(signed_request->body, "x");
+  std::map<std::string, std::string> headers;
+  for (const auto& [name, value] : signed_request->headers) headers[name] = value;
+  EXPECT_EQ(headers["Host"], "127.0.0.1:9");
+  EXPECT_EQ(headers["X-Amz-Date"], "20260320T094640Z");
+  EXPECT_EQ(headers["X-Amz-Security-Token"], "tok");
+  EXPECT_EQ(headers["Content-Type"], "application/octet-stream");
+  EXPECT_EQ(headers["x-amz-content-sha256"], sha256_hex("x"));
+  EXPECT_EQ(headers["Authorization"].rfind(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260320/eu-west-2/s3/aws4_request, "
+                "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;"
+                "x-amz-security-token, Signature=",
+                0),
+            0U)
+      << headers["Authorization"];
+  // Another instant, another signature: the date is signed.
+  const auto later = sign_request(request, config, time.now + std::chrono::seconds(1));
+  ASSERT_TRUE(later.ok());
+  EXPECT_NE(later->headers.back().second, signed_request->headers.back().second);
+}
+
+TEST(AwsSignRequest, RefusesWhatCannotBeSigned) {
+  const FakeTime time;
+  const auto config = testing::test_config("http://127.0.0.1:9");
+  HttpRequest request;
+  request.service = "s3";
+  request.url = "http://127.0.0.1:9/b/k?x=1";
+  EXPECT_EQ(sign_request(request, config, time.now).error().code, "InvalidArgument");
+  request.url = "http://127.0.0.1:9/b/k";
+  request.headers = {{"x-amz-meta-a", " "}};
+  EXPECT_EQ(sign_request(request, config, time.now).error().code, "InvalidArgument");
+}
+
+}  // namespace
+}  // namespace dn::aws

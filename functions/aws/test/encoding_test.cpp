@@ -46,17 +46,6 @@ TEST(AwsEncoding, SignableHeadersRejectBlankInjectedDuplicateAndReserved) {
   EXPECT_FALSE(check_signable_headers({{"X-Amz-Security-Token", "x"}}).ok());
 }
 
-TEST(AwsEncoding, DetectsHeaderSetsCurl788Misorders) {
-  EXPECT_TRUE(curl_sigv4_misorders({{"x-amz-server-side-encryption", "aws:kms"},
-                                    {"x-amz-server-side-encryption-aws-kms-key-id", "k"}}));
-  EXPECT_TRUE(curl_sigv4_misorders({{"x-amz-meta-a", "1"}, {"X-Amz-Meta-A1", "2"}}));
-  // A prefix followed by a byte above ':' sorts the same both ways.
-  EXPECT_FALSE(curl_sigv4_misorders({{"x-amz-meta-a", "1"}, {"x-amz-meta-ab", "2"}}));
-  EXPECT_FALSE(curl_sigv4_misorders(
-      {{"Content-Type", "a"}, {"X-Amz-Target", "b"}, {"X-Amz-Security-Token", "c"}}));
-  EXPECT_TRUE(curl_sigv4_misorders({{"host-x", "1"}}));  // host is always signed
-}
-
 // The "get-vanilla" case of AWS's published SigV4 test suite.
 TEST(AwsEncoding, SigV4AuthorizationMatchesAwsTestSuiteVector) {
   const std::vector<std::pair<std::string, std::string>> headers;

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""SigV4 cross-check: libcurl's signature (through dn::aws) against botocore's.
+"""SigV4 cross-check: dn::aws's own SigV4 signature against botocore's.
 
 Starts a capture HTTP server on 127.0.0.1:0, runs aws_sigv4_probe against it, and for every
 captured request asks botocore's signer (SigV4Auth, or S3SigV4Auth for S3) to sign the same
 request with the same credentials, region, service and X-Amz-Date. The Authorization header
-botocore computes must be byte-identical to the one curl sent. Each case is also re-signed with
+botocore computes must be byte-identical to the one dn::aws sent. Each case is also re-signed with
 one header value tampered, which must change the signature, so the comparison can fail.
 
 Usage: sigv4_crosscheck.py <path to aws_sigv4_probe>
@@ -65,6 +65,8 @@ class Capture(http.server.BaseHTTPRequestHandler):
             entries = json.loads(body)["Entries"]
             out = json.dumps({"Successful": [{"Id": e["Id"], "MessageId": "m-" + e["Id"]}
                                              for e in entries], "Failed": []}).encode()
+        elif target == "DynamoDB_20120810.BatchWriteItem":
+            out = b'{"UnprocessedItems":{}}'
         elif target == "secretsmanager.GetSecretValue":
             out = b'{"SecretString":"not-a-real-secret"}'
         elif self.command == "GET":
@@ -159,7 +161,7 @@ def main():
         print(f"sigv4: {len(cases)} cases announced but {len(captured)} requests captured")
         return 1
 
-    print(f"sigv4: botocore {botocore.__version__} vs libcurl through dn::aws, {len(cases)} requests")
+    print(f"sigv4: botocore {botocore.__version__} vs dn::aws's signer, {len(cases)} requests")
     failures = 0
     controls = 0
     for case, request in zip(cases, captured):
@@ -168,7 +170,7 @@ def main():
         signed, signer = botocore_sign(case, request, endpoint)
         expected_auth = signed.headers["Authorization"]
         if case["expect"] == "mismatch":
-            # A control: raw libcurl 7.88 signing what dn::aws works around must be caught,
+            # A control: raw libcurl 7.88 signing what its signer gets wrong must be caught,
             # for the documented reason.
             caught = sent.get("authorization") != expected_auth
             why = control_reason(case["case"], sent, request, expected_auth)
@@ -179,7 +181,7 @@ def main():
             controls += 1
             continue
         if sent.get("authorization") != expected_auth:
-            problems.append(f"Authorization differs:\n    curl:     {sent.get('authorization')}"
+            problems.append(f"Authorization differs:\n    dn::aws:  {sent.get('authorization')}"
                             f"\n    botocore: {expected_auth}")
         path, _, query = request["target"].partition("?")
         if path != urllib.parse.quote(case["path"], safe="/~"):

@@ -1,5 +1,5 @@
-// Sends fixed requests through the real dn::aws client (libcurl signs) to the endpoint given on
-// the command line and prints one JSON line per request describing what was meant, so
+// Sends fixed requests through the real dn::aws client (its own SigV4 signs) to the endpoint given
+// on the command line and prints one JSON line per request describing what was meant, so
 // sigv4_crosscheck.py can re-sign each captured request with botocore and compare.
 // Usage: aws_sigv4_probe <endpoint-url>
 #include <curl/curl.h>
@@ -165,6 +165,41 @@ void run(const std::string& endpoint, bool with_token) {
   announce("secretsmanager_get_secret_value" + suffix, "secretsmanager", with_token, "/");
   check("secretsmanager_get_secret_value",
         dn::aws::SecretsManager(client).get_secret_value("dn/local/cursor-key"));
+
+  announce("dynamodb_batch_write_item" + suffix, "dynamodb", with_token, "/");
+  check("dynamodb_batch_write_item",
+        dn::aws::DynamoDb(client).batch_write(
+            "Notifications", {{{"PutRequest",
+                                {{"Item",
+                                  {{"pk", {{"S", "USER#u-42"}}},
+                                   {"sk", {{"S", "INBOX#2026-03-29#n1"}}},
+                                   {"title", {{"S", "Caf\xC3\xA9 \xE2\x98\x95"}}}}}}}}}));
+
+  announce("s3_get_object_version" + suffix, "s3", with_token, "/" + kBucket + "/" + kKey,
+           {{"versionId", "3/L4kqtJl+0"}});
+  check("s3_get_object_version",
+        dn::aws::S3(client).get_object(
+            kBucket, kKey, [](std::string_view) { return true; }, std::nullopt, "3/L4kqtJl+0"));
+
+  announce("s3_head_object" + suffix, "s3", with_token, "/" + kBucket + "/" + kKey);
+  dn::aws::HttpRequest head;
+  head.method = "HEAD";
+  head.service = "s3";
+  head.url = dn::aws::s3_object_url(config, kBucket, kKey);
+  head.content_sha256 = true;
+  check("s3_head_object", client.send(head));
+
+  // SQS's query protocol (a form body): the functions use the JSON protocol, but the signer
+  // must cover both shapes SQS accepts.
+  announce("sqs_query_get_queue_url" + suffix, "sqs", with_token, "/");
+  dn::aws::HttpRequest form;
+  form.method = "POST";
+  form.service = "sqs";
+  form.url = config.service_endpoint("sqs") + "/";
+  form.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  const std::string form_body = "Action=GetQueueUrl&QueueName=generate&Version=2012-11-05";
+  form.body = form_body;
+  check("sqs_query_get_queue_url", client.send(form));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "dn/runtime/log.hpp"
+#include "dn/util/curl_headers.hpp"
 
 namespace dn::runtime {
 
@@ -57,24 +58,6 @@ constexpr std::size_t kMaxErrorMessage = 16384;  // 16 KiB
 constexpr const char* kInitErrorType = "InitError";
 constexpr const char* kUnhandledErrorType = "UnhandledException";
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // A header value must never carry CR/LF (header injection) or other control bytes.
 std::string header_safe(std::string_view text) {
   std::string out;
@@ -111,37 +94,9 @@ extern "C" size_t write_body(char* data, size_t size, size_t count, void* user) 
 }
 
 extern "C" size_t write_header(char* data, size_t size, size_t count, void* user) {
-  auto* result = static_cast<HttpResult*>(user);
-  const std::string_view line(data, size * count);
-  if (line.rfind("HTTP/", 0) == 0) {
-    result->headers.clear();  // a new header block (e.g. after 100 Continue)
-  } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-    result->headers[lower(trim(line.substr(0, colon)))] = std::string(trim(line.substr(colon + 1)));
-  }
+  util::collect_header_line({data, size * count}, static_cast<HttpResult*>(user)->headers);
   return size * count;
 }
-
-class CurlSlist {
- public:
-  CurlSlist() = default;
-  ~CurlSlist() { curl_slist_free_all(list_); }
-  CurlSlist(const CurlSlist&) = delete;
-  CurlSlist& operator=(const CurlSlist&) = delete;
-  CurlSlist(CurlSlist&&) = delete;
-  CurlSlist& operator=(CurlSlist&&) = delete;
-
-  void add(const std::string& header) {
-    curl_slist* grown = curl_slist_append(list_, header.c_str());
-    if (grown == nullptr) {
-      throw std::bad_alloc();
-    }
-    list_ = grown;
-  }
-  [[nodiscard]] curl_slist* get() const { return list_; }
-
- private:
-  curl_slist* list_ = nullptr;
-};
 
 // One curl easy handle for the life of the process, so its connection to the Runtime API is
 // reused by every call.
@@ -185,7 +140,7 @@ class RuntimeApiClient {
   HttpResult perform(const std::string& url, const std::string* body,
                      const std::string& content_type, const std::vector<std::string>& extra) {
     HttpResult result;
-    CurlSlist headers;
+    util::CurlHeaders headers;
     // reset clears the options but keeps the connection cache of the handle.
     curl_easy_reset(handle_);
     curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());

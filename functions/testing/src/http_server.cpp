@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "dn/util/text.hpp"
+
 namespace dn::testing {
 namespace {
 
@@ -28,11 +30,7 @@ constexpr int kListenBacklog = 128;
 constexpr std::size_t kReadChunk = 65536;
 constexpr std::string_view kHeadEnd = "\r\n\r\n";
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
+using util::lower;
 
 // One thread per connection: a handler that blocks (a Runtime API `next` waiting for work) never
 // holds up another connection, as cpp-httplib's fixed pool would.

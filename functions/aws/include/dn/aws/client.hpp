@@ -1,10 +1,8 @@
-// One signed-request client over a single reused libcurl easy handle (keep-alive). libcurl's
-// CURLOPT_AWS_SIGV4 signs; this layer adds what curl 7.88 does not: X-Amz-Security-Token,
-// x-amz-content-sha256, canonical (sorted, RFC 3986) query strings; it refuses blank header
-// values (curl signs a blank header it never sends). One header set curl 7.88 signs wrongly —
-// a name that is a prefix of another followed by '-', e.g. x-amz-server-side-encryption and
-// x-amz-server-side-encryption-aws-kms-key-id (fixed in curl 8.10) — is signed here instead,
-// with the same SigV4 algorithm (see README.md). Not thread-safe: one Client per thread.
+// One signed-request client over a single reused libcurl easy handle (keep-alive). Every
+// request is signed by one path, sign_request (the project's SigV4, sigv4_authorization, checked
+// against botocore), before curl sees it; curl only transfers. See README.md for the rules
+// (session token, x-amz-content-sha256, canonical query, header checks). Not thread-safe: one
+// Client per thread.
 #pragma once
 
 #include <chrono>
@@ -60,6 +58,22 @@ struct HttpResponse {
 
   [[nodiscard]] std::string header(const std::string& lower_name) const;  // "" when absent
 };
+
+// A request checked, completed and signed, ready for any transfer: built without curl, so the
+// client's easy handle and a concurrent (multi-handle) path send the same bytes.
+struct SignedRequest {
+  std::string method{};
+  std::string url{};  // with the canonical query
+  // Everything to send: the request's headers, a default Content-Type for POST/PUT,
+  // x-amz-content-sha256 (when asked), X-Amz-Security-Token, Host, X-Amz-Date, Authorization.
+  Headers headers{};
+  std::string_view body{};  // the request's body, not copied
+};
+
+// Checks `request` ("InvalidArgument": URL, method, service, header rules) and signs it with
+// SigV4 for `config`'s region and credentials at `now`.
+Result<SignedRequest> sign_request(const HttpRequest& request, const Config& config,
+                                   Clock::time_point now);
 
 struct ClientOptions {
   RetryPolicy retry{};

@@ -26,11 +26,6 @@ std::string sha256_hex(std::string_view bytes);
 Result<void> check_signable_headers(
     const std::vector<std::pair<std::string, std::string>>& headers);
 
-// True when curl 7.88 would put these headers (plus host, x-amz-date) in a different canonical
-// order than SigV4: it sorts whole "name:value" lines, so a name that is a prefix of another
-// followed by a byte below ':' ('-', '.', digits) lands after it.
-bool curl_sigv4_misorders(const std::vector<std::pair<std::string, std::string>>& headers);
-
 struct SigV4Input {
   std::string method;
   std::string host;   // as sent in the Host header (with :port when not default)
@@ -46,7 +41,7 @@ struct SigV4Input {
 };
 
 // The Authorization header value SigV4 prescribes (AWS4-HMAC-SHA256 Credential=...,
-// SignedHeaders=..., Signature=...). Used where curl 7.88 would sign wrongly.
+// SignedHeaders=..., Signature=...). The one signer of every request (sign_request).
 std::string sigv4_authorization(const SigV4Input& in);
 
 }  // namespace dn::aws

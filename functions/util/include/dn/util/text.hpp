@@ -1,0 +1,28 @@
+// Small ASCII text helpers shared by every library (header names, settings, HTTP lines).
+#pragma once
+
+#include <cctype>
+#include <string>
+#include <string_view>
+
+namespace dn::util {
+
+// `text` with A-Z mapped to a-z; every other byte unchanged.
+inline std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// `text` without leading and trailing whitespace (spaces, tabs, CR, LF).
+inline std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+}  // namespace dn::util
