@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../config/types';
 import { functionCode } from './artifacts';
@@ -67,29 +68,7 @@ export class DataStack extends AppStack {
       deadLetters: 'CSV files whose load kept failing',
     });
     const ingestQueue = this.ingest.queue;
-    // S3 sends object-created events to the encrypted queue: queue policy and key policy, both
-    // pinned to this bucket of this account (confused-deputy guard).
-    const fromThisBucket = {
-      ArnLike: { 'aws:SourceArn': arns.bucketArn },
-      StringEquals: { 'aws:SourceAccount': this.account },
-    };
-    const s3Notifications = ingestQueue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [ingestQueue.queueArn],
-        conditions: fromThisBucket,
-      }),
-    );
-    ingestKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowS3NotificationsFromTheDataBucket',
-        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: fromThisBucket,
-      }),
-    );
+    const s3Notifications = this.admitBucketNotifications(arns, ingestKey);
 
     this.database = new Database(this, 'Database', {
       config: dp.database,
@@ -129,58 +108,13 @@ export class DataStack extends AppStack {
         MAX_OBJECT_BYTES: String(dp.load.maxObjectBytes),
         HTTP_REQUEST_TIMEOUT_MS: String(dp.load.requestTimeoutMs),
       },
-      statements: [
-        // GetObjectVersion: the loader reads exactly the version its event names.
-        new iam.PolicyStatement({
-          actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: [arns.objects(INCOMING)],
-        }),
-        new iam.PolicyStatement({
-          actions: ['s3:PutObject'],
-          resources: [arns.objects(REJECTED), arns.objects(LOADED)],
-        }),
-        keyUseVia(dataKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 's3'),
-        new iam.PolicyStatement({
-          actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
-          resources: [ingestQueue.queueArn],
-        }),
-        keyUseVia(ingestKey, ['kms:Decrypt'], 'sqs'),
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [databaseSecret.secretArn],
-        }),
-        keyUseVia(databaseKey, ['kms:Decrypt'], 'secretsmanager'),
-      ],
+      statements: this.loaderStatements(arns, { data: dataKey, ingest: ingestKey, database: databaseKey }),
     });
     arns.acknowledgePrefixGrants(this.loader.role);
     // One object per invocation: a load can take most of the timeout.
     this.ingest.feed(this.loader.invokable, { batchSize: 1, maxConcurrency: dp.maxConcurrency });
 
-    // Whoever uploads CSVs (people, CI) assumes this role: put into incoming/, read the outcome.
-    this.uploaderRole = new iam.Role(this, 'UploaderRole', {
-      roleName: `${prefix}-csv-uploader`,
-      description: 'Uploads CSVs to incoming/ (SSE-KMS) and reads load outcomes and rejects',
-      assumedBy: new iam.AccountRootPrincipal(),
-      maxSessionDuration: Duration.hours(1),
-      inlinePolicies: {
-        Upload: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [arns.objects(INCOMING)] }),
-            new iam.PolicyStatement({
-              actions: ['s3:GetObject'],
-              resources: [arns.objects(LOADED), arns.objects(REJECTED)],
-            }),
-            // A missing outcome answers 404 (not 403) while the load is still running.
-            new iam.PolicyStatement({
-              actions: ['s3:ListBucket'],
-              resources: [arns.bucketArn],
-              conditions: { StringLike: { 's3:prefix': [`${LOADED}*`, `${REJECTED}*`] } },
-            }),
-            keyUseVia(dataKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 's3'),
-          ],
-        }),
-      },
-    });
+    this.uploaderRole = this.createUploaderRole(prefix, arns, dataKey);
     arns.acknowledgePrefixGrants(this.uploaderRole);
 
     const b = dp.bucket;
@@ -204,15 +138,78 @@ export class DataStack extends AppStack {
     });
     this.bucket.notifyOnIncoming(ingestQueue, s3Notifications.policyDependable ?? ingestQueue);
 
+    this.addOutputs(dataKey);
+  }
+
+  /** Whoever uploads CSVs (people, CI) assumes this role: put into incoming/, read the outcome. */
+  private createUploaderRole(prefix: string, arns: DataBucketArns, dataKey: kms.IKey): iam.Role {
+    return new iam.Role(this, 'UploaderRole', {
+      roleName: `${prefix}-csv-uploader`,
+      description: 'Uploads CSVs to incoming/ (SSE-KMS) and reads load outcomes and rejects',
+      assumedBy: new iam.AccountRootPrincipal(),
+      maxSessionDuration: Duration.hours(1),
+      inlinePolicies: {
+        Upload: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [arns.objects(INCOMING)] }),
+            new iam.PolicyStatement({
+              actions: ['s3:GetObject'],
+              resources: [arns.objects(LOADED), arns.objects(REJECTED)],
+            }),
+            // A missing outcome answers 404 (not 403) while the load is still running.
+            new iam.PolicyStatement({
+              actions: ['s3:ListBucket'],
+              resources: [arns.bucketArn],
+              conditions: { StringLike: { 's3:prefix': [`${LOADED}*`, `${REJECTED}*`] } },
+            }),
+            keyUseVia(dataKey, ['kms:Decrypt', 'kms:GenerateDataKey'], 's3'),
+          ],
+        }),
+      },
+    });
+  }
+
+  /**
+   * S3 sends object-created events to the encrypted ingest queue: a queue policy and a key policy
+   * statement, both pinned to this bucket of this account (confused-deputy guard).
+   */
+  private admitBucketNotifications(arns: DataBucketArns, ingestKey: kms.IKey): iam.AddToResourcePolicyResult {
+    const ingestQueue = this.ingest.queue;
+    const fromThisBucket = {
+      ArnLike: { 'aws:SourceArn': arns.bucketArn },
+      StringEquals: { 'aws:SourceAccount': this.account },
+    };
+    const added = ingestQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [ingestQueue.queueArn],
+        conditions: fromThisBucket,
+      }),
+    );
+    ingestKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowS3NotificationsFromTheDataBucket',
+        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: fromThisBucket,
+      }),
+    );
+    return added;
+  }
+
+  /** The stack's outputs (the tools and the deployment tests read them). */
+  private addOutputs(dataKey: kms.IKey): void {
     const outputs: Record<string, [string, string]> = {
       DataBucketName: [this.bucket.bucket.bucketName, 'Data bucket (incoming/, rejected/, loaded/)'],
       DataKeyArn: [dataKey.keyArn, 'KMS key every object in the data bucket must be encrypted with'],
-      IngestQueueUrl: [ingestQueue.queueUrl, 'Object-created events for the loader'],
+      IngestQueueUrl: [this.ingest.queue.queueUrl, 'Object-created events for the loader'],
       IngestDlqUrl: [this.ingest.dlq.queueUrl, 'Loads that kept failing'],
       LoaderFunctionName: [this.loader.fn.functionName, 'CSV loader function'],
       UploaderRoleArn: [this.uploaderRole.roleArn, 'Role that may upload CSVs and read outcomes'],
       DatabaseSecretArn: [
-        databaseSecret.secretArn,
+        this.database.secret.secretArn,
         'Database connection secret (host, port, dbname, username, password)',
       ],
     };
@@ -221,5 +218,34 @@ export class DataStack extends AppStack {
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });
     }
+  }
+
+  /** What the loader may do: read its object versions, write outcomes, consume the ingest queue, read the database secret. */
+  private loaderStatements(
+    arns: DataBucketArns,
+    keys: { data: kms.IKey; ingest: kms.IKey; database: kms.IKey },
+  ): iam.PolicyStatement[] {
+    return [
+      // GetObjectVersion: the loader reads exactly the version its event names.
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [arns.objects(INCOMING)],
+      }),
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [arns.objects(REJECTED), arns.objects(LOADED)],
+      }),
+      keyUseVia(keys.data, ['kms:Decrypt', 'kms:GenerateDataKey'], 's3'),
+      new iam.PolicyStatement({
+        actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+        resources: [this.ingest.queue.queueArn],
+      }),
+      keyUseVia(keys.ingest, ['kms:Decrypt'], 'sqs'),
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.database.secret.secretArn],
+      }),
+      keyUseVia(keys.database, ['kms:Decrypt'], 'secretsmanager'),
+    ];
   }
 }
