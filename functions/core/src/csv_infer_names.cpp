@@ -7,6 +7,7 @@
 
 #include "dn/core/csv.hpp"
 #include "dn/core/csv_infer.hpp"
+#include "dn/util/text.hpp"
 
 namespace dn::core::csv {
 
@@ -123,13 +124,7 @@ bool is_delimiter_candidate_consistent(std::string_view head, char delimiter, st
 }
 
 std::string quote_ident(std::string_view name) {
-  std::string out = "\"";
-  for (const char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
+  return util::double_quoted(name);
 }
 
 }  // namespace

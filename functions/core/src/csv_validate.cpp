@@ -11,6 +11,7 @@
 
 #include "dn/core/csv.hpp"
 #include "dn/core/csv_formats.hpp"
+#include "dn/util/text.hpp"
 
 namespace dn::core::csv {
 
@@ -202,14 +203,7 @@ std::optional<std::string> check_email(std::string_view v, std::string& out) {
 
 std::string csv_field(std::string_view value) {
   const bool quote = value.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) return std::string(value);
-  std::string out = "\"";
-  for (const char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
+  return quote ? util::double_quoted(value) : std::string(value);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <iterator>
 
+#include "dn/core/validate.hpp"
+
 namespace dn::core {
 namespace {
 
@@ -424,18 +426,7 @@ std::optional<std::string> local_date(Instant instant, const TimeZone& zone) {
   if (t < kMin || t > kMax) return std::nullopt;
   const Civil c = civil_from_days(floor_div(t + zone.at(instant).utc_offset, kSecondsPerDay));
   if (c.year < 0 || c.year > 9999) return std::nullopt;
-  std::string out(10, '0');
-  auto put = [&out](std::size_t at, std::int64_t value, std::size_t width) {
-    for (std::size_t k = 0; k < width; ++k, value /= 10) {
-      out[at + width - 1 - k] = static_cast<char>('0' + value % 10);
-    }
-  };
-  put(0, c.year, 4);
-  out[4] = '-';
-  put(5, c.month, 2);
-  out[7] = '-';
-  put(8, c.day, 2);
-  return out;
+  return format_date(CivilDate{static_cast<int>(c.year), c.month, c.day});
 }
 
 }  // namespace dn::core

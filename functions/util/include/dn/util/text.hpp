@@ -25,4 +25,16 @@ inline std::string_view trim(std::string_view text) {
   return text;
 }
 
+// `text` between double quotes, each quote inside doubled: an SQL identifier ("a""b") and a CSV
+// field (RFC 4180) are both written this way.
+inline std::string double_quoted(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace dn::util
