@@ -1,14 +1,16 @@
-// Deterministic retry hooks: a manual clock that sleeping advances, and a jitter that returns
-// its cap (so the delays are exact and checkable).
+// Deterministic retry hooks (a manual clock that sleeping advances, a jitter that returns its cap,
+// so the delays are exact and checkable) and the service tests' client-on-a-stub fixture base.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "dn/aws/client.hpp"
 #include "dn/aws/config.hpp"
 #include "dn/aws/retry.hpp"
+#include "http_stub.hpp"
 
 namespace dn::aws::testing {
 
@@ -44,5 +46,16 @@ inline ClientOptions test_options(const std::shared_ptr<FakeTime>& time, int max
   options.request_timeout = std::chrono::milliseconds(5000);
   return options;
 }
+
+// A Client on a fake clock (retry sleeps only advance it) that talks to its own StubServer: the
+// base of the service tests' fixtures (`struct Fixture : StubbedClient { S3 s3{client}; ... }`).
+struct StubbedClient {
+  std::shared_ptr<FakeTime> time = std::make_shared<FakeTime>();
+  StubServer server;
+  Client client;
+  explicit StubbedClient(StubServer::Handler handler, int attempts = 4)
+      : server(std::move(handler)),
+        client(test_config(server.url()), test_options(time, attempts)) {}
+};
 
 }  // namespace dn::aws::testing

@@ -10,22 +10,15 @@
 namespace dn::aws {
 namespace {
 
-using testing::FakeTime;
 using testing::json_response;
 using testing::script;
 using testing::StubResponse;
-using testing::StubServer;
 
 constexpr const char* kKey = "reports/2026 Q1/na\xC3\xAFve r\xC3\xA9sum\xC3\xA9.csv";
 
-struct Fixture {
-  std::shared_ptr<FakeTime> time = std::make_shared<FakeTime>();
-  StubServer server;
-  Client client;
+struct Fixture : testing::StubbedClient {
+  using StubbedClient::StubbedClient;
   S3 s3{client};
-  explicit Fixture(StubServer::Handler handler)
-      : server(std::move(handler)),
-        client(testing::test_config(server.url()), testing::test_options(time)) {}
 };
 
 TEST(AwsS3, GetObjectStreamsChunksAndReturnsMetadata) {

@@ -11,7 +11,6 @@ namespace dn::aws {
 namespace {
 
 using nlohmann::json;
-using testing::FakeTime;
 using testing::json_response;
 using testing::StubRequest;
 using testing::StubServer;
@@ -54,14 +53,9 @@ StubServer::Handler answer(const std::shared_ptr<std::map<std::string, bool>>& f
   };
 }
 
-struct Fixture {
-  std::shared_ptr<FakeTime> time = std::make_shared<FakeTime>();
-  StubServer server;
-  Client client;
+struct Fixture : testing::StubbedClient {
+  using StubbedClient::StubbedClient;
   Sqs sqs{client};
-  explicit Fixture(StubServer::Handler handler)
-      : server(std::move(handler)),
-        client(testing::test_config(server.url()), testing::test_options(time)) {}
 };
 
 TEST(AwsSqs, SendMessageBatchSplitsIntoTensAndSendsTheJsonProtocol) {
