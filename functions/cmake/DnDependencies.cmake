@@ -1,10 +1,19 @@
 # Third-party dependencies: Debian packages plus the static libcurl built by scripts/build-curl.sh.
 include_guard(GLOBAL)
 
-set(DN_CURL_ROOT "${CMAKE_CURRENT_SOURCE_DIR}/.deps/curl" CACHE PATH "Prefix of the static libcurl")
-if(NOT EXISTS "${DN_CURL_ROOT}/lib/libcurl.a")
-  message(FATAL_ERROR "static libcurl not found at ${DN_CURL_ROOT}; run scripts/build-curl.sh (make deps)")
-endif()
+# dn_static_prefix(<target> <dir> <archive> <script>): an INTERFACE target for a static library
+# that scripts/<script> (run by make deps) installs under .deps/<dir> (cache variable
+# DN_<DIR>_ROOT); configuring fails, naming the script, while lib/<archive> is missing there.
+function(dn_static_prefix target dir archive script)
+  string(TOUPPER "DN_${dir}_ROOT" root)
+  set(${root} "${CMAKE_CURRENT_SOURCE_DIR}/.deps/${dir}" CACHE PATH "Prefix of the static ${archive}")
+  if(NOT EXISTS "${${root}}/lib/${archive}")
+    message(FATAL_ERROR "static ${archive} not found in ${${root}}/lib; run scripts/${script} (make deps)")
+  endif()
+  add_library(${target} INTERFACE)
+  target_include_directories(${target} SYSTEM INTERFACE "${${root}}/include")
+  set(${root} "${${root}}" PARENT_SCOPE)
+endfunction()
 
 # The whole TLS stack is linked statically so a zip needs nothing but glibc at run time.
 set(OPENSSL_USE_STATIC_LIBS TRUE)
@@ -13,8 +22,7 @@ find_library(DN_ZLIB_STATIC NAMES libz.a REQUIRED)
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 
-add_library(dn_curl INTERFACE)
-target_include_directories(dn_curl SYSTEM INTERFACE "${DN_CURL_ROOT}/include")
+dn_static_prefix(dn_curl curl libcurl.a build-curl.sh)
 target_compile_definitions(dn_curl INTERFACE CURL_STATICLIB)
 target_link_libraries(dn_curl INTERFACE "${DN_CURL_ROOT}/lib/libcurl.a" OpenSSL::SSL OpenSSL::Crypto
                                         "${DN_ZLIB_STATIC}" Threads::Threads ${CMAKE_DL_LIBS})
