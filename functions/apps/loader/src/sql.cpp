@@ -2,18 +2,14 @@
 
 #include <algorithm>
 
+#include "dn/util/text.hpp"
+
 namespace dn::loader::sql {
 
 namespace csv = dn::core::csv;
 
 std::string ident(std::string_view name) {
-  std::string out = "\"";
-  for (const char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
+  return util::double_quoted(name);
 }
 
 std::string idents(const std::vector<std::string>& names, std::string_view qualifier) {
