@@ -12,10 +12,8 @@ namespace dn::aws {
 namespace {
 
 using nlohmann::json;
-using testing::FakeTime;
 using testing::json_response;
 using testing::script;
-using testing::StubServer;
 
 json item(int i) {
   return {{"pk", {{"S", "USER#" + std::to_string(i)}}}, {"sk", {{"S", "X"}}}};
@@ -25,14 +23,9 @@ json put(int i) {
   return {{"PutRequest", {{"Item", item(i)}}}};
 }
 
-struct Fixture {
-  std::shared_ptr<FakeTime> time = std::make_shared<FakeTime>();
-  StubServer server;
-  Client client;
+struct Fixture : testing::StubbedClient {
+  using StubbedClient::StubbedClient;
   DynamoDb ddb{client};
-  explicit Fixture(StubServer::Handler handler, int attempts = 4)
-      : server(std::move(handler)),
-        client(testing::test_config(server.url()), testing::test_options(time, attempts)) {}
 };
 
 TEST(AwsDynamoDb, QueryReturnsItemsAndLastEvaluatedKey) {
