@@ -9,7 +9,7 @@ FUNCTIONS := functions
 CMAKE_PRESETS := debug release
 
 .PHONY: help deps deps-tools deps-local deps-package build test lint bench package clean \
-        lint-workflows test-workflows test-cpp test-fuzz check-artifacts lint-cpp lint-shell \
+        lint-workflows test-workflows test-cpp test-fuzz check-artifacts lint-cpp lint-complexity lint-shell \
         lint-infra test-infra infra-deps format synth
 
 help: ## List the targets
@@ -58,10 +58,13 @@ bench: deps package ## Benchmarks, one `name: value` line per figure (starts the
 	cd $(FUNCTIONS) && cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)
 	bash scripts/bench.sh
 
-lint: deps lint-cpp lint-shell lint-infra lint-workflows ## Every linter and formatter check
+lint: deps lint-cpp lint-complexity lint-shell lint-infra lint-workflows ## Every linter and formatter check
 
 lint-cpp: ## clang-format (check) and clang-tidy over the C++ sources
 	bash scripts/lint-cpp.sh
+
+lint-complexity: ## lizard: no function outside tests, benchmarks and fuzzers over 100 NLOC or CCN 40
+	bash scripts/lint-complexity.sh
 
 lint-shell: ## shellcheck over every shell script
 	shellcheck -x $$(git ls-files '*.sh' .ci/run)
