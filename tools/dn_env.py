@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -147,6 +148,16 @@ class Environment:
                                             Payload=json.dumps(payload).encode())
         raw = resp["Payload"].read()
         return (json.loads(raw) if raw else None), resp.get("FunctionError")
+
+
+def deployed_or_nan(env: str, figure: str, bench: str) -> Environment | None:
+    """The environment `env` for a benchmark, or None when it is not deployed: then the benchmark's
+    `figure` is printed as nan and the reason goes to stderr, so `make bench` still reports it."""
+    if outputs_file(env).exists():
+        return Environment(env)
+    print(f"{figure}: nan")
+    print(f"{bench}: {outputs_file(env)} missing (make up && make deploy)", file=sys.stderr)
+    return None
 
 
 def poll(what: str, check, timeout_s: float, interval_s: float = 0.5):

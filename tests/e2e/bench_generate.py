@@ -24,7 +24,7 @@ import sys
 import time
 import uuid
 
-from tools.dn_env import Environment, outputs_file, poll
+from tools.dn_env import Environment, deployed_or_nan, poll
 
 PAGE = 1000  # generate's audience page (Settings::page_size)
 
@@ -151,11 +151,9 @@ def main() -> int:
     ap.add_argument("--env", default="local")
     ap.add_argument("--users", type=int, default=12000)
     args = ap.parse_args()
-    if not outputs_file(args.env).exists():
-        print("generate_vs_raw_calls: nan")
-        print(f"bench_generate: {outputs_file(args.env)} missing (make up && make deploy)", file=sys.stderr)
+    env = deployed_or_nan(args.env, "generate_vs_raw_calls", "bench_generate")
+    if env is None:
         return 0
-    env = Environment(args.env)
     tag = uuid.uuid4().hex[:6]
     date = "2033-03-03"
     segments = seed(env, date, args.users, tag)

@@ -18,7 +18,7 @@ import tempfile
 import time
 import uuid
 
-from tools.dn_env import ROOT, Environment, outputs_file, poll
+from tools.dn_env import ROOT, deployed_or_nan, poll
 
 
 def main() -> int:
@@ -26,11 +26,9 @@ def main() -> int:
     ap.add_argument("--env", default="local")
     ap.add_argument("--size", default=os.environ.get("DN_LOADER_E2E_BENCH_BYTES", "1GB"))
     args = ap.parse_args()
-    if not outputs_file(args.env).exists():
-        print("loader_e2e_rows_per_s: nan")
-        print(f"bench_load: {outputs_file(args.env)} missing (make up && make deploy) ", file=sys.stderr)
+    env = deployed_or_nan(args.env, "loader_e2e_rows_per_s", "bench_load")
+    if env is None:
         return 0
-    env = Environment(args.env)
     s3 = env.client("s3")
     bucket = env.out("DataBucketName")
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,7 @@ import unittest
 import uuid
 
 from tools.dn_env import ROOT, Environment, outputs_file, poll
+from tools.run_day import queue_depth
 
 ENV = os.environ.get("DN_ENV", "local")
 DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
@@ -156,12 +157,9 @@ class Deployment(unittest.TestCase):
         sqs = self.env.client("sqs")
         queue = self.env.out("GenerateQueueUrl")
 
-        def drained():  # continuation messages of a large segment go through the real queue
-            a = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            return all(v == "0" for v in a.values())
-
-        poll("the generate queue to drain", drained, timeout_s=300, interval_s=1.0)
+        # Continuation messages of a large segment go through the real queue.
+        poll("the generate queue to drain", lambda: sum(queue_depth(sqs, queue)) == 0, timeout_s=300,
+             interval_s=1.0)
         self.assertEqual(self.env.count_inbox(self.seed["date"]), before)
 
     @unittest.skipUnless(DESTRUCTIVE, "writes to the environment")
