@@ -116,29 +116,32 @@ if ! BC_SKIP_MAPPING=TRUE "$checkov_venv/bin/checkov" --config-file "$infra/.che
   status=1
 fi
 
-echo "check-templates: IAM definitions (${#templates[@]} templates)"
-if ! "$iam_venv/bin/python" "$infra/scripts/check_iam.py" "${templates[@]}"; then
-  echo "check-templates: a policy names an action, resource type or condition key AWS does not define" >&2
-  status=1
-fi
-# The check's own test: broken copies of these templates must each be reported.
-if ! DN_IAM_TEMPLATES="$out/cdk.out:$out/delivery.out" "$iam_venv/bin/python" -m unittest discover \
-  -s "$infra/scripts" -p test_check_iam.py 2>&1; then
-  echo "check-templates: check_iam.py's own test failed" >&2
-  status=1
-fi
+# check_with_own_test <python> <check> <what a failure means> <args...>: infra/scripts/<check>.py
+# on the templates, then its own test (test_<check>.py: broken copies of these templates must each
+# be reported).
+check_with_own_test() {
+  local python=$1 check=$2 failure=$3
+  shift 3
+  if ! "$python" "$infra/scripts/$check.py" "$@"; then
+    echo "check-templates: $failure" >&2
+    status=1
+  fi
+  if ! DN_IAM_TEMPLATES="$out/cdk.out:$out/delivery.out" "$python" -m unittest discover \
+    -s "$infra/scripts" -p "test_$check.py" 2>&1; then
+    echo "check-templates: $check.py's own test failed" >&2
+    status=1
+  fi
+}
 
-# The alert path the alerting test follows (tools/alarm_path.py), per environment, with its own test.
+echo "check-templates: IAM definitions (${#templates[@]} templates)"
+check_with_own_test "$iam_venv/bin/python" check_iam \
+  "a policy names an action, resource type or condition key AWS does not define" "${templates[@]}"
+
+# The alert path the alerting test follows (tools/alarm_path.py), per environment.
 echo "check-templates: alert paths"
-if ! "$venv/bin/python" "$infra/scripts/check_alarm_paths.py" "$out/cdk.out" "$out/delivery.out"; then
-  echo "check-templates: an alert path does not reach a topic, or the tests role cannot follow it" >&2
-  status=1
-fi
-if ! DN_IAM_TEMPLATES="$out/cdk.out:$out/delivery.out" "$venv/bin/python" -m unittest discover \
-  -s "$infra/scripts" -p test_check_alarm_paths.py 2>&1; then
-  echo "check-templates: check_alarm_paths.py's own test failed" >&2
-  status=1
-fi
+check_with_own_test "$venv/bin/python" check_alarm_paths \
+  "an alert path does not reach a topic, or the tests role cannot follow it" \
+  "$out/cdk.out" "$out/delivery.out"
 
 if ((status == 0)); then
   echo "check-templates: OK: cfn-lint, checkov, the IAM check and the alert paths clean for ${envs[*]}"

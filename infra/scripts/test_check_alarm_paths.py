@@ -9,16 +9,17 @@ infra/scripts/check-templates.sh passes them. The resolver's own cases need no t
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tools.alarm_path import alarms_read_by, notification_paths  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from assemblies import TemplatesTest  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parent / "check_alarm_paths.py"
 
@@ -53,20 +54,7 @@ class Resolver(unittest.TestCase):
         self.assertEqual(notification_paths("unknown", alarms), [])
 
 
-def assemblies() -> list[Path]:
-    dirs = os.environ.get("DN_IAM_TEMPLATES")
-    if not dirs:
-        raise RuntimeError("DN_IAM_TEMPLATES is not set: run infra/scripts/check-templates.sh")
-    return [Path(d) for d in dirs.split(os.pathsep)]
-
-
-class Templates(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.dirs = assemblies()
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.addClassCleanup(cls.tmp.cleanup)
-
+class Templates(TemplatesTest):
     def run_cli(self, dirs: list[Path]) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(SCRIPT), *map(str, dirs)], capture_output=True, text=True)
 

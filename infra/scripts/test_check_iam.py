@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check_iam  # noqa: E402
+from assemblies import TemplatesTest, template_files  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parent / "check_iam.py"
-
-
-def templates() -> list[Path]:
-    dirs = os.environ.get("DN_IAM_TEMPLATES")
-    if not dirs:
-        raise RuntimeError("DN_IAM_TEMPLATES is not set: run infra/scripts/check-templates.sh")
-    found = sorted(p for d in dirs.split(os.pathsep) for p in Path(d).glob("*.template.json"))
-    if not found:
-        raise RuntimeError(f"no *.template.json under {dirs}")
-    return found
 
 
 def statements(body: dict):
@@ -40,12 +29,11 @@ def statements(body: dict):
                 yield logical_id, st
 
 
-class BrokenCopies(unittest.TestCase):
+class BrokenCopies(TemplatesTest):
     @classmethod
     def setUpClass(cls):
-        cls.paths = templates()
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.addClassCleanup(cls.tmp.cleanup)
+        super().setUpClass()
+        cls.paths = template_files()
 
     def broken(self, name_part: str, mutate) -> list[Path]:
         """Copies of every template, with `mutate(body)` applied to the one whose name has `name_part`."""
