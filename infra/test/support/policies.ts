@@ -26,6 +26,12 @@ export interface StackInput {
 
 /** Properties that look like policies but are not IAM policies (checked: none grants access). */
 const NON_IAM_POLICY_PROPERTIES = new Set(['RedrivePolicy', 'RetryPolicy']);
+// The property of a resource policy that names the resources it is attached to.
+const POLICY_TARGET: Record<string, string> = {
+  'AWS::SNS::TopicPolicy': 'Topics',
+  'AWS::SQS::QueuePolicy': 'Queues',
+  'AWS::S3::BucketPolicy': 'Bucket',
+};
 
 type Json = unknown;
 
@@ -108,16 +114,11 @@ export class GrantExtractor {
       case 'AWS::KMS::Key':
         grants.push(...this.document(stack, take('KeyPolicy'), { resourceSelf: `\${${self}.Arn}` }));
         break;
+      // A resource policy attached to the resources its target property names.
       case 'AWS::SNS::TopicPolicy':
-        take('Topics');
-        grants.push(...this.document(stack, take('PolicyDocument'), {}));
-        break;
       case 'AWS::SQS::QueuePolicy':
-        take('Queues');
-        grants.push(...this.document(stack, take('PolicyDocument'), {}));
-        break;
       case 'AWS::S3::BucketPolicy':
-        take('Bucket');
+        take(POLICY_TARGET[type]);
         grants.push(...this.document(stack, take('PolicyDocument'), {}));
         break;
       case 'AWS::SecretsManager::ResourcePolicy':
