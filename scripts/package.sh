@@ -8,8 +8,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DN_RELEASE_BUILD:-$root/functions/build/release}"
 dist="${DN_ARTIFACT_DIR:-$root/functions/dist}"
-# Every app folder under functions/apps/ is one artifact (the three Lambdas and the CSV loader).
-mapfile -t functions < <(find "$root/functions/apps" -mindepth 2 -maxdepth 2 -name CMakeLists.txt \
+# Every app folder with a main.cpp under functions/apps/ is one artifact (the Lambdas and the CSV
+# loader); a folder without one is a library the apps share (inbox-store).
+mapfile -t functions < <(find "$root/functions/apps" -mindepth 2 -maxdepth 2 -name main.cpp \
   -printf '%h\n' | xargs -n1 basename | LC_ALL=C sort)
 # Only find-daily resolves "the day" in a time zone; Amazon Linux 2023's Lambda image is not
 # guaranteed to carry tzdata, so its zip carries the zone files (posix/ and right/ duplicates left out).

@@ -52,6 +52,7 @@ export function baseConfig(name: EnvName): EnvConfig {
       findDaily: { memoryMb: 256, timeoutSeconds: 60, reservedConcurrency: 1 },
       generate: { memoryMb: 1024, timeoutSeconds: 120, reservedConcurrency: 10 },
       getNotifications: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 10 },
+      updateNotifications: { memoryMb: 512, timeoutSeconds: 25, reservedConcurrency: 10 },
       logLevel: 'info',
       metricsNamespace: 'DailyNotifications',
       maxPagesPerInvocation: 5,

@@ -10,6 +10,7 @@ export const dev = defineEnv('dev', {
   functions: {
     generate: { memoryMb: 512, reservedConcurrency: 5 },
     getNotifications: { memoryMb: 256, reservedConcurrency: 5 },
+    updateNotifications: { memoryMb: 256, reservedConcurrency: 5 },
     logLevel: 'debug',
   },
   queue: { maxConcurrency: 4 },

@@ -71,10 +71,18 @@ export function validateConfig(cfg: EnvConfig): string[] {
     findDaily: cfg.functions.findDaily,
     generate: cfg.functions.generate,
     getNotifications: cfg.functions.getNotifications,
+    updateNotifications: cfg.functions.updateNotifications,
   })) {
     if (s.timeoutSeconds < 1 || s.timeoutSeconds > 900) problems.push(`${fn}.timeoutSeconds must be 1..900`);
     if (s.memoryMb < 128 || s.memoryMb > 10240) problems.push(`${fn}.memoryMb must be 128..10240`);
     if (s.reservedConcurrency < 1) problems.push(`${fn}.reservedConcurrency must be >= 1`);
+  }
+  // API Gateway ends every integration after 29 s: a function behind the API must answer first.
+  for (const [fn, s] of Object.entries({
+    getNotifications: cfg.functions.getNotifications,
+    updateNotifications: cfg.functions.updateNotifications,
+  })) {
+    if (s.timeoutSeconds > 28) problems.push(`${fn}.timeoutSeconds must be <= 28 (API Gateway's 29 s limit)`);
   }
   if (cfg.awsEndpointUrl !== undefined && !/^https?:\/\//.test(cfg.awsEndpointUrl)) {
     problems.push(`awsEndpointUrl '${cfg.awsEndpointUrl}' is not an http(s) URL`);

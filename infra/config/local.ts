@@ -54,6 +54,7 @@ export const local = defineEnv('local', {
     findDaily: { timeoutSeconds: 30 },
     generate: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 4 },
     getNotifications: { memoryMb: 256, reservedConcurrency: 4 },
+    updateNotifications: { memoryMb: 256, reservedConcurrency: 4 },
     logLevel: 'debug',
     // A cap only: generate starts a page while the time left covers the slowest page it measured.
     maxPagesPerInvocation: 40,

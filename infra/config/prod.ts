@@ -15,7 +15,11 @@ export const prod = defineEnv('prod', {
     callerRoleArns: ['arn:aws:iam::333333333333:role/inbox-web-backend'],
   },
   deploymentTests: { suite: 'smoke' },
-  functions: { generate: { reservedConcurrency: 50 }, getNotifications: { reservedConcurrency: 100 } },
+  functions: {
+    generate: { reservedConcurrency: 50 },
+    getNotifications: { reservedConcurrency: 100 },
+    updateNotifications: { reservedConcurrency: 50 },
+  },
   queue: { maxConcurrency: 40 },
   data: { inboxTtlDays: 90, deletionProtection: true },
   dataPipeline: {

@@ -241,6 +241,12 @@ export interface EnvConfig {
     readonly findDaily: FunctionSizing;
     readonly generate: FunctionSizing;
     readonly getNotifications: FunctionSizing;
+    /**
+     * The inbox's state changes (PATCH a record, read-all). Its timeout must stay under API
+     * Gateway's 29 s integration timeout, so read-all reports where it stopped before the caller
+     * sees a 504.
+     */
+    readonly updateNotifications: FunctionSizing;
     readonly logLevel: LogLevel;
     /** EMF namespace of every custom metric. */
     readonly metricsNamespace: string;

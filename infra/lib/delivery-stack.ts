@@ -194,6 +194,21 @@ export class DeliveryStack extends AppStack {
           this.arn('lambda', `function:${prefix}-${fn}`),
         ),
       }),
+      // tests/e2e/test_inbox_state.py: the inbox state routes (any user of the full suite).
+      new iam.PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        resources: [
+          `*/${cfg.api.stageName}/GET/users/*/notifications/count`,
+          `*/${cfg.api.stageName}/PATCH/users/*/notifications/*`,
+          `*/${cfg.api.stageName}/POST/users/*/notifications/read-all`,
+        ].map((route) => this.arn('execute-api', route)),
+      }),
+      // ... and the records' state as stored, read back from the users' partitions.
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [this.arn('dynamodb', `table/${prefix}-notifications`)],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } },
+      }),
       // Counting a day's inbox records (a COUNT scan).
       new iam.PolicyStatement({
         actions: ['dynamodb:Scan'],

@@ -8,7 +8,7 @@
 import { Token, type Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { EnvConfig } from '../config/types';
-import type { ServiceApi } from './constructs/api';
+import type { ApiRoute, ServiceApi } from './constructs/api';
 import type { Database } from './constructs/database';
 import type { VpcFunction } from './constructs/function';
 import type { DeadLetterQueue, WorkQueue } from './constructs/queue';
@@ -69,8 +69,29 @@ export const metrics = {
       o,
     );
   },
+  /** A metric of one global secondary index of the table. */
+  dynamodbIndex: (table: NotificationsTable, index: string, name: string, o: MetricOpts) =>
+    metric(
+      'AWS/DynamoDB',
+      name,
+      { TableName: literalName(table.node.path, table.tableName), GlobalSecondaryIndexName: index },
+      o,
+    ),
   api: (api: ServiceApi, name: string, o: MetricOpts) =>
     metric('AWS/ApiGateway', name, { ApiName: literalName(api.node.path, api.restApiName) }, o),
+  /** A route's metric: the stage's detailed metrics carry Method, Resource and Stage. */
+  apiRoute: (api: ServiceApi, route: ApiRoute, name: string, o: MetricOpts) =>
+    metric(
+      'AWS/ApiGateway',
+      name,
+      {
+        ApiName: literalName(api.node.path, api.restApiName),
+        Method: route.method,
+        Resource: `/${route.path}`,
+        Stage: api.stageName,
+      },
+      o,
+    ),
   rds: (cluster: string, name: string, o: MetricOpts) =>
     metric('AWS/RDS', name, { DBClusterIdentifier: cluster }, o),
   /** A custom EMF metric: the runtime writes dimension set [["service"]] (SERVICE_NAME). */

@@ -7,6 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { AlarmSeverity, EnvConfig } from '../config/types';
 import { AppStack } from './constructs/concern';
+import type { ApiRoute } from './constructs/api';
 import type { VpcFunction } from './constructs/function';
 import { createKey } from './kms';
 import { AlarmFactory, sumOrEach, type MonitoredSystem } from './monitoring-alarms';
@@ -186,7 +187,7 @@ export class MonitoringStack extends AppStack {
     const fn = Object.fromEntries(
       FUNCTION_NAMES.map((name) => [
         name,
-        this.functionAlarms(system, n.functions[name], name === 'get-notifications'),
+        this.functionAlarms(system, n.functions[name], API_FUNCTIONS.includes(name)),
       ]),
     ) as Record<FunctionName, FunctionAlarms>;
 
@@ -240,8 +241,8 @@ export class MonitoringStack extends AppStack {
       runbook: 'api-unavailable',
       severity: 'critical',
       summary:
-        'The notifications API is failing requests: 5XX responses, get-notifications errors or throttles.',
-      children: [api.error5xx, fn['get-notifications'].errors, fn['get-notifications'].throttles],
+        'The notifications API is failing requests: 5XX responses, errors or throttles of get-notifications or update-notifications.',
+      children: [api.error5xx, ...API_FUNCTIONS.flatMap((name) => [fn[name].errors, fn[name].throttles])],
     });
   }
 
@@ -376,6 +377,18 @@ export class MonitoringStack extends AppStack {
         threshold: cfg.alarms.dynamodb.throttleEvents,
         comparison: Cmp.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
+      // An index throttles on its own (and a throttled index write holds back the table's).
+      for (const index of n.table.indexNames) {
+        a.alarm(system, {
+          key: `table-index-${index}-${kind}-throttles`,
+          runbook: 'table-throttles',
+          severity: 'warning',
+          summary: `The Notifications table's ${index} index throttled ${kind} requests (${metricName}).`,
+          metric: metrics.dynamodbIndex(n.table, index, metricName, { statistic: 'Sum', period }),
+          threshold: cfg.alarms.dynamodb.throttleEvents,
+          comparison: Cmp.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        });
+      }
     }
     const perOperation = Object.fromEntries(
       TABLE_OPERATIONS.map((op) => [
@@ -429,6 +442,41 @@ export class MonitoringStack extends AppStack {
       threshold: t.latencyP99Ms,
       comparison: Cmp.GREATER_THAN_THRESHOLD,
     });
+    // The same three per route (the stage's detailed metrics), so a failing or slow route is
+    // named by its alarm even when the others keep the API-wide rate low.
+    for (const route of n.api.routes) {
+      const key = `api-${routeKey(route)}`;
+      const where = `${route.method} /${route.path}`;
+      const metric = (name: string, statistic: string) =>
+        metrics.apiRoute(n.api, route, name, { statistic, period });
+      a.alarm(system, {
+        key: `${key}-5xx-rate`,
+        runbook: 'api-5xx-rate',
+        severity: 'warning',
+        summary: `More than ${t.error5xxPercent}% of ${where} requests got a 5XX response.`,
+        metric: metric('5XXError', 'Average'),
+        threshold: t.error5xxPercent / 100,
+        comparison: Cmp.GREATER_THAN_THRESHOLD,
+      });
+      a.alarm(system, {
+        key: `${key}-4xx-rate`,
+        runbook: 'api-4xx-rate',
+        severity: 'warning',
+        summary: `More than ${t.error4xxPercent}% of ${where} requests got a 4XX response.`,
+        metric: metric('4XXError', 'Average'),
+        threshold: t.error4xxPercent / 100,
+        comparison: Cmp.GREATER_THAN_THRESHOLD,
+      });
+      a.alarm(system, {
+        key: `${key}-latency-p99`,
+        runbook: 'api-latency-p99',
+        severity: 'warning',
+        summary: `${where} p99 latency is above ${t.latencyP99Ms} ms.`,
+        metric: metric('Latency', 'p99'),
+        threshold: t.latencyP99Ms,
+        comparison: Cmp.GREATER_THAN_THRESHOLD,
+      });
+    }
     return { error5xx };
   }
 
@@ -492,6 +540,15 @@ export class MonitoringStack extends AppStack {
       });
     }
   }
+}
+
+/** The functions behind the API: their errors and throttles are the API's. */
+const API_FUNCTIONS: readonly FunctionName[] = ['get-notifications', 'update-notifications'];
+
+/** A route as an alarm key: `get-users-notifications-count` for GET users/{userId}/notifications/count. */
+function routeKey(route: ApiRoute): string {
+  const parts = route.path.split('/').filter((p) => !p.startsWith('{'));
+  return [route.method.toLowerCase(), ...parts].join('-');
 }
 
 interface FunctionAlarms {

@@ -1,7 +1,12 @@
 /** Physical names shared by the stacks, the tests and the scripts (via stack outputs). */
 import type { EnvConfig, EnvName } from '../config';
 
-export const FUNCTION_NAMES = ['find-daily', 'generate', 'get-notifications'] as const;
+export const FUNCTION_NAMES = [
+  'find-daily',
+  'generate',
+  'get-notifications',
+  'update-notifications',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 /** Every Lambda artifact (functions/dist/<name>.zip): the notification functions and the loader. */
 export const ARTIFACT_NAMES = [...FUNCTION_NAMES, 'loader'] as const;

@@ -35,12 +35,13 @@ export interface NotificationsStackProps extends StackProps {
 
 /**
  * The notification system: keys, the Notifications table, the GenerateMessage queue and its DLQ,
- * the daily-run DLQ, the cursor secret, the three functions behind their `live` aliases, the daily
+ * the daily-run DLQ, the cursor secret, the four functions behind their `live` aliases, the daily
  * schedule and the REST API.
  *
  * Outputs (stable names used by scripts and the deployment tests): TableName,
  * GenerateQueueUrl, GenerateDlqUrl, GenerateDlqArn, MaxReceiveCount, DailyRunDlqUrl, FindDailyFunctionName,
- * GenerateFunctionName, GetNotificationsFunctionName, ApiId, ApiStageName, ApiUrl,
+ * GenerateFunctionName, GetNotificationsFunctionName, UpdateNotificationsFunctionName, ApiId,
+ * ApiStageName, ApiUrl,
  * ScheduleName, CursorSecretArn.
  */
 export class NotificationsStack extends AppStack {
@@ -188,10 +189,11 @@ export class NotificationsStack extends AppStack {
     });
 
     const getNotifications = fn('GetNotifications', 'get-notifications', {
-      description: "API: a user's inbox, newest first, paginated with signed cursors",
+      description: "API: a user's inbox by status, newest first, with signed cursors; the unread count",
       environment: { TABLE_NAME: table.table.tableName, CURSOR_SECRET_ARN: cursorSecret.secretArn },
       statements: [
-        table.access(['dynamodb:Query'], ['USER#*']),
+        // The user's partition (all, profile) and the user's partitions of the state index.
+        table.access(['dynamodb:Query'], ['USER#*'], true),
         new iam.PolicyStatement({
           actions: ['secretsmanager:GetSecretValue'],
           resources: [cursorSecret.secretArn],
@@ -199,7 +201,22 @@ export class NotificationsStack extends AppStack {
         keyUseVia(configKey, ['kms:Decrypt'], 'secretsmanager'),
       ],
     });
-    this.functions = { 'find-daily': findDaily, generate, 'get-notifications': getNotifications };
+    const updateNotifications = fn('UpdateNotifications', 'update-notifications', {
+      description: "API: a record's read/archived state, and read-all, in the user's partition",
+      environment: { TABLE_NAME: table.table.tableName },
+      statements: [
+        // UpdateItem: one record's state (also each action of read-all's TransactWriteItems,
+        // which IAM authorizes per contained action). Query: the profile and the unread index.
+        table.access(['dynamodb:UpdateItem'], ['USER#*']),
+        table.access(['dynamodb:Query'], ['USER#*'], true),
+      ],
+    });
+    this.functions = {
+      'find-daily': findDaily,
+      generate,
+      'get-notifications': getNotifications,
+      'update-notifications': updateNotifications,
+    };
 
     const schedule = new DailySchedule(this, 'DailySchedule', {
       scheduleName: `${prefix}-find-daily`,
@@ -234,8 +251,29 @@ export class NotificationsStack extends AppStack {
           method: 'GET',
           path: 'users/{userId}/notifications',
           handler: getNotifications.invokable,
-          query: { limit: false, cursor: false },
+          query: { limit: false, cursor: false, status: false },
           validatorName: `${prefix}-params`,
+          callers: inboxCallers,
+        },
+        {
+          method: 'GET',
+          path: 'users/{userId}/notifications/count',
+          handler: getNotifications.invokable,
+          validatorName: `${prefix}-count-params`,
+          callers: inboxCallers,
+        },
+        {
+          method: 'PATCH',
+          path: 'users/{userId}/notifications/{id}',
+          handler: updateNotifications.invokable,
+          validatorName: `${prefix}-state-params`,
+          callers: inboxCallers,
+        },
+        {
+          method: 'POST',
+          path: 'users/{userId}/notifications/read-all',
+          handler: updateNotifications.invokable,
+          validatorName: `${prefix}-read-all-params`,
           callers: inboxCallers,
         },
       ],
@@ -256,6 +294,7 @@ export class NotificationsStack extends AppStack {
       FindDailyFunctionName: [findDaily.fn.functionName, 'find-daily function'],
       GenerateFunctionName: [generate.fn.functionName, 'generate function'],
       GetNotificationsFunctionName: [getNotifications.fn.functionName, 'get-notifications function'],
+      UpdateNotificationsFunctionName: [updateNotifications.fn.functionName, 'update-notifications function'],
       ApiId: [api.restApiId, 'REST API id'],
       ApiStageName: [api.deploymentStage.stageName, 'REST API stage'],
       ApiUrl: [api.url, 'REST API base URL (AWS form; MiniStack serves /_aws/execute-api/<id>/<stage>)'],
@@ -276,4 +315,5 @@ const SIZING = {
   'find-daily': 'findDaily',
   generate: 'generate',
   'get-notifications': 'getNotifications',
+  'update-notifications': 'updateNotifications',
 } as const;

@@ -17,7 +17,7 @@ checkov_venv="$venv/checkov"
 checkov_req="$infra/requirements-checkov.txt"
 iam_venv="$venv/iam"
 envs=(local dev qa prod)
-functions=(find-daily generate get-notifications loader)
+functions=(find-daily generate get-notifications update-notifications loader)
 # Stacks of one environment: Network, Notifications, Monitoring.
 stacks_per_env=4
 

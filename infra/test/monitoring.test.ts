@@ -45,6 +45,8 @@ interface Rule {
   /** Property holding the resource's physical name (what the metric dimension carries). */
   readonly nameProperty: string;
   readonly metrics: (isDlq: boolean) => string[];
+  /** Only an alarm on the resource as a whole counts (not one narrowed by more dimensions). */
+  readonly wholeResource?: boolean;
 }
 
 /** AWS recommended alarms per resource type (what "has its alarms" means). */
@@ -72,6 +74,8 @@ const RULES: Record<string, Rule> = {
     dimension: 'ApiName',
     nameProperty: 'Name',
     metrics: () => ['5XXError', '4XXError', 'Latency'],
+    // A route's alarm (Method, Resource, Stage) does not stand in for the API-wide one.
+    wholeResource: true,
   },
   'AWS::RDS::DBCluster': {
     namespace: 'AWS/RDS',
@@ -147,6 +151,25 @@ function deadLetterQueues(stack: NamedTemplate): Set<string> {
   return out;
 }
 
+/** Every API method as `<HttpMethod> <resource path>` (the detailed metrics' Method and Resource). */
+function apiMethods(stack: NamedTemplate): [string, string, string][] {
+  const resources = Object.fromEntries(ofType(stack.template, 'AWS::ApiGateway::Resource'));
+  const ref = (v: unknown) => (v as { Ref?: string } | undefined)?.Ref;
+  const pathOf = (id: string | undefined): string =>
+    id !== undefined && resources[id]
+      ? `${pathOf(ref(resources[id].ParentId))}/${String(resources[id].PathPart)}`
+      : '';
+  return ofType(stack.template, 'AWS::ApiGateway::Method').map(([id, m]) => [
+    id,
+    String(m.HttpMethod),
+    pathOf(ref(m.ResourceId)),
+  ]);
+}
+
+/** Per route (each API method) and per global secondary index: their own alarms. */
+const ROUTE_METRICS = ['5XXError', '4XXError', 'Latency'];
+const INDEX_METRICS = ['ReadThrottleEvents', 'WriteThrottleEvents'];
+
 /** One line per missing alarm: `<stack>/<resource> (<type>): no alarm on <namespace> <metric>`. */
 function unmonitored(all: NamedTemplate[]): string[] {
   const metricsSeen: AlarmMetric[] = all.flatMap((s) =>
@@ -164,10 +187,39 @@ function unmonitored(all: NamedTemplate[]): string[] {
             (m) =>
               m.namespace === rule.namespace &&
               m.metric === metric &&
-              ids.has(m.dims.get(rule.dimension) ?? ''),
+              ids.has(m.dims.get(rule.dimension) ?? '') &&
+              (!rule.wholeResource || m.dims.size === 1),
           );
           if (!covered)
             problems.push(`${stack.name}/${id} (${type}): no alarm on ${rule.namespace} ${metric}`);
+        }
+      }
+    }
+    for (const [id, method, resource] of apiMethods(stack)) {
+      for (const metric of ROUTE_METRICS) {
+        const covered = metricsSeen.some(
+          (m) =>
+            m.namespace === 'AWS/ApiGateway' &&
+            m.metric === metric &&
+            m.dims.get('Method') === `lit:${method}` &&
+            m.dims.get('Resource') === `lit:${resource}`,
+        );
+        if (!covered)
+          problems.push(`${stack.name}/${id} (${method} ${resource}): no alarm on AWS/ApiGateway ${metric}`);
+      }
+    }
+    for (const [id, p] of ofType(stack.template, 'AWS::DynamoDB::Table')) {
+      for (const gsi of (p.GlobalSecondaryIndexes as { IndexName: string }[] | undefined) ?? []) {
+        for (const metric of INDEX_METRICS) {
+          const covered = metricsSeen.some(
+            (m) =>
+              m.namespace === 'AWS/DynamoDB' &&
+              m.metric === metric &&
+              m.dims.get('GlobalSecondaryIndexName') === `lit:${gsi.IndexName}` &&
+              m.dims.get('TableName') === `lit:${String(p.TableName)}`,
+          );
+          if (!covered)
+            problems.push(`${stack.name}/${id} (index ${gsi.IndexName}): no alarm on AWS/DynamoDB ${metric}`);
         }
       }
     }
@@ -179,8 +231,9 @@ describe('no unmonitored resource', () => {
   it.each(ENV_NAMES)('%s: every function, queue, table, API and database has its alarms', (env) => {
     const all = envTemplates(env);
     const counted = all.flatMap((s) => Object.keys(RULES).flatMap((type) => ofType(s.template, type)));
-    // 3 functions, 3 queues, 1 table, 1 API at least.
-    expect(counted.length).toBeGreaterThanOrEqual(8);
+    // 4 functions, 3 queues, 1 table, 1 API at least; 4 routes.
+    expect(counted.length).toBeGreaterThanOrEqual(9);
+    expect(all.flatMap(apiMethods)).toHaveLength(4);
     expect(unmonitored(all)).toEqual([]);
   });
 
@@ -201,8 +254,20 @@ describe('no unmonitored resource', () => {
       ([, p]) => p.MetricName === 'Latency',
     )!;
     delete mon.template.Resources[latency];
+    // A route without its latency alarm, and an index without its alarms.
+    const [routeLatency] = ofType(mon.template, 'AWS::CloudWatch::Alarm').find(
+      ([, p]) =>
+        p.MetricName === 'Latency' &&
+        (p.Dimensions as { Name: string; Value: unknown }[]).some(
+          (d) => d.Name === 'Resource' && d.Value === '/users/{userId}/notifications/count',
+        ),
+    )!;
+    delete mon.template.Resources[routeLatency];
+    const [tableId, table] = ofType(notif.template, 'AWS::DynamoDB::Table')[0];
+    (table.GlobalSecondaryIndexes as Props[]).push({ IndexName: 'rogue' });
     const stackName = notif.name;
     const [apiId] = ofType(notif.template, 'AWS::ApiGateway::RestApi')[0];
+    const [countMethod] = apiMethods(notif).find(([, , r]) => r.endsWith('/count'))!;
     expect(unmonitored(all).sort()).toEqual(
       [
         ...['Errors', 'Throttles', 'Duration', 'ConcurrentExecutions'].map(
@@ -211,6 +276,8 @@ describe('no unmonitored resource', () => {
         `${stackName}/RogueDlq (AWS::SQS::Queue): no alarm on AWS/SQS ApproximateNumberOfMessagesVisible`,
         `${stackName}/RogueQueue (AWS::SQS::Queue): no alarm on AWS/SQS ApproximateAgeOfOldestMessage`,
         `${stackName}/${apiId} (AWS::ApiGateway::RestApi): no alarm on AWS/ApiGateway Latency`,
+        `${stackName}/${countMethod} (GET /users/{userId}/notifications/count): no alarm on AWS/ApiGateway Latency`,
+        ...INDEX_METRICS.map((m) => `${stackName}/${tableId} (index rogue): no alarm on AWS/DynamoDB ${m}`),
       ].sort(),
     );
   });
@@ -327,6 +394,7 @@ describe.each(ENV_NAMES)('monitoring stack (%s)', (env) => {
       'find-daily': cfg.functions.findDaily,
       generate: cfg.functions.generate,
       'get-notifications': cfg.functions.getNotifications,
+      'update-notifications': cfg.functions.updateNotifications,
     };
     const l = cfg.alarms.lambda;
     for (const fn of FUNCTION_NAMES) {

@@ -9,11 +9,13 @@ const CONTRACT_ENV: Record<string, string[]> = {
   'find-daily': ['QUEUE_URL', 'TABLE_NAME', 'TIMEZONE'],
   generate: ['INBOX_TTL_DAYS', 'MAX_PAGES_PER_INVOCATION', 'QUEUE_URL', 'TABLE_NAME'],
   'get-notifications': ['CURSOR_SECRET_ARN', 'TABLE_NAME'],
+  'update-notifications': ['TABLE_NAME'],
 };
 const SIZING_KEY = {
   'find-daily': 'findDaily',
   generate: 'generate',
   'get-notifications': 'getNotifications',
+  'update-notifications': 'updateNotifications',
 } as const;
 
 function fnName(p: Props): keyof typeof CONTRACT_ENV {
@@ -38,8 +40,13 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
   const functions = ofType(t, 'AWS::Lambda::Function');
   const byName = Object.fromEntries(functions.map(([id, p]) => [fnName(p), { id, p }]));
 
-  it('has the three functions on provided.al2023 with handler bootstrap', () => {
-    expect(Object.keys(byName).sort()).toEqual(['find-daily', 'generate', 'get-notifications']);
+  it('has the four functions on provided.al2023 with handler bootstrap', () => {
+    expect(Object.keys(byName).sort()).toEqual([
+      'find-daily',
+      'generate',
+      'get-notifications',
+      'update-notifications',
+    ]);
     for (const [id, p] of functions) {
       expect(p, id).toMatchObject({
         Runtime: 'provided.al2023',
@@ -105,10 +112,10 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
 
   it('gives every function its own role and its own log group', () => {
     const roles = functions.map(([, p]) => refId(p.Role));
-    expect(new Set(roles).size).toBe(3);
+    expect(new Set(roles).size).toBe(4);
     for (const r of roles) expect(typeOf(t, r)).toBe('AWS::IAM::Role');
     const logGroups = functions.map(([, p]) => refId((p.LoggingConfig as Props).LogGroup));
-    expect(new Set(logGroups).size).toBe(3);
+    expect(new Set(logGroups).size).toBe(4);
     for (const [name, { p }] of Object.entries(byName)) {
       const lg = t.Resources[refId((p.LoggingConfig as Props).LogGroup)!].Properties!;
       expect(lg.LogGroupName).toBe(`/aws/lambda/daily-notifications-${env}-${name}`);
@@ -145,12 +152,12 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'statePk', AttributeType: 'S' },
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       DeletionProtectionEnabled: cfg.data.deletionProtection,
     });
-    expect(table.GlobalSecondaryIndexes).toBeUndefined();
   });
 
   it('gives every queue a DLQ except the DLQs themselves, and TLS-only policies to all', () => {
@@ -222,27 +229,68 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
 
   it('gives every log group the configured retention', () => {
     const groups = [...ofType(t, 'AWS::Logs::LogGroup'), ...ofType(net, 'AWS::Logs::LogGroup')];
-    expect(groups.length).toBe(cfg.network.flowLogs.enabled ? 5 : 4);
+    expect(groups.length).toBe(cfg.network.flowLogs.enabled ? 6 : 5);
     for (const [id, lg] of groups) expect(lg.RetentionInDays, id).toBe(cfg.logRetentionDays);
   });
 
-  it('exposes GET /users/{userId}/notifications with AWS_IAM auth and parameter validation', () => {
-    const [, method] = one(t, 'AWS::ApiGateway::Method');
-    expect(method).toMatchObject({
-      HttpMethod: 'GET',
-      AuthorizationType: 'AWS_IAM',
-      RequestParameters: {
-        'method.request.path.userId': true,
-        'method.request.querystring.limit': false,
-        'method.request.querystring.cursor': false,
-      },
-      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+  it('exposes the inbox routes with AWS_IAM auth and parameter validation, each on its function', () => {
+    // path of each method, from its resource chain
+    const resources = Object.fromEntries(ofType(t, 'AWS::ApiGateway::Resource'));
+    const pathOf = (id: string | undefined): string =>
+      id && resources[id] ? `${pathOf(refId(resources[id].ParentId))}/${String(resources[id].PathPart)}` : '';
+    const methods = Object.fromEntries(
+      ofType(t, 'AWS::ApiGateway::Method').map(([, m]) => [
+        `${String(m.HttpMethod)} ${pathOf(refId(m.ResourceId))}`,
+        m,
+      ]),
+    );
+    expect(Object.keys(methods).sort()).toEqual([
+      'GET /users/{userId}/notifications',
+      'GET /users/{userId}/notifications/count',
+      'PATCH /users/{userId}/notifications/{id}',
+      'POST /users/{userId}/notifications/read-all',
+    ]);
+    expect(methods['GET /users/{userId}/notifications'].RequestParameters).toEqual({
+      'method.request.path.userId': true,
+      'method.request.querystring.limit': false,
+      'method.request.querystring.cursor': false,
+      'method.request.querystring.status': false,
     });
-    const [validatorId, validator] = one(t, 'AWS::ApiGateway::RequestValidator');
-    expect(validator.ValidateRequestParameters).toBe(true);
-    expect(refId(method.RequestValidatorId)).toBe(validatorId);
-    const paths = ofType(t, 'AWS::ApiGateway::Resource').map(([, p]) => p.PathPart);
-    expect(paths.sort()).toEqual(['notifications', 'users', '{userId}']);
+    expect(methods['PATCH /users/{userId}/notifications/{id}'].RequestParameters).toEqual({
+      'method.request.path.userId': true,
+      'method.request.path.id': true,
+    });
+    const validators = Object.fromEntries(ofType(t, 'AWS::ApiGateway::RequestValidator'));
+    const handlers: Record<string, string> = {
+      'GET /users/{userId}/notifications': 'get-notifications',
+      'GET /users/{userId}/notifications/count': 'get-notifications',
+      'PATCH /users/{userId}/notifications/{id}': 'update-notifications',
+      'POST /users/{userId}/notifications/read-all': 'update-notifications',
+    };
+    for (const [route, method] of Object.entries(methods)) {
+      expect(method, route).toMatchObject({
+        AuthorizationType: 'AWS_IAM',
+        Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+      });
+      expect(validators[refId(method.RequestValidatorId)!].ValidateRequestParameters, route).toBe(true);
+      const uri = JSON.stringify((method.Integration as Props).Uri);
+      const alias = /"Ref":"([A-Za-z0-9]+Alias[A-Za-z0-9]*)"/.exec(uri)?.[1];
+      expect(aliasTarget(t, { Ref: alias }), route).toBe(byName[handlers[route]].id);
+    }
+  });
+
+  it('indexes inbox records by read state in one sparse global secondary index', () => {
+    const [, table] = one(t, 'AWS::DynamoDB::Table');
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'state',
+        KeySchema: [
+          { AttributeName: 'statePk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
   });
 
   it('throttles the stage, traces it and writes JSON access logs to an encrypted log group', () => {
@@ -329,6 +377,7 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
         'GenerateFunctionName',
         'GenerateQueueUrl',
         'GetNotificationsFunctionName',
+        'UpdateNotificationsFunctionName',
         'MaxReceiveCount',
         'ScheduleName',
         'TableName',

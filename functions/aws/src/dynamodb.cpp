@@ -11,6 +11,13 @@ namespace {
 constexpr std::string_view kPrefix = "DynamoDB_20120810.";
 constexpr std::string_view kJsonVersion = "1.0";
 constexpr std::string_view kConditionFailed = "ConditionalCheckFailedException";
+constexpr std::string_view kTransactionCanceled = "TransactionCanceledException";
+
+nlohmann::json error_body(const Error& error) {
+  if (error.body.empty()) return nlohmann::json::object();
+  auto doc = nlohmann::json::parse(error.body, nullptr, false);
+  return doc.is_object() ? doc : nlohmann::json::object();
+}
 
 Result<nlohmann::json> call(Client& client, std::string_view operation,
                             const nlohmann::json& body) {
@@ -175,13 +182,43 @@ Result<UpdateResult> DynamoDb::update_item(const nlohmann::json& request) {
   auto response = call(*client_, "UpdateItem", request);
   if (!response.ok()) {
     if (response.error().code == kConditionFailed) {
-      return UpdateResult{WriteStatus::condition_failed, nullptr};
+      UpdateResult failed{WriteStatus::condition_failed, nullptr, nullptr};
+      const auto body = error_body(response.error());
+      if (const auto item = body.find("Item"); item != body.end() && item->is_object()) {
+        failed.failed_item = *item;
+      }
+      return failed;
     }
     return response.error();
   }
   UpdateResult result;
   if (const auto attributes = response->find("Attributes"); attributes != response->end()) {
     result.attributes = *attributes;
+  }
+  return result;
+}
+
+Result<TransactResult> DynamoDb::transact_write(const nlohmann::json& request) {
+  auto response = call(*client_, "TransactWriteItems", request);
+  if (response.ok()) return TransactResult{};
+  if (response.error().code != kTransactionCanceled) return response.error();
+  const auto body = error_body(response.error());
+  const auto reasons = body.find("CancellationReasons");
+  if (reasons == body.end() || !reasons->is_array()) {
+    Error error = response.error();
+    error.message += " (no CancellationReasons in the response)";
+    return error;
+  }
+  TransactResult result{false, {}};
+  for (const auto& r : *reasons) {
+    CancellationReason reason;
+    if (r.is_object()) {
+      reason.code = r.value("Code", "");
+      if (const auto item = r.find("Item"); item != r.end() && item->is_object()) {
+        reason.item = *item;
+      }
+    }
+    result.reasons.push_back(std::move(reason));
   }
   return result;
 }

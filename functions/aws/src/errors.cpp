@@ -96,7 +96,9 @@ Error parse_json_error(long http_status, std::string_view body,
     }
   }
   if (code.empty() && !error_type_header.empty()) code = strip_error_type(error_type_header);
-  return finish(http_status, std::move(code), std::move(message));
+  Error error = finish(http_status, std::move(code), std::move(message));
+  if (doc.is_object()) error.body = std::string(body);
+  return error;
 }
 
 Error parse_xml_error(long http_status, std::string_view body) {

@@ -160,6 +160,68 @@ TEST(AwsDynamoDb, UpdateItemReturnsAttributesOrConditionFailure) {
   ASSERT_TRUE(failed.ok());
   EXPECT_EQ(failed->status, WriteStatus::condition_failed);
   EXPECT_EQ(f.server.requests().at(0).header("x-amz-target"), "DynamoDB_20120810.UpdateItem");
+  EXPECT_TRUE(failed->failed_item.is_null());
+}
+
+TEST(AwsDynamoDb, UpdateItemReturnsTheOldItemOfAFailedCondition) {
+  Fixture f(script({json_response(
+      400, json{{"__type", "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"},
+                {"message", "The conditional request failed"},
+                {"Item", item(7)}}
+               .dump())}));
+  auto failed = f.ddb.update_item(
+      {{"TableName", "T"}, {"Key", item(7)}, {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}});
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->status, WriteStatus::condition_failed);
+  EXPECT_EQ(failed->failed_item, item(7));
+}
+
+TEST(AwsDynamoDb, TransactWriteReportsEachActionOfACancelledTransaction) {
+  Fixture f(script(
+      {json_response(200, "{}"),
+       json_response(
+           400, json{{"__type", "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"},
+                     {"message", "Transaction cancelled, please refer cancellation reasons"},
+                     {"CancellationReasons",
+                      {{{"Code", "None"}},
+                       {{"Code", "ConditionalCheckFailed"},
+                        {"Message", "The conditional request failed"},
+                        {"Item", item(2)}}}}}
+                    .dump()),
+       json_response(
+           400, R"({"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException"})"),
+       json_response(
+           400,
+           R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","message":"bad"})")}));
+  const json request{
+      {"TransactItems", json::array({{{"Put", {{"TableName", "T"}, {"Item", item(1)}}}},
+                                     {{"Put", {{"TableName", "T"}, {"Item", item(2)}}}}})}};
+  auto ok = f.ddb.transact_write(request);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->committed);
+  EXPECT_EQ(f.server.requests().at(0).header("x-amz-target"),
+            "DynamoDB_20120810.TransactWriteItems");
+  EXPECT_EQ(json::parse(f.server.requests().at(0).body), request);
+
+  auto cancelled = f.ddb.transact_write(request);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_FALSE(cancelled->committed);
+  ASSERT_EQ(cancelled->reasons.size(), 2U);
+  EXPECT_EQ(cancelled->reasons[0].code, "None");
+  EXPECT_EQ(cancelled->reasons[1].code, "ConditionalCheckFailed");
+  EXPECT_EQ(cancelled->reasons[1].item, item(2));
+
+  // A cancellation without its reasons, and any other error, are errors (and never retried
+  // as if they were throttling).
+  auto unexplained = f.ddb.transact_write(request);
+  ASSERT_FALSE(unexplained.ok());
+  EXPECT_NE(unexplained.error().message.find("CancellationReasons"), std::string::npos);
+  auto invalid = f.ddb.transact_write(request);
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(invalid.error().code, "ValidationException");
+  EXPECT_EQ(f.server.requests().size(), 4U);
+  // The error body is kept for the caller but never printed.
+  EXPECT_EQ(invalid.error().to_string().find("__type"), std::string::npos);
 }
 
 TEST(AwsDynamoDb, BatchWriteReportsTheWrittenPrefix) {

@@ -48,18 +48,19 @@ BENCHMARK(core_inbox_record);
 
 void core_cursor_encode(benchmark::State& state) {
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        dn::core::encode_cursor(kKey, "user-0001234", "INBOX#2026-11-24#digest"));
+    benchmark::DoNotOptimize(dn::core::encode_cursor(
+        kKey, "user-0001234", dn::core::InboxFilter::all, "INBOX#2026-11-24#digest"));
   }
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(core_cursor_encode);
 
 void core_cursor_decode(benchmark::State& state) {
-  const std::string cursor =
-      dn::core::encode_cursor(kKey, "user-0001234", "INBOX#2026-11-24#digest");
+  const std::string cursor = dn::core::encode_cursor(
+      kKey, "user-0001234", dn::core::InboxFilter::all, "INBOX#2026-11-24#digest");
   for (auto _ : state) {
-    auto decoded = dn::core::decode_cursor(kKey, "user-0001234", cursor);
+    auto decoded =
+        dn::core::decode_cursor(kKey, "user-0001234", dn::core::InboxFilter::all, cursor);
     if (decoded.index() != 0) state.SkipWithError("a valid cursor was rejected");
     benchmark::DoNotOptimize(decoded);
   }

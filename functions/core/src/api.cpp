@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "dn/core/keys.hpp"
 #include "dn/core/validate.hpp"
 
 namespace dn::core {
@@ -14,98 +13,207 @@ ApiError bad(std::string message) {
   return ApiError{400, "BadRequest", std::move(message)};
 }
 
-json str(std::string_view v) {
-  return json{{"S", std::string(v)}};
+ApiError only(std::string_view method) {
+  return ApiError{405, "MethodNotAllowed", "only " + std::string(method) + " is supported"};
 }
 
-std::string s_attr(const json& item, const char* name) {
-  if (!item.is_object()) return {};
-  const auto a = item.find(name);
-  if (a == item.end() || !a->is_object()) return {};
-  const auto s = a->find("S");
-  return s != a->end() && s->is_string() ? s->get<std::string>() : std::string();
+// The parts of a REST proxy event every route reads.
+struct Event {
+  json doc;
+  std::string method;    // empty when absent
+  std::string resource;  // empty when absent
+  std::string user_id;
+};
+
+std::string string_field(const json& object, const char* name) {
+  if (!object.is_object()) return {};
+  const auto v = object.find(name);
+  return v != object.end() && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-}  // namespace
-
-std::variant<InboxRequest, ApiError> parse_inbox_request(std::string_view event_json) {
-  const auto event = json::parse(event_json, nullptr, /*allow_exceptions=*/false);
-  if (event.is_discarded() || !event.is_object()) return bad("request is not an API Gateway event");
-  const auto method = event.find("httpMethod");
-  if (method != event.end() && method->is_string() && *method != "GET") {
-    return ApiError{405, "MethodNotAllowed", "only GET is supported"};
+std::variant<Event, ApiError> parse_event(std::string_view event_json) {
+  auto doc = json::parse(event_json, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return bad("request is not an API Gateway event");
+  Event e;
+  e.method = string_field(doc, "httpMethod");
+  e.resource = string_field(doc, "resource");
+  if (const auto path = doc.find("pathParameters"); path != doc.end()) {
+    e.user_id = string_field(*path, "userId");
   }
+  e.doc = std::move(doc);
+  return e;
+}
+
+// The query string object (possibly empty), or the 400 when it is not an object or null.
+std::variant<json, ApiError> query_of(const Event& e) {
+  const auto q = e.doc.find("queryStringParameters");
+  if (q == e.doc.end() || q->is_null()) return json::object();
+  if (!q->is_object()) return bad("query string is malformed");
+  return *q;
+}
+
+std::optional<ApiError> read_limit(const json& query, InboxRequest& r) {
+  const auto l = query.find("limit");
+  if (l == query.end() || l->is_null()) return std::nullopt;
+  const std::string text = l->is_string() ? l->get<std::string>() : std::string();
+  int v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 ||
+      v > kMaxLimit) {
+    return bad("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
+  }
+  r.limit = v;
+  return std::nullopt;
+}
+
+std::variant<InboxRequest, ApiError> list_request(const Event& e) {
+  if (!e.method.empty() && e.method != "GET") return only("GET");
   InboxRequest r;
-  const auto path = event.find("pathParameters");
-  if (path != event.end() && path->is_object()) {
-    const auto uid = path->find("userId");
-    if (uid != path->end() && uid->is_string()) r.user_id = uid->get<std::string>();
-  }
+  r.user_id = e.user_id;
   if (auto reason = check_user_id(r.user_id)) return bad(*reason);
-
-  const auto query = event.find("queryStringParameters");
-  if (query != event.end() && query->is_object()) {
-    if (const auto l = query->find("limit"); l != query->end() && !l->is_null()) {
-      const std::string text = l->is_string() ? l->get<std::string>() : std::string();
-      int v = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 ||
-          v > kMaxLimit) {
-        return bad("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
-      }
-      r.limit = v;
+  auto query = query_of(e);
+  if (auto* err = std::get_if<ApiError>(&query)) return *err;
+  const auto& q = std::get<json>(query);
+  if (auto err = read_limit(q, r)) return *err;
+  if (const auto c = q.find("cursor"); c != q.end() && !c->is_null()) {
+    if (!c->is_string() || c->get_ref<const std::string&>().empty()) {
+      return bad("cursor must be a non-empty string");
     }
-    if (const auto c = query->find("cursor"); c != query->end() && !c->is_null()) {
-      if (!c->is_string() || c->get_ref<const std::string&>().empty()) {
-        return bad("cursor must be a non-empty string");
-      }
-      r.cursor = c->get<std::string>();
-    }
-  } else if (query != event.end() && !query->is_null()) {
-    return bad("query string is malformed");
+    r.cursor = c->get<std::string>();
+  }
+  if (const auto s = q.find("status"); s != q.end() && !s->is_null()) {
+    const auto filter = s->is_string() ? parse_filter(s->get<std::string>()) : std::nullopt;
+    if (!filter) return bad("status must be one of all, unread, read");
+    r.filter = *filter;
   }
   return r;
 }
 
-json inbox_query(std::string_view table, std::string_view user_id, int limit,
-                 const std::optional<std::string>& start_sk, std::int64_t now_epoch) {
-  json q{{"TableName", std::string(table)},
-         {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :inbox)"},
-         {"FilterExpression", "attribute_not_exists(expiresAt) OR expiresAt > :now"},
-         {"ExpressionAttributeValues",
-          {{":pk", str(keys::user_pk(user_id))},
-           {":inbox", str(keys::kInboxPrefix)},
-           {":now", json{{"N", std::to_string(now_epoch)}}}}},
-         {"ScanIndexForward", false},
-         {"Limit", limit}};
-  if (start_sk) {
-    q["ExclusiveStartKey"] = json{{"pk", str(keys::user_pk(user_id))}, {"sk", str(*start_sk)}};
+// The request body as text: absent and null are empty; a base64-encoded body is refused (the
+// API declares no binary media types, so only a misconfiguration would send one).
+std::variant<std::string, ApiError> body_of(const Event& e) {
+  if (const auto b64 = e.doc.find("isBase64Encoded");
+      b64 != e.doc.end() && b64->is_boolean() && b64->get<bool>()) {
+    return bad("body must be JSON text");
   }
-  return q;
+  const auto b = e.doc.find("body");
+  if (b == e.doc.end() || b->is_null()) return std::string();
+  if (!b->is_string()) return bad("body must be JSON text");
+  return b->get<std::string>();
 }
 
-json profile_query(std::string_view table, std::string_view user_id) {
-  return json{{"TableName", std::string(table)},
-              {"KeyConditionExpression", "pk = :pk AND sk = :sk"},
-              {"ExpressionAttributeValues",
-               {{":pk", str(keys::user_pk(user_id))}, {":sk", str(keys::kProfileSk)}}}};
+std::variant<StateRequest, ReadAllRequest, ApiError> state_request(const Event& e) {
+  if (e.method != "PATCH") return only("PATCH");
+  StateRequest r;
+  r.user_id = e.user_id;
+  if (auto reason = check_user_id(r.user_id)) return bad(*reason);
+  std::string id;
+  if (const auto path = e.doc.find("pathParameters"); path != e.doc.end()) {
+    id = string_field(*path, "id");
+  }
+  auto record = parse_record_id(id);
+  if (auto* reason = std::get_if<std::string>(&record)) return bad(*reason);
+  r.record = std::get<RecordRef>(std::move(record));
+  auto body = body_of(e);
+  if (auto* err = std::get_if<ApiError>(&body)) return *err;
+  auto change = parse_state_patch(std::get<std::string>(body));
+  if (auto* reason = std::get_if<std::string>(&change)) return bad(*reason);
+  r.change = std::get<StateChange>(change);
+  return r;
 }
 
-json inbox_body(std::string_view user_id, const json& items,
-                const std::optional<std::string>& next_cursor) {
-  json out = json::array();
-  if (items.is_array()) {
-    for (const auto& item : items) {
-      out.push_back({{"notificationId", s_attr(item, "notificationId")},
-                     {"date", s_attr(item, "date")},
-                     {"title", s_attr(item, "title")},
-                     {"body", s_attr(item, "body")},
-                     {"createdAt", s_attr(item, "createdAt")}});
+std::variant<StateRequest, ReadAllRequest, ApiError> read_all_request(const Event& e) {
+  if (e.method != "POST") return only("POST");
+  ReadAllRequest r;
+  r.user_id = e.user_id;
+  if (auto reason = check_user_id(r.user_id)) return bad(*reason);
+  auto body = body_of(e);
+  if (auto* err = std::get_if<ApiError>(&body)) return *err;
+  const auto& text = std::get<std::string>(body);
+  if (!text.empty()) {
+    const auto doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.empty()) {
+      return bad("read-all takes no body (or {})");
     }
   }
+  return r;
+}
+
+json nullable(const std::optional<std::string>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+}  // namespace
+
+std::variant<InboxRequest, CountRequest, ApiError> parse_read_request(std::string_view event_json) {
+  auto parsed = parse_event(event_json);
+  if (auto* err = std::get_if<ApiError>(&parsed)) return *err;
+  const auto& e = std::get<Event>(parsed);
+  if (e.resource == kCountResource) {
+    if (!e.method.empty() && e.method != "GET") return only("GET");
+    if (auto reason = check_user_id(e.user_id)) return bad(*reason);
+    return CountRequest{e.user_id};
+  }
+  if (!e.resource.empty() && e.resource != kListResource) {
+    return ApiError{404, "NotFound", "no such route"};
+  }
+  auto r = list_request(e);
+  if (auto* err = std::get_if<ApiError>(&r)) return *err;
+  return std::get<InboxRequest>(std::move(r));
+}
+
+std::variant<InboxRequest, ApiError> parse_inbox_request(std::string_view event_json) {
+  auto parsed = parse_event(event_json);
+  if (auto* err = std::get_if<ApiError>(&parsed)) return *err;
+  return list_request(std::get<Event>(parsed));
+}
+
+std::variant<StateRequest, ReadAllRequest, ApiError> parse_write_request(
+    std::string_view event_json) {
+  auto parsed = parse_event(event_json);
+  if (auto* err = std::get_if<ApiError>(&parsed)) return *err;
+  const auto& e = std::get<Event>(parsed);
+  if (e.resource == kRecordResource) return state_request(e);
+  if (e.resource == kReadAllResource) return read_all_request(e);
+  return ApiError{404, "NotFound", "no such route"};
+}
+
+json inbox_body(std::string_view user_id, InboxFilter filter,
+                const std::vector<InboxEntry>& records,
+                const std::optional<std::string>& next_cursor) {
+  json out = json::array();
+  for (const auto& r : records) {
+    out.push_back({{"id", record_id(r.date, r.notification_id)},
+                   {"notificationId", r.notification_id},
+                   {"date", r.date},
+                   {"title", r.title},
+                   {"body", r.body},
+                   {"createdAt", r.created_at},
+                   {"readAt", nullable(r.state.read_at)},
+                   {"archivedAt", nullable(r.state.archived_at)}});
+  }
   return json{{"userId", std::string(user_id)},
+              {"status", std::string(filter_name(filter))},
               {"items", std::move(out)},
-              {"nextCursor", next_cursor ? json(*next_cursor) : json(nullptr)}};
+              {"nextCursor", nullable(next_cursor)}};
+}
+
+json count_body(std::string_view user_id, const UnreadCount& count) {
+  return json{
+      {"userId", std::string(user_id)}, {"unreadCount", count.count}, {"exact", count.exact}};
+}
+
+json state_body(std::string_view user_id, const RecordRef& record, const InboxState& state,
+                bool changed) {
+  return json{{"userId", std::string(user_id)},
+              {"id", record_id(record.date, record.notification_id)},
+              {"readAt", nullable(state.read_at)},
+              {"archivedAt", nullable(state.archived_at)},
+              {"changed", changed}};
+}
+
+json read_all_body(std::string_view user_id, long long marked, bool complete) {
+  return json{{"userId", std::string(user_id)}, {"markedRead", marked}, {"complete", complete}};
 }
 
 std::string proxy_response(int status, const json& body) {

@@ -77,10 +77,13 @@ bool base64url_decode(std::string_view text, std::string& out) {
   return (acc & ((1U << static_cast<unsigned>(bits)) - 1U)) == 0;
 }
 
-std::string encode_cursor(std::string_view key, std::string_view user_id, std::string_view sk) {
+std::string encode_cursor(std::string_view key, std::string_view user_id, InboxFilter filter,
+                          std::string_view sk) {
   std::string payload;
   payload += static_cast<char>(kCursorVersion);
   payload.append(user_id);
+  payload += '\0';
+  payload.append(filter_name(filter));
   payload += '\0';
   payload.append(sk);
   const auto t = tag(key, payload);
@@ -89,7 +92,7 @@ std::string encode_cursor(std::string_view key, std::string_view user_id, std::s
 }
 
 std::variant<std::string, std::string> decode_cursor(std::string_view key, std::string_view user_id,
-                                                     std::string_view cursor) {
+                                                     InboxFilter filter, std::string_view cursor) {
   if (cursor.empty() || cursor.size() > kMaxCursorLength) return reject("cursor is malformed");
   std::string raw;
   if (!base64url_decode(cursor, raw) || raw.size() < 1 + 1 + kTagSize) {
@@ -103,12 +106,16 @@ std::variant<std::string, std::string> decode_cursor(std::string_view key, std::
   if (static_cast<unsigned char>(payload[0]) != kCursorVersion) {
     return reject("cursor version is not supported");
   }
-  const auto rest = payload.substr(1);
-  const auto nul = rest.find('\0');
-  if (nul == std::string_view::npos || rest.substr(0, nul) != user_id) {
-    return reject("cursor is invalid or was issued for another request");
+  // Fields are split on 0x00, which neither a user id nor a filter name can contain.
+  auto rest = payload.substr(1);
+  for (const std::string_view field : {user_id, filter_name(filter)}) {
+    const auto nul = rest.find('\0');
+    if (nul == std::string_view::npos || rest.substr(0, nul) != field) {
+      return reject("cursor is invalid or was issued for another request");
+    }
+    rest = rest.substr(nul + 1);
   }
-  const auto sk = rest.substr(nul + 1);
+  const auto sk = rest;
   if (!sk.starts_with(keys::kInboxPrefix)) return reject("cursor is malformed");
   return std::variant<std::string, std::string>(std::in_place_index<0>, std::string(sk));
 }

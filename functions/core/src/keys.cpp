@@ -31,6 +31,11 @@ std::string inbox_sk(std::string_view date, std::string_view notification_id) {
   out.append(notification_id);
   return out;
 }
+std::string state_pk(std::string_view user_id, bool read) {
+  std::string out = join(kUserPrefix, user_id);
+  out.append(read ? "#read" : "#unread");
+  return out;
+}
 std::string run_pk(std::string_view date) {
   return join(kRunPrefix, date);
 }

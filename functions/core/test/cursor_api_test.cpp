@@ -28,33 +28,49 @@ TEST(CoreCursor, Base64UrlRoundTripsEveryLength) {
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
 }
 
+constexpr auto kAll = InboxFilter::all;
+
 TEST(CoreCursor, RoundTripsForItsUserOnly) {
-  const auto c = encode_cursor("k1", "alice", "INBOX#2026-11-24#n1");
-  const auto ok = decode_cursor("k1", "alice", c);
+  const auto c = encode_cursor("k1", "alice", kAll, "INBOX#2026-11-24#n1");
+  const auto ok = decode_cursor("k1", "alice", kAll, c);
   ASSERT_EQ(ok.index(), 0U);
   EXPECT_EQ(std::get<0>(ok), "INBOX#2026-11-24#n1");
-  EXPECT_EQ(reason(decode_cursor("k1", "bob", c)),
+  EXPECT_EQ(reason(decode_cursor("k1", "bob", kAll, c)),
             "cursor is invalid or was issued for another request");
-  EXPECT_EQ(reason(decode_cursor("k2", "alice", c)),
+  EXPECT_EQ(reason(decode_cursor("k2", "alice", kAll, c)),
             "cursor is invalid or was issued for another request");
 }
 
+TEST(CoreCursor, IsBoundToTheFilterItWasIssuedFor) {
+  for (auto issued : {InboxFilter::all, InboxFilter::unread, InboxFilter::read}) {
+    const auto c = encode_cursor("k", "alice", issued, "INBOX#2026-11-24#n1");
+    for (auto used : {InboxFilter::all, InboxFilter::unread, InboxFilter::read}) {
+      EXPECT_EQ(decode_cursor("k", "alice", used, c).index(), issued == used ? 0U : 1U)
+          << filter_name(issued) << " used as " << filter_name(used);
+    }
+  }
+  // A user id that ends like a filter name cannot pass for another (user, filter) pair.
+  const auto c = encode_cursor("k", "a", InboxFilter::read, "INBOX#2026-11-24#n1");
+  EXPECT_EQ(decode_cursor("k", "a\0read", InboxFilter::all, c).index(), 1U);
+}
+
 TEST(CoreCursor, EveryModifiedByteIsRejected) {
-  const auto c = encode_cursor("k", "alice", "INBOX#2026-11-24#n1");
+  const auto c = encode_cursor("k", "alice", InboxFilter::unread, "INBOX#2026-11-24#n1");
   std::string raw;
   ASSERT_TRUE(base64url_decode(c, raw));
   for (std::size_t i = 0; i < raw.size(); ++i) {
     std::string m = raw;
     m[i] = static_cast<char>(m[i] ^ 0x01);
-    EXPECT_EQ(decode_cursor("k", "alice", base64url_encode(m)).index(), 1U) << i;
+    EXPECT_EQ(decode_cursor("k", "alice", InboxFilter::unread, base64url_encode(m)).index(), 1U)
+        << i;
   }
 }
 
 TEST(CoreCursor, GarbageAndForeignKeysAreRejected) {
-  EXPECT_EQ(reason(decode_cursor("k", "a", "")), "cursor is malformed");
-  EXPECT_EQ(reason(decode_cursor("k", "a", "!!!!")), "cursor is malformed");
-  EXPECT_EQ(reason(decode_cursor("k", "a", std::string(600, 'A'))), "cursor is malformed");
-  EXPECT_EQ(reason(decode_cursor("k", "a", encode_cursor("k", "a", "PROFILE"))),
+  EXPECT_EQ(reason(decode_cursor("k", "a", kAll, "")), "cursor is malformed");
+  EXPECT_EQ(reason(decode_cursor("k", "a", kAll, "!!!!")), "cursor is malformed");
+  EXPECT_EQ(reason(decode_cursor("k", "a", kAll, std::string(600, 'A'))), "cursor is malformed");
+  EXPECT_EQ(reason(decode_cursor("k", "a", kAll, encode_cursor("k", "a", kAll, "PROFILE"))),
             "cursor is malformed");
 }
 
@@ -93,27 +109,22 @@ TEST(CoreApi, RejectsBadInputWithAReason) {
       "cursor must be a non-empty string");
 }
 
-TEST(CoreApi, QueryIsNewestFirstInTheUsersInbox) {
-  const auto q = inbox_query("T", "u1", 7, std::string("INBOX#2026-11-24#n1"), 1795478400);
-  EXPECT_EQ(q["ScanIndexForward"], false);
-  EXPECT_EQ(q["Limit"], 7);
-  EXPECT_EQ(q["ExpressionAttributeValues"][":pk"]["S"], "USER#u1");
-  EXPECT_EQ(q["ExpressionAttributeValues"][":inbox"]["S"], "INBOX#");
-  EXPECT_EQ(q["ExclusiveStartKey"]["sk"]["S"], "INBOX#2026-11-24#n1");
-  // Expired records are filtered out (TTL deletes lazily).
-  EXPECT_EQ(q["FilterExpression"], "attribute_not_exists(expiresAt) OR expiresAt > :now");
-  EXPECT_EQ(q["ExpressionAttributeValues"][":now"]["N"], "1795478400");
-  EXPECT_FALSE(inbox_query("T", "u1", 7, std::nullopt, 0).contains("ExclusiveStartKey"));
-  EXPECT_EQ(profile_query("T", "u1")["ExpressionAttributeValues"][":sk"]["S"], "PROFILE");
-}
-
 TEST(CoreApi, ResponsesHaveTheDocumentedShape) {
-  const json items = json::array({{{"notificationId", {{"S", "n1"}}}, {"title", {{"S", "t"}}}}});
-  const auto body = inbox_body("u1", items, std::string("c"));
+  InboxEntry record{"2026-11-24", "n1", "t", "", "c0", {}};
+  record.state.read_at = "2026-11-24T07:00:00Z";
+  const auto body = inbox_body("u1", InboxFilter::read, {record}, std::string("c"));
+  EXPECT_EQ(body["status"], "read");
+  EXPECT_EQ(body["items"][0]["id"], "2026-11-24.n1");
   EXPECT_EQ(body["items"][0]["notificationId"], "n1");
   EXPECT_EQ(body["items"][0]["body"], "");
+  EXPECT_EQ(body["items"][0]["readAt"], "2026-11-24T07:00:00Z");
+  EXPECT_TRUE(body["items"][0]["archivedAt"].is_null());
   EXPECT_EQ(body["nextCursor"], "c");
-  EXPECT_TRUE(inbox_body("u1", json::array(), std::nullopt)["nextCursor"].is_null());
+  EXPECT_TRUE(inbox_body("u1", InboxFilter::all, {}, std::nullopt)["nextCursor"].is_null());
+  EXPECT_EQ(count_body("u1", {100, false}),
+            json::parse(R"({"userId":"u1","unreadCount":100,"exact":false})"));
+  EXPECT_EQ(state_body("u1", {"2026-11-24", "n1"}, record.state, true)["id"], "2026-11-24.n1");
+  EXPECT_EQ(read_all_body("u1", 7, true)["markedRead"], 7);
   const auto r = json::parse(error_response({404, "NotFound", "no such user"}));
   EXPECT_EQ(r["statusCode"], 404);
   EXPECT_EQ(r["headers"]["Content-Type"], "application/json");

@@ -59,11 +59,16 @@ export class ServiceApi extends Concern {
   readonly api: apigw.RestApi;
   readonly restApiName: string;
   readonly accessLogGroupName: string;
+  readonly stageName: string;
+  /** The routes, for per-route monitoring (metric dimensions Method and Resource). */
+  readonly routes: readonly ApiRoute[];
 
   constructor(scope: Construct, id: string, props: ServiceApiProps) {
     super(scope, id);
     this.restApiName = props.restApiName;
     this.accessLogGroupName = props.accessLogGroupName;
+    this.stageName = props.stageName;
+    this.routes = props.routes;
     const isPrivate = props.endpointType === 'PRIVATE';
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -150,6 +155,9 @@ export class ServiceApi extends Concern {
         throttlingBurstLimit: props.throttlingBurstLimit,
         // X-Ray tracing of requests: managed by API Gateway, needs no IAM grant.
         tracingEnabled: true,
+        // Detailed metrics: Count, 4XXError, 5XXError and Latency per method and resource, so each
+        // route is alarmed on its own (monitoring-stack.ts).
+        metricsEnabled: true,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
           caller: true,

@@ -13,13 +13,21 @@ export interface NotificationsTableProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
+/** The table's one global secondary index: inbox records by read state (docs/DATA_MODEL.md). */
+export const STATE_INDEX = 'state';
+
 /**
  * The single table (docs/DATA_MODEL.md): `pk`/`sk` strings, on-demand, CMK-encrypted, PITR, TTL on
- * `expiresAt`. Outputs: `table`, `tableName`; `access` builds a grant limited by partition key.
+ * `expiresAt`, and the sparse index `state` (partition key `statePk`, sort key `sk`, every
+ * attribute projected) that lists a user's records by read state. One index only: CloudFormation
+ * creates at most one global secondary index per table update. Outputs: `table`, `tableName`;
+ * `access` builds a grant limited by partition key.
  */
 export class NotificationsTable extends Concern {
   readonly table: dynamodb.Table;
   readonly tableName: string;
+  /** The global secondary indexes, for their own throttle alarms. */
+  readonly indexNames: readonly string[] = [STATE_INDEX];
 
   constructor(scope: Construct, id: string, props: NotificationsTableProps) {
     super(scope, id);
@@ -36,16 +44,24 @@ export class NotificationsTable extends Concern {
       deletionProtection: props.deletionProtection,
       removalPolicy: props.removalPolicy,
     });
+    this.table.addGlobalSecondaryIndex({
+      indexName: STATE_INDEX,
+      partitionKey: { name: 'statePk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
   }
 
   /**
    * `actions` on items whose partition key matches one of `keyPatterns` (dynamodb:LeadingKeys,
-   * e.g. `USER#*`, or an exact key).
+   * e.g. `USER#*`, or an exact key), on the table and, when `onStateIndex`, on the `state` index.
    */
-  access(actions: string[], keyPatterns: string[]): iam.PolicyStatement {
+  access(actions: string[], keyPatterns: string[], onStateIndex = false): iam.PolicyStatement {
+    const resources = [this.table.tableArn];
+    if (onStateIndex) resources.push(`${this.table.tableArn}/index/${STATE_INDEX}`);
     return new iam.PolicyStatement({
       actions,
-      resources: [this.table.tableArn],
+      resources,
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keyPatterns } },
     });
   }

@@ -9,6 +9,7 @@
 #include "dn/aws/secrets_manager.hpp"
 #include "dn/core/api.hpp"
 #include "dn/core/cursor.hpp"
+#include "dn/core/schedule.hpp"
 #include "dn/runtime/build.hpp"
 #include "dn/runtime/log.hpp"
 
@@ -34,20 +35,39 @@ runtime::Response respond(int status, const std::string& body, const json& log_f
   return runtime::Response::success(proxy.dump());
 }
 
+runtime::Response store_failed(json log, const aws::Error& error) {
+  log["outcome"] = "error";
+  log["error"] = error.to_string();  // in the log only, never in the response
+  return respond(500, core::internal_error_response(), log);
+}
+
+runtime::Response unknown_user(json log) {
+  log["outcome"] = "unknown-user";
+  return respond(404, core::error_response({404, "NotFound", "no such user"}), log);
+}
+
 }  // namespace
 
 runtime::Response Handler::handle(const runtime::Request& request) {
-  auto parsed = core::parse_inbox_request(request.payload);
+  auto parsed = core::parse_read_request(request.payload);
   if (auto* e = std::get_if<core::ApiError>(&parsed)) {
     return respond(e->status, core::error_response(*e),
                    {{"outcome", "rejected"}, {"reason", e->message}});
   }
-  const auto& req = std::get<core::InboxRequest>(parsed);
-  json log{{"userId", req.user_id}, {"limit", req.limit}};
+  const auto at = clock_();
+  const inbox::Now now{core::format_timestamp(at), at.time_since_epoch().count()};
+  if (auto* c = std::get_if<core::CountRequest>(&parsed)) return count(*c, now);
+  return list(std::get<core::InboxRequest>(parsed), now);
+}
 
+runtime::Response Handler::list(const core::InboxRequest& req, const inbox::Now& now) {
+  json log{{"route", "list"},
+           {"userId", req.user_id},
+           {"status", core::filter_name(req.filter)},
+           {"limit", req.limit}};
   std::optional<std::string> start;
   if (req.cursor) {
-    auto sk = core::decode_cursor(cursor_key_, req.user_id, *req.cursor);
+    auto sk = core::decode_cursor(cursor_key_, req.user_id, req.filter, *req.cursor);
     if (sk.index() == 1) {
       const core::ApiError e{400, "BadRequest", std::get<1>(sk)};
       log["outcome"] = "rejected";
@@ -56,43 +76,39 @@ runtime::Response Handler::handle(const runtime::Request& request) {
     }
     start = std::get<0>(std::move(sk));
   }
-
-  const auto now_epoch =
-      std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count();
-  auto page =
-      table_->query(core::inbox_query(table_name_, req.user_id, req.limit, start, now_epoch));
-  if (!page.ok()) {
-    log["outcome"] = "error";
-    log["error"] = page.error().to_string();  // in the log only, never in the response
-    return respond(500, core::internal_error_response(), log);
-  }
-  if (page->items.empty() && !start) {
-    auto profile = table_->query(core::profile_query(table_name_, req.user_id));
-    if (!profile.ok()) {
-      log["outcome"] = "error";
-      log["error"] = profile.error().to_string();
-      return respond(500, core::internal_error_response(), log);
-    }
-    if (profile->items.empty()) {
-      log["outcome"] = "unknown-user";
-      return respond(404, core::error_response({404, "NotFound", "no such user"}), log);
-    }
+  auto page = reader_->list(req.user_id, req.filter, req.limit, start, now);
+  if (!page.ok()) return store_failed(log, page.error());
+  if (page->records.empty() && !start && !page->next_sk) {
+    auto exists = reader_->user_exists(req.user_id);
+    if (!exists.ok()) return store_failed(log, exists.error());
+    if (!*exists) return unknown_user(log);
   }
   std::optional<std::string> next;
-  if (page->last_evaluated_key.is_object()) {
-    const auto sk = page->last_evaluated_key.find("sk");
-    if (sk != page->last_evaluated_key.end() && sk->is_object()) {
-      const auto text = sk->find("S");
-      if (text != sk->end() && text->is_string()) {
-        next = core::encode_cursor(cursor_key_, req.user_id, text->get<std::string>());
-      }
-    }
+  if (page->next_sk)
+    next = core::encode_cursor(cursor_key_, req.user_id, req.filter, *page->next_sk);
+  log["outcome"] = "served";
+  log["items"] = page->records.size();
+  runtime::metrics().add("NotificationsServed", static_cast<double>(page->records.size()));
+  return respond(
+      200,
+      core::proxy_response(200, core::inbox_body(req.user_id, req.filter, page->records, next)),
+      log);
+}
+
+runtime::Response Handler::count(const core::CountRequest& req, const inbox::Now& now) {
+  json log{{"route", "count"}, {"userId", req.user_id}};
+  auto tally = reader_->count_unread(req.user_id, core::kUnreadCountCap + 1, now);
+  if (!tally.ok()) return store_failed(log, tally.error());
+  const auto result = core::unread_count(tally->counted, tally->more);
+  if (result.count == 0 && result.exact) {
+    auto exists = reader_->user_exists(req.user_id);
+    if (!exists.ok()) return store_failed(log, exists.error());
+    if (!*exists) return unknown_user(log);
   }
   log["outcome"] = "served";
-  log["items"] = page->items.size();
-  runtime::metrics().add("NotificationsServed", static_cast<double>(page->items.size()));
-  return respond(200, core::proxy_response(200, core::inbox_body(req.user_id, page->items, next)),
-                 log);
+  log["unreadCount"] = result.count;
+  log["exact"] = result.exact;
+  return respond(200, core::proxy_response(200, core::count_body(req.user_id, result)), log);
 }
 
 runtime::Handler handler_from_env(const GetenvFn& getenv) {
@@ -104,7 +120,7 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
 
   struct State {
     std::unique_ptr<aws::Client> client;
-    std::unique_ptr<AwsTable> table;
+    std::unique_ptr<inbox::DynamoInbox> inbox;
     std::unique_ptr<Handler> handler;
   };
   auto state = std::make_shared<State>();
@@ -114,8 +130,10 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
   if (key->size() < kMinKeyBytes) {
     throw std::runtime_error("cursor key: the secret must hold at least 32 characters");
   }
-  state->table = std::make_unique<AwsTable>(*state->client);
-  state->handler = std::make_unique<Handler>(std::move(table_name), std::move(*key), *state->table);
+  state->inbox = std::make_unique<inbox::DynamoInbox>(*state->client, std::move(table_name));
+  state->handler = std::make_unique<Handler>(std::move(*key), *state->inbox, [] {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  });
   return runtime::serve(state);
 }
 

@@ -1,59 +1,43 @@
-// The get-notifications handler over one port (the table), so its flow is tested with an
-// in-memory fake; parsing, queries, cursor and responses live in dn/core/{api,cursor}.hpp.
+// The get-notifications handler over one port (dn::inbox::Reader), so its flow is tested with an
+// in-memory fake; parsing, the cursor and the responses live in dn/core/{api,cursor}.hpp.
 //
-// One request: parse and validate (4xx with a reason) -> verify the cursor (400 if forged,
-// tampered or another user's) -> one Query on USER#<id> for INBOX# keys, newest first -> when the
-// page is empty, a second Query on USER#<id>/PROFILE tells an unknown user (404) from an empty
-// inbox (200, no items). A store failure is a 500 whose body carries no internal detail.
+// GET /users/{userId}/notifications?status=&limit=&cursor=: parse and validate (4xx with a
+// reason) -> verify the cursor, bound to the user and the status (400 if forged, tampered, or
+// issued for another user or status) -> one Query of the status's index partition, newest first
+// -> when the first page is empty, a second Query on USER#<id>/PROFILE tells an unknown user
+// (404) from an empty inbox (200, no items).
+// GET /users/{userId}/notifications/count: one bounded COUNT Query of the unread partition.
+// A store failure is a 500 whose body carries no internal detail.
 #pragma once
 
 #include <chrono>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 
-#include "dn/aws/client.hpp"
-#include "dn/aws/dynamodb.hpp"
-#include "dn/aws/result.hpp"
+#include "dn/core/timezone.hpp"
 #include "dn/runtime/runtime.hpp"
 #include "dn/runtime/startup.hpp"
+#include "inbox_store.hpp"
 
 namespace dn::get_notifications {
 
-class Table {
- public:
-  virtual ~Table() = default;
-  virtual aws::Result<aws::QueryPage> query(const nlohmann::json& request) = 0;
-};
-
-class AwsTable final : public Table {
- public:
-  explicit AwsTable(aws::Client& client) : db_(client) {}
-  aws::Result<aws::QueryPage> query(const nlohmann::json& request) override {
-    return db_.query(request);
-  }
-
- private:
-  aws::DynamoDb db_;
-};
+using ClockFn = std::function<core::Instant()>;
 
 class Handler {
  public:
-  using NowFn = std::function<std::chrono::system_clock::time_point()>;
-  Handler(std::string table_name, std::string cursor_key, Table& table, NowFn now = {})
-      : table_name_(std::move(table_name)),
-        cursor_key_(std::move(cursor_key)),
-        table_(&table),
-        now_(now ? std::move(now) : NowFn([] { return std::chrono::system_clock::now(); })) {}
+  Handler(std::string cursor_key, inbox::Reader& reader, ClockFn clock)
+      : cursor_key_(std::move(cursor_key)), reader_(&reader), clock_(std::move(clock)) {}
 
   // Always a proxy response (never an invocation error), so API Gateway returns our status.
   runtime::Response handle(const runtime::Request& request);
 
  private:
-  std::string table_name_;
+  runtime::Response list(const core::InboxRequest& req, const inbox::Now& now);
+  runtime::Response count(const core::CountRequest& req, const inbox::Now& now);
+
   std::string cursor_key_;
-  Table* table_;
-  NowFn now_;  // expired records are not served
+  inbox::Reader* reader_;
+  ClockFn clock_;
 };
 
 using runtime::GetenvFn;

@@ -45,6 +45,7 @@ struct FakeAws {
     const bool alice = body.dump().find("USER#alice") != std::string::npos;
     if (target == "DynamoDB_20120810.Query") {
       if (!alice) return json_response(200, R"({"Items":[],"Count":0})");
+      if (body.value("Select", "") == "COUNT") return json_response(200, R"({"Count":2})");
       json items = json::array();
       for (const char* day : {"03", "02"}) {
         const std::string date = std::string("2026-11-") + day;
@@ -73,8 +74,10 @@ std::map<std::string, std::string> get_notifications_env(const std::string& endp
   return env;
 }
 
-std::string get(const std::string& user, const json& query) {
-  return json{{"httpMethod", "GET"},
+std::string get(const std::string& user, const json& query,
+                const char* resource = "/users/{userId}/notifications") {
+  return json{{"resource", resource},
+              {"httpMethod", "GET"},
               {"pathParameters", {{"userId", user}}},
               {"queryStringParameters", query}}
       .dump();
@@ -87,13 +90,15 @@ TEST(GetNotificationsRuntime, ServesPagesRejectsBadInputAndAnswers404) {
   api.enqueue(dn::runtime::testing::invocation("ok", get("alice", {{"limit", "2"}})));
   api.enqueue(dn::runtime::testing::invocation("bad-limit", get("alice", {{"limit", "0"}})));
   api.enqueue(dn::runtime::testing::invocation("unknown", get("nobody", nullptr)));
+  api.enqueue(dn::runtime::testing::invocation(
+      "count", get("alice", nullptr, "/users/{userId}/notifications/count")));
 
   const auto env = env_of(get_notifications_env(server.url()));
-  const int rc = run_function([&] { return dn::get_notifications::handler_from_env(env); }, api, 3);
+  const int rc = run_function([&] { return dn::get_notifications::handler_from_env(env); }, api, 4);
   ASSERT_EQ(rc, 0);
 
   const auto posts = api.posts();
-  ASSERT_EQ(posts.size(), 3U);
+  ASSERT_EQ(posts.size(), 4U);
   std::map<std::string, json> by_id;
   for (const auto& p : posts) {
     EXPECT_EQ(p.kind, Post::Kind::response)
@@ -109,6 +114,8 @@ TEST(GetNotificationsRuntime, ServesPagesRejectsBadInputAndAnswers404) {
   EXPECT_EQ(by_id["bad-limit"]["statusCode"], 400);
   EXPECT_NE(by_id["bad-limit"]["body"].get<std::string>().find("limit"), std::string::npos);
   EXPECT_EQ(by_id["unknown"]["statusCode"], 404);
+  EXPECT_EQ(json::parse(by_id["count"]["body"].get<std::string>()),
+            json::parse(R"({"userId":"alice","unreadCount":2,"exact":true})"));
   // The key is read once, at init.
   EXPECT_EQ(aws.calls["secretsmanager.GetSecretValue"], 1);
 }

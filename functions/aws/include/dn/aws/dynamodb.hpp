@@ -35,6 +35,21 @@ struct VersionedItem {
 struct UpdateResult {
   WriteStatus status = WriteStatus::written;
   nlohmann::json attributes = nullptr;  // response "Attributes" (per ReturnValues), else null
+  // condition_failed with ReturnValuesOnConditionCheckFailure ALL_OLD: the item as it was
+  // (null when there was none).
+  nlohmann::json failed_item = nullptr;
+};
+
+// One action's outcome in a cancelled TransactWriteItems.
+struct CancellationReason {
+  std::string code{};             // "None", "ConditionalCheckFailed", "TransactionConflict"...
+  nlohmann::json item = nullptr;  // with ReturnValuesOnConditionCheckFailure ALL_OLD
+};
+
+struct TransactResult {
+  bool committed = true;
+  // When cancelled: one reason per action of the request, in its order.
+  std::vector<CancellationReason> reasons{};
 };
 
 class DynamoDb {
@@ -81,6 +96,13 @@ class DynamoDb {
 
   // UpdateItem; a false condition is WriteStatus::condition_failed, not an error.
   Result<UpdateResult> update_item(const nlohmann::json& request);
+
+  static constexpr std::size_t kMaxTransactItems = 100;  // TransactWriteItems' per-call limit
+
+  // TransactWriteItems: all actions or none. A cancelled transaction (TransactionCanceledException)
+  // is a TransactResult with committed = false and the per-action reasons, not an error, so the
+  // caller can resend the actions that did not fail their own condition.
+  Result<TransactResult> transact_write(const nlohmann::json& request);
 
  private:
   Client* client_;

@@ -17,6 +17,10 @@ struct Error {
   std::string message{};
   long http_status = 0;    // 0 when no HTTP response was received
   bool retryable = false;  // worth trying again later (throttling, 5xx, network, deadline)
+  // A JSON protocol error's body, verbatim, for callers that read fields beyond code and
+  // message (DynamoDB's CancellationReasons, or the Item of ReturnValuesOnConditionCheckFailure).
+  // It may hold item data, so to_string() never includes it.
+  std::string body{};
 
   // "code (HTTP 400): message" — safe to log: never contains credentials or request headers.
   [[nodiscard]] std::string to_string() const;

@@ -20,6 +20,12 @@ inline constexpr std::string_view kChainPrefix = "CHAIN#";
 inline constexpr std::string_view kProfileSk = "PROFILE";
 inline constexpr std::string_view kRunSk = "RUN";
 
+// The inbox's global secondary index (sort key `sk`): a record that is not archived is in it
+// under its read state, so the unread and read lists and the unread count are one Query of one
+// index partition each.
+inline constexpr std::string_view kStateIndex = "state";
+inline constexpr std::string_view kStatePk = "statePk";  // USER#<userId>#unread | #read
+
 // DAY#<date> / NOTIF#<notificationId>: a notification definition scheduled for a day.
 std::string day_pk(std::string_view date);
 std::string notification_sk(std::string_view notification_id);
@@ -29,6 +35,8 @@ std::string member_sk(std::string_view user_id);
 // USER#<userId> / PROFILE and USER#<userId> / INBOX#<date>#<notificationId>: a user's partition.
 std::string user_pk(std::string_view user_id);
 std::string inbox_sk(std::string_view date, std::string_view notification_id);
+// USER#<userId>#unread or USER#<userId>#read: a user's partition of the `state` index.
+std::string state_pk(std::string_view user_id, bool read);
 // RUN#<date> / RUN: the per-day run marker written once with a conditional put.
 std::string run_pk(std::string_view date);
 // RUN#<date> / CHAIN#<notificationId>#<run>: generate's progress through one notification's

@@ -1,0 +1,162 @@
+#include "update_notifications.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <utility>
+#include <variant>
+
+#include "dn/aws/config.hpp"
+#include "dn/core/schedule.hpp"
+#include "dn/runtime/build.hpp"
+#include "dn/runtime/log.hpp"
+
+namespace dn::update_notifications {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::chrono::seconds kReportMargin{1};
+
+runtime::Response respond(int status, const std::string& body, const json& log_fields) {
+  json fields = log_fields;
+  fields["status"] = status;
+  if (status >= 500) {
+    runtime::logger().error("request served", fields);
+  } else {
+    runtime::logger().info("request served", fields);
+  }
+  if (status >= 400 && status < 500) runtime::metrics().add("BadRequests", 1);
+  json proxy = json::parse(body);
+  proxy["headers"]["X-Build-Id"] = std::string(runtime::build_id());
+  return runtime::Response::success(proxy.dump());
+}
+
+runtime::Response store_failed(json log, const aws::Error& error) {
+  log["outcome"] = "error";
+  log["error"] = error.to_string();  // in the log only, never in the response
+  return respond(500, core::internal_error_response(), log);
+}
+
+bool near_deadline(const runtime::Request& request, std::chrono::milliseconds reserve) {
+  // No deadline (a direct call outside Lambda): nothing stops the loop but the end of the work.
+  if (request.deadline.time_since_epoch().count() == 0) return false;
+  return request.remaining() < reserve;
+}
+
+std::string required(const GetenvFn& getenv, const char* name) {
+  const char* v = getenv(name);
+  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set");
+  return v;
+}
+
+}  // namespace
+
+runtime::Response Handler::handle(const runtime::Request& request) {
+  auto parsed = core::parse_write_request(request.payload);
+  if (auto* e = std::get_if<core::ApiError>(&parsed)) {
+    return respond(e->status, core::error_response(*e),
+                   {{"outcome", "rejected"}, {"reason", e->message}});
+  }
+  const auto at = clock_();
+  const inbox::Now now{core::format_timestamp(at), at.time_since_epoch().count()};
+  if (auto* p = std::get_if<core::StateRequest>(&parsed)) return patch(*p, now);
+  return read_all(std::get<core::ReadAllRequest>(parsed), now, request);
+}
+
+runtime::Response Handler::patch(const core::StateRequest& req, const inbox::Now& now) {
+  const auto id = core::record_id(req.record.date, req.record.notification_id);
+  json log{{"route", "patch"},
+           {"userId", req.user_id},
+           {"id", id},
+           {"change", core::change_name(req.change)}};
+  auto applied = store_->apply(req.user_id, req.record, req.change, now);
+  if (!applied.ok()) return store_failed(log, applied.error());
+  switch (applied->kind) {
+    case inbox::Applied::Kind::not_found:
+      log["outcome"] = "not-found";
+      return respond(404, core::error_response({404, "NotFound", "no such notification"}), log);
+    case inbox::Applied::Kind::conflict:
+      log["outcome"] = "conflict";
+      return respond(409, core::error_response({409, "Conflict", applied->reason}), log);
+    case inbox::Applied::Kind::applied:
+      break;
+  }
+  log["outcome"] = applied->changed ? "changed" : "unchanged";
+  runtime::metrics().add("StateChanges", applied->changed ? 1 : 0);
+  return respond(200,
+                 core::proxy_response(200, core::state_body(req.user_id, req.record, applied->state,
+                                                            applied->changed)),
+                 log);
+}
+
+runtime::Response Handler::read_all(const core::ReadAllRequest& req, const inbox::Now& now,
+                                    const runtime::Request& request) {
+  json log{{"route", "read-all"}, {"userId", req.user_id}};
+  long long marked = 0;
+  int pages = 0;
+  bool complete = true;
+  bool saw_any = false;
+  std::optional<std::string> start;
+  for (;;) {
+    if (near_deadline(request, settings_.reserve)) {
+      complete = false;
+      break;
+    }
+    auto page = store_->unread_page(req.user_id, settings_.page_size, start, now);
+    if (!page.ok()) return store_failed(log, page.error());
+    ++pages;
+    saw_any = saw_any || !page->sks.empty();
+    if (!page->sks.empty()) {
+      auto done = store_->mark_read(req.user_id, page->sks, now);
+      if (!done.ok()) {
+        log["markedRead"] = marked;
+        return store_failed(log, done.error());
+      }
+      marked += *done;
+    }
+    if (!page->next_sk) break;
+    start = page->next_sk;
+  }
+  if (!saw_any && complete) {
+    auto exists = store_->user_exists(req.user_id);
+    if (!exists.ok()) return store_failed(log, exists.error());
+    if (!*exists) {
+      log["outcome"] = "unknown-user";
+      return respond(404, core::error_response({404, "NotFound", "no such user"}), log);
+    }
+  }
+  log["outcome"] = complete ? "done" : "partial";
+  log["markedRead"] = marked;
+  log["pages"] = pages;
+  runtime::metrics().add("MarkedRead", static_cast<double>(marked));
+  return respond(200, core::proxy_response(200, core::read_all_body(req.user_id, marked, complete)),
+                 log);
+}
+
+runtime::Handler handler_from_env(const GetenvFn& getenv) {
+  std::string table_name = required(getenv, "TABLE_NAME");
+  auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
+  if (!config.ok()) throw std::runtime_error(config.error().to_string());
+
+  struct State {
+    std::unique_ptr<aws::Client> client;
+    std::unique_ptr<inbox::DynamoInbox> inbox;
+    std::unique_ptr<Handler> handler;
+  };
+  auto state = std::make_shared<State>();
+  state->client = std::make_unique<aws::Client>(std::move(*config));
+  state->inbox = std::make_unique<inbox::DynamoInbox>(*state->client, std::move(table_name));
+  state->handler = std::make_unique<Handler>(Settings{}, *state->inbox, [] {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  });
+  return [state](const runtime::Request& request) {
+    if (request.deadline.time_since_epoch().count() != 0) {
+      state->client->set_deadline(request.deadline - kReportMargin);
+    } else {
+      state->client->clear_deadline();
+    }
+    return state->handler->handle(request);
+  };
+}
+
+}  // namespace dn::update_notifications
