@@ -73,7 +73,7 @@ class Environment:
 
     # ---- API -------------------------------------------------------------------------------
     def api(self, user_id: str, limit: int | str | None = None, cursor: str | None = None,
-            method: str = "GET", signed: bool = True) -> ApiResponse:
+            method: str = "GET", signed: bool = True, status: str | None = None) -> ApiResponse:
         """Calls GET /users/{userId}/notifications signed with SigV4 (IAM authorization), or
         without any credentials when `signed` is false."""
         query = {}
@@ -81,7 +81,16 @@ class Environment:
             query["limit"] = str(limit)
         if cursor is not None:
             query["cursor"] = cursor
+        if status is not None:
+            query["status"] = status
         path = f"/users/{urllib.parse.quote(user_id, safe='')}/notifications"
+        return self.call(method, path, query, signed=signed)
+
+    def call(self, method: str, path: str, query: dict | None = None, body: object = None,
+             signed: bool = True) -> ApiResponse:
+        """Any route of the API: `path` below the stage (already percent-encoded), `body` sent as
+        JSON when given; signed with SigV4 unless `signed` is false."""
+        query = query or {}
         stage = self.out("ApiStageName")
         headers = {}
         if self.local:
@@ -97,11 +106,16 @@ class Environment:
             url += "?" + urllib.parse.urlencode(query)
         creds = (botocore.credentials.Credentials("test", "test") if self.local
                  else self.session.get_credentials().get_frozen_credentials())
-        request = botocore.awsrequest.AWSRequest(method=method, url=url, headers=headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = botocore.awsrequest.AWSRequest(method=method, url=url, headers=headers, data=data)
         if signed:
             botocore.auth.SigV4Auth(creds, "execute-api", self.region).add_auth(request)
         prepared = request.prepare()
-        req = urllib.request.Request(prepared.url, method=method, headers=dict(prepared.headers))
+        req = urllib.request.Request(prepared.url, method=method, headers=dict(prepared.headers),
+                                     data=data)
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return ApiResponse(resp.status, json.loads(resp.read() or b"{}"), dict(resp.headers))

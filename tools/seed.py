@@ -55,6 +55,8 @@ def main() -> None:
     expected = sum(len(segments[seg]) for _, seg, _, _ in notifications)
     manifest = {"env": args.env, "date": date, "users": len(users), "notifications": len(notifications),
                 "expectedInbox": expected, "sampleUser": users[0], "sampleUserNotifications": 3,
+                # In all three segments too; the inbox-state tests change its records' state.
+                "stateUser": users[8],
                 "singleNotificationUser": users[1], "unknownUser": "user-unknown-0"}
     (ROOT / ".local").mkdir(exist_ok=True)
     (ROOT / ".local" / f"seed-{args.env}.json").write_text(json.dumps(manifest, indent=2))

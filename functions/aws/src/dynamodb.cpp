@@ -198,6 +198,16 @@ Result<UpdateResult> DynamoDb::update_item(const nlohmann::json& request) {
   return result;
 }
 
+Result<nlohmann::json> DynamoDb::delete_item(const nlohmann::json& request) {
+  auto response = call(*client_, "DeleteItem", request);
+  if (!response.ok()) return response.error();
+  const auto attributes = response->find("Attributes");
+  if (attributes == response->end() || !attributes->is_object() || attributes->empty()) {
+    return nlohmann::json(nullptr);
+  }
+  return *attributes;
+}
+
 Result<TransactResult> DynamoDb::transact_write(const nlohmann::json& request) {
   auto response = call(*client_, "TransactWriteItems", request);
   if (response.ok()) return TransactResult{};

@@ -41,6 +41,12 @@ TEST(CoreCursor, RoundTripsForItsUserOnly) {
             "cursor is invalid or was issued for another request");
 }
 
+TEST(CoreCursor, TheDocumentedExampleIsWhatTheCodeWrites) {
+  // docs/DATA_MODEL.md, "The API's pagination cursor".
+  EXPECT_EQ(encode_cursor(std::string(64, 'k'), "user-00001", kAll, "INBOX#2026-11-23#digest"),
+            "AnVzZXItMDAwMDEAYWxsAElOQk9YIzIwMjYtMTEtMjMjZGlnZXN0az3qhBc5AsF-mgLnQQ37IuuPs5wVQZdb-K2c7Zn3GUc");
+}
+
 TEST(CoreCursor, IsBoundToTheFilterItWasIssuedFor) {
   for (auto issued : {InboxFilter::all, InboxFilter::unread, InboxFilter::read}) {
     const auto c = encode_cursor("k", "alice", issued, "INBOX#2026-11-24#n1");

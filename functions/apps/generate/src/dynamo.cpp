@@ -61,7 +61,9 @@ json inbox_item(const core::InboxRecord& r) {
               {"title", str(r.title)},
               {"body", str(r.body)},
               {"createdAt", str(r.created_at)},
-              {"expiresAt", num(r.expires_at)}};
+              {"expiresAt", num(r.expires_at)},
+              // A new record is unread: it is in the user's unread partition of the state index.
+              {std::string(core::keys::kStatePk), str(core::keys::state_pk(r.user_id, false))}};
 }
 
 std::optional<core::ChainState> chain_of(const json& item) {

@@ -45,7 +45,7 @@ std::string value_or_empty(const std::string* v) {
 }
 
 // Records past their expiresAt are treated as gone: TTL deletes them within days, not at once.
-constexpr const char* kNotExpired = "expiresAt > :now";
+constexpr const char* kNotExpired = "(attribute_not_exists(expiresAt) OR expiresAt > :now)";
 
 json inbox_key(const std::string& user_id, std::string_view sk) {
   return json{{"pk", str(keys::user_pk(user_id))}, {"sk", str(sk)}};
@@ -94,7 +94,8 @@ struct ChangeWrite {
 };
 
 ChangeWrite change_write(core::StateChange change) {
-  const std::string live = "attribute_exists(pk) AND expiresAt > :epoch";
+  const std::string live =
+      "attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :epoch)";
   switch (change) {
     case core::StateChange::mark_unread:
       return {"REMOVE readAt SET statePk = :unread",
@@ -123,8 +124,9 @@ Applied decide(const core::InboxState& old, core::StateChange change, const Now&
 }
 
 bool live(const json& item, const Now& now) {
+  if (!item.is_object() || item.empty()) return false;
   const auto expires = number(item, "expiresAt");
-  return item.is_object() && !item.empty() && expires && *expires > now.epoch;
+  return !item.contains("expiresAt") || (expires && *expires > now.epoch);
 }
 
 }  // namespace

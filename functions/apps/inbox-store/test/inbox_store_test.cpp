@@ -63,7 +63,7 @@ TEST(InboxStore, ListQueriesTheFiltersIndexPartitionNewestFirstWithoutExpired) {
   EXPECT_EQ(q["IndexName"], "state");
   EXPECT_EQ(q["ExpressionAttributeNames"]["#part"], "statePk");
   EXPECT_EQ(q["ExpressionAttributeValues"][":part"]["S"], "USER#u1#read");
-  EXPECT_EQ(q["FilterExpression"], "expiresAt > :now");
+  EXPECT_EQ(q["FilterExpression"], "(attribute_not_exists(expiresAt) OR expiresAt > :now)");
   EXPECT_EQ(q["ExpressionAttributeValues"][":now"]["N"], "1795651200");
   EXPECT_EQ(q["ScanIndexForward"], false);
   EXPECT_EQ(q["Limit"], 5);
@@ -85,7 +85,8 @@ TEST(InboxStore, AllIsTheUsersPartitionWithoutArchivedAndTheCountIsBounded) {
   EXPECT_EQ(list["ExpressionAttributeNames"]["#part"], "pk");
   EXPECT_EQ(list["ExpressionAttributeValues"][":part"]["S"], "USER#u1");
   EXPECT_EQ(list["ExpressionAttributeValues"][":inbox"]["S"], "INBOX#");
-  EXPECT_EQ(list["FilterExpression"], "expiresAt > :now AND attribute_not_exists(archivedAt)");
+  EXPECT_EQ(list["FilterExpression"],
+            "(attribute_not_exists(expiresAt) OR expiresAt > :now) AND attribute_not_exists(archivedAt)");
   EXPECT_EQ(list["ExclusiveStartKey"],
             (json{{"pk", S("USER#u1")}, {"sk", S("INBOX#2026-11-26#x")}}));
   auto tally = f.inbox.count_unread("u1", 101, now());
@@ -111,7 +112,8 @@ TEST(InboxStore, ApplyIsOneConditionalUpdateOfTheUsersRecord) {
   EXPECT_EQ(u["Key"], (json{{"pk", S("USER#u1")}, {"sk", S("INBOX#2026-11-24#d")}}));
   EXPECT_EQ(u["UpdateExpression"], "SET readAt = if_not_exists(readAt, :now), statePk = :read");
   EXPECT_EQ(u["ConditionExpression"],
-            "attribute_exists(pk) AND expiresAt > :epoch AND attribute_not_exists(archivedAt)");
+            "attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :epoch) AND "
+            "attribute_not_exists(archivedAt)");
   EXPECT_EQ(u["ExpressionAttributeValues"][":read"]["S"], "USER#u1#read");
   EXPECT_EQ(u["ReturnValues"], "ALL_OLD");
   EXPECT_EQ(u["ReturnValuesOnConditionCheckFailure"], "ALL_OLD");

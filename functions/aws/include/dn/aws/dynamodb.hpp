@@ -97,6 +97,10 @@ class DynamoDb {
   // UpdateItem; a false condition is WriteStatus::condition_failed, not an error.
   Result<UpdateResult> update_item(const nlohmann::json& request);
 
+  // DeleteItem; returns the deleted item (request ReturnValues ALL_OLD), null when there was
+  // none or it was not asked for.
+  Result<nlohmann::json> delete_item(const nlohmann::json& request);
+
   static constexpr std::size_t kMaxTransactItems = 100;  // TransactWriteItems' per-call limit
 
   // TransactWriteItems: all actions or none. A cancelled transaction (TransactionCanceledException)

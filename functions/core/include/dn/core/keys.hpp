@@ -19,6 +19,9 @@ inline constexpr std::string_view kRunPrefix = "RUN#";
 inline constexpr std::string_view kChainPrefix = "CHAIN#";
 inline constexpr std::string_view kProfileSk = "PROFILE";
 inline constexpr std::string_view kRunSk = "RUN";
+// DEFINITIONS / NOTIF#<notificationId>: the authored definitions (manage-notifications), expanded
+// by find-daily into DAY#<date> / NOTIF#<notificationId> when the day runs.
+inline constexpr std::string_view kDefinitionsPk = "DEFINITIONS";
 
 // The inbox's global secondary index (sort key `sk`): a record that is not archived is in it
 // under its read state, so the unread and read lists and the unread count are one Query of one
