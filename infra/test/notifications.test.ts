@@ -336,31 +336,36 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
     expect(deny[0].Resource).toBe('execute-api:/*');
   });
 
-  it('admits to the API only the configured caller roles and the tests role, and denies every other principal', () => {
+  it('admits to every inbox route only the configured caller roles and the tests role, and denies every other principal', () => {
     const [, api] = one(t, 'AWS::ApiGateway::RestApi');
     const statements = (api.Policy as { Statement: Props[] }).Statement;
     const testsRole = `arn:aws:iam::${cfg.account}:role/daily-notifications-${env}-github-deployment-tests`;
     const admitted = [...cfg.api.callerRoleArns, testsRole].sort();
-    const route = 'execute-api:/v1/GET/users/*/notifications';
-    const allows = statements.filter((st) => st.Effect === 'Allow');
-    expect(allows).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'execute-api:Invoke',
-        Resource: route,
-        Principal: { AWS: expect.anything() },
-      },
-    ]);
-    expect(([] as string[]).concat((allows[0].Principal as { AWS: string | string[] }).AWS).sort()).toEqual(
-      admitted,
-    );
-    expect(JSON.stringify(allows)).not.toContain(':root');
-    const others = statements.find((st) => st.Effect === 'Deny' && st.Resource === route)!;
-    expect(others).toMatchObject({ Principal: { AWS: '*' }, Action: 'execute-api:Invoke' });
-    const arns = (others.Condition as { ArnNotEquals: Record<string, string[]> }).ArnNotEquals[
-      'aws:PrincipalArn'
+    const routes = [
+      'execute-api:/v1/GET/users/*/notifications',
+      'execute-api:/v1/GET/users/*/notifications/count',
+      'execute-api:/v1/PATCH/users/*/notifications/*',
+      'execute-api:/v1/POST/users/*/notifications/read-all',
     ];
-    expect([...arns].sort()).toEqual(admitted);
+    // CDK merges statements that differ only in their resources: a Resource may be a list.
+    const resources = (st: Props) => ([] as unknown[]).concat(st.Resource);
+    const allows = statements.filter((st) => st.Effect === 'Allow');
+    expect(allows.flatMap(resources).sort()).toEqual([...routes].sort());
+    expect(JSON.stringify(allows)).not.toContain(':root');
+    for (const route of routes) {
+      const allow = allows.find((st) => resources(st).includes(route))!;
+      expect(allow, route).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+      expect(
+        ([] as string[]).concat((allow.Principal as { AWS: string | string[] }).AWS).sort(),
+        route,
+      ).toEqual(admitted);
+      const others = statements.find((st) => st.Effect === 'Deny' && resources(st).includes(route))!;
+      expect(others, route).toMatchObject({ Principal: { AWS: '*' }, Action: 'execute-api:Invoke' });
+      const arns = (others.Condition as { ArnNotEquals: Record<string, string[]> }).ArnNotEquals[
+        'aws:PrincipalArn'
+      ];
+      expect([...arns].sort(), route).toEqual(admitted);
+    }
   });
 
   it('exports the stack outputs the scripts and deployment tests use', () => {
