@@ -177,12 +177,15 @@ TEST(AwsDynamoDb, UpdateItemReturnsTheOldItemOfAFailedCondition) {
 }
 
 TEST(AwsDynamoDb, DeleteItemReturnsTheDeletedItemOrNull) {
-  Fixture f(script({json_response(200, json{{"Attributes", item(3)}}.dump()), json_response(200, "{}")}));
-  auto gone = f.ddb.delete_item({{"TableName", "T"}, {"Key", item(3)}, {"ReturnValues", "ALL_OLD"}});
+  Fixture f(
+      script({json_response(200, json{{"Attributes", item(3)}}.dump()), json_response(200, "{}")}));
+  auto gone =
+      f.ddb.delete_item({{"TableName", "T"}, {"Key", item(3)}, {"ReturnValues", "ALL_OLD"}});
   ASSERT_TRUE(gone.ok());
   EXPECT_EQ(*gone, item(3));
   EXPECT_EQ(f.server.requests().at(0).header("x-amz-target"), "DynamoDB_20120810.DeleteItem");
-  auto none = f.ddb.delete_item({{"TableName", "T"}, {"Key", item(3)}, {"ReturnValues", "ALL_OLD"}});
+  auto none =
+      f.ddb.delete_item({{"TableName", "T"}, {"Key", item(3)}, {"ReturnValues", "ALL_OLD"}});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->is_null());
 }

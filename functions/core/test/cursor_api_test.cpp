@@ -44,7 +44,8 @@ TEST(CoreCursor, RoundTripsForItsUserOnly) {
 TEST(CoreCursor, TheDocumentedExampleIsWhatTheCodeWrites) {
   // docs/DATA_MODEL.md, "The API's pagination cursor".
   EXPECT_EQ(encode_cursor(std::string(64, 'k'), "user-00001", kAll, "INBOX#2026-11-23#digest"),
-            "AnVzZXItMDAwMDEAYWxsAElOQk9YIzIwMjYtMTEtMjMjZGlnZXN0az3qhBc5AsF-mgLnQQ37IuuPs5wVQZdb-K2c7Zn3GUc");
+            "AnVzZXItMDAwMDEAYWxsAElOQk9YIzIwMjYtMTEtMjMjZGlnZXN0az3qhBc5AsF-mgLnQQ37IuuPs5wVQZdb-"
+            "K2c7Zn3GUc");
 }
 
 TEST(CoreCursor, IsBoundToTheFilterItWasIssuedFor) {

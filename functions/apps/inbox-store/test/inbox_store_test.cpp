@@ -78,15 +78,17 @@ TEST(InboxStore, AllIsTheUsersPartitionWithoutArchivedAndTheCountIsBounded) {
       script({json_response(200, R"({"Items":[]})"),
               json_response(200, R"({"Count":101,"LastEvaluatedKey":{"pk":{"S":"USER#u1"}}})")}));
   ASSERT_TRUE(
-      f.inbox.list("u1", core::InboxFilter::all, 20, std::string("INBOX#2026-11-26#x"), now()).ok());
+      f.inbox.list("u1", core::InboxFilter::all, 20, std::string("INBOX#2026-11-26#x"), now())
+          .ok());
   const auto list = f.request(0);
   EXPECT_FALSE(list.contains("IndexName"));
   EXPECT_EQ(list["KeyConditionExpression"], "#part = :part AND begins_with(sk, :inbox)");
   EXPECT_EQ(list["ExpressionAttributeNames"]["#part"], "pk");
   EXPECT_EQ(list["ExpressionAttributeValues"][":part"]["S"], "USER#u1");
   EXPECT_EQ(list["ExpressionAttributeValues"][":inbox"]["S"], "INBOX#");
-  EXPECT_EQ(list["FilterExpression"],
-            "(attribute_not_exists(expiresAt) OR expiresAt > :now) AND attribute_not_exists(archivedAt)");
+  EXPECT_EQ(
+      list["FilterExpression"],
+      "(attribute_not_exists(expiresAt) OR expiresAt > :now) AND attribute_not_exists(archivedAt)");
   EXPECT_EQ(list["ExclusiveStartKey"],
             (json{{"pk", S("USER#u1")}, {"sk", S("INBOX#2026-11-26#x")}}));
   auto tally = f.inbox.count_unread("u1", 101, now());
