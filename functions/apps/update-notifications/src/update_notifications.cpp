@@ -15,8 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::chrono::seconds kReportMargin{1};
-
 runtime::Response respond(int status, const std::string& body, const json& log_fields) {
   json fields = log_fields;
   fields["status"] = status;
@@ -38,15 +36,12 @@ runtime::Response store_failed(json log, const aws::Error& error) {
 }
 
 bool near_deadline(const runtime::Request& request, std::chrono::milliseconds reserve) {
-  // No deadline (a direct call outside Lambda): nothing stops the loop but the end of the work.
-  if (request.deadline.time_since_epoch().count() == 0) return false;
-  return request.remaining() < reserve;
-}
-
-std::string required(const GetenvFn& getenv, const char* name) {
-  const char* v = getenv(name);
-  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set");
-  return v;
+  // Measured against the working deadline (where the AWS calls stop), so a page started here
+  // still has `reserve` for its query and its transaction. No deadline (a direct call outside
+  // Lambda): nothing stops the loop but the end of the work.
+  const auto working = runtime::working_deadline(request);
+  if (!working) return false;
+  return *working - std::chrono::system_clock::now() < reserve;
 }
 
 }  // namespace
@@ -134,7 +129,8 @@ runtime::Response Handler::read_all(const core::ReadAllRequest& req, const inbox
 }
 
 runtime::Handler handler_from_env(const GetenvFn& getenv) {
-  std::string table_name = required(getenv, "TABLE_NAME");
+  const runtime::Env env(getenv);
+  std::string table_name = env.required("TABLE_NAME");
   auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
   if (!config.ok()) throw std::runtime_error(config.error().to_string());
 
@@ -149,14 +145,7 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
   state->handler = std::make_unique<Handler>(Settings{}, *state->inbox, [] {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   });
-  return [state](const runtime::Request& request) {
-    if (request.deadline.time_since_epoch().count() != 0) {
-      state->client->set_deadline(request.deadline - kReportMargin);
-    } else {
-      state->client->clear_deadline();
-    }
-    return state->handler->handle(request);
-  };
+  return runtime::serve(state);
 }
 
 }  // namespace dn::update_notifications

@@ -17,6 +17,7 @@
 #include "dn/core/api.hpp"
 #include "dn/core/timezone.hpp"
 #include "dn/runtime/runtime.hpp"
+#include "dn/runtime/startup.hpp"
 #include "inbox_store.hpp"
 
 namespace dn::update_notifications {
@@ -47,7 +48,7 @@ class Handler {
   ClockFn clock_;
 };
 
-using GetenvFn = std::function<const char*(const char*)>;
+using runtime::GetenvFn;
 
 // Reads TABLE_NAME and the AWS configuration; throws std::runtime_error (an init error) when
 // one is missing or invalid.
