@@ -84,6 +84,42 @@ bool atom(const std::string& text, const json& item, const json& names, const js
   throw std::runtime_error("fake_aws: unsupported expression: " + text);
 }
 
+// `s` split at `sep` outside parentheses (AND binds tighter than OR, as in DynamoDB).
+std::vector<std::string> split_top(const std::string& s, const std::string& sep) {
+  std::vector<std::string> out;
+  int depth = 0;
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '(') ++depth;
+    if (s[i] == ')') --depth;
+    if (depth == 0 && s.compare(i, sep.size(), sep) == 0) {
+      out.push_back(trim(s.substr(from, i - from)));
+      from = i + sep.size();
+      i = from - 1;
+    }
+  }
+  out.push_back(trim(s.substr(from)));
+  return out;
+}
+
+// `(x)` -> `x` when the parentheses enclose the whole expression.
+std::string unwrap(std::string s) {
+  while (s.size() >= 2 && s.front() == '(' && s.back() == ')') {
+    int depth = 0;
+    std::size_t close = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '(') ++depth;
+      if (s[i] == ')' && --depth == 0) {
+        close = i;
+        break;
+      }
+    }
+    if (close != s.size() - 1) break;
+    s = trim(s.substr(1, s.size() - 2));
+  }
+  return s;
+}
+
 StubResponse error(const std::string& type, const std::string& message) {
   return json_response(
       400,
@@ -99,12 +135,20 @@ std::string s_of(const json& item, const char* name) {
 
 bool evaluate_condition(const std::string& expression, const json& item, const json& names,
                         const json& values) {
-  const auto any = split(expression, " OR ");
-  return std::any_of(any.begin(), any.end(), [&](const std::string& conj) {
-    const auto all = split(conj, " AND ");
-    return std::all_of(all.begin(), all.end(),
-                       [&](const std::string& a) { return atom(a, item, names, values); });
-  });
+  const std::string e = unwrap(trim(expression));
+  const auto any = split_top(e, " OR ");
+  if (any.size() > 1) {
+    return std::any_of(any.begin(), any.end(), [&](const std::string& part) {
+      return evaluate_condition(part, item, names, values);
+    });
+  }
+  const auto all = split_top(e, " AND ");
+  if (all.size() > 1) {
+    return std::all_of(all.begin(), all.end(), [&](const std::string& part) {
+      return evaluate_condition(part, item, names, values);
+    });
+  }
+  return atom(e, item, names, values);
 }
 
 std::string FakeAws::operation(const StubRequest& request) {

@@ -4,7 +4,7 @@
 // FilterExpression of the same grammar), PutItem and UpdateItem (`SET a = :v, ...`) with a
 // ConditionExpression, BatchWriteItem (puts), SendMessage and SendMessageBatch. Conditions and
 // filters are ORs of ANDs of `attribute_exists(a)`, `attribute_not_exists(a)`, `a = :v`,
-// `a < :v`, `a > :v`, `begins_with(a, :v)` (no parentheses), with #name substitution.
+// `a < :v`, `a > :v`, `begins_with(a, :v)`, grouped with parentheses, with #name substitution.
 //
 // It stands in for the service semantics the functions rely on (what is stored, what a
 // condition sees) so a fault layer in front of it can lose, delay or refuse calls and a test can
