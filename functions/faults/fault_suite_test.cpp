@@ -51,7 +51,7 @@ const std::vector<Site>& sites() {
       {"generate_claims_hop", "PutItem", has("CHAIN#"), 1},
       {"generate_loads_notification", "Query", has("sk = :sk"), 1},
       {"generate_pages_audience", "Query", has("SEGMENT#"), 2},
-      {"generate_writes_inbox", "BatchWriteItem", nullptr, 5},
+      {"generate_writes_inbox", "TransactWriteItems", nullptr, 2},
       {"generate_continues", "SendMessageBatch", has("continuation"), 0},
       {"generate_marks_chain", "UpdateItem", has("CHAIN#"), 1},
   };
@@ -128,8 +128,8 @@ std::vector<Case> cases() {
   // Throttling that outlasts an invocation's work time: absorbed, then handed over with the
   // progress made (a continuation from the last record written).
   out.push_back({"generate_writes_inbox__throttled_for_7s", [span](dn::faults::Pipeline& p) {
-                   auto r = span("BatchWriteItem", nullptr, 7000);
-                   r.skip = 5;
+                   auto r = span("TransactWriteItems", nullptr, 7000);
+                   r.skip = 2;
                    p.faults().add(r);
                  }});
   out.push_back({"every_dynamodb_call__throttled_for_4s", [span](dn::faults::Pipeline& p) {

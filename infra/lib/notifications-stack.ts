@@ -171,7 +171,8 @@ export class NotificationsStack extends AppStack {
         // Read the notification and a page of its audience; write inbox records under each user.
         table.access(['dynamodb:Query'], ['DAY#*']),
         table.access(['dynamodb:Query'], ['SEGMENT#*']),
-        table.access(['dynamodb:BatchWriteItem'], ['USER#*']),
+        // Create-only: TransactWriteItems of conditional Puts, which IAM authorizes as PutItem.
+        table.access(['dynamodb:PutItem'], ['USER#*']),
         // The chain state of each notification's walk (RUN#<date> / CHAIN#...): read and claimed.
         table.access(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['RUN#*']),
         new iam.PolicyStatement({

@@ -167,6 +167,7 @@ StubResponse FakeAws::handle(const StubRequest& request) {
     if (op == "PutItem") return put_item(body);
     if (op == "UpdateItem") return update_item(body);
     if (op == "BatchWriteItem") return batch_write(body);
+    if (op == "TransactWriteItems") return transact_write(body);
     if (op == "SendMessageBatch") return send(body, true);
     if (op == "SendMessage") return send(body, false);
   } catch (const std::exception& e) {
@@ -265,6 +266,38 @@ StubResponse FakeAws::batch_write(const json& body) {
     }
   }
   return json_response(200, R"({"UnprocessedItems":{}})");
+}
+
+StubResponse FakeAws::transact_write(const json& body) {
+  // Every action's condition against the table as it is; one false cancels them all.
+  json reasons = json::array();
+  bool cancelled = false;
+  for (const auto& action : body.at("TransactItems")) {
+    const json& put = action.at("Put");  // only Puts: what the functions send
+    const json& item = put.at("Item");
+    const auto it = items_.find({s_of(item, "pk"), s_of(item, "sk")});
+    const bool holds = !put.contains("ConditionExpression") ||
+                       evaluate_condition(put["ConditionExpression"],
+                                          it == items_.end() ? json(nullptr) : it->second,
+                                          put.value("ExpressionAttributeNames", json::object()),
+                                          put.value("ExpressionAttributeValues", json::object()));
+    reasons.push_back({{"Code", holds ? "None" : "ConditionalCheckFailed"}});
+    cancelled = cancelled || !holds;
+  }
+  if (cancelled) {
+    return json_response(400, json{{"__type",
+                                    "com.amazonaws.dynamodb.v20120810#"
+                                    "TransactionCanceledException"},
+                                   {"message", "Transaction cancelled"},
+                                   {"CancellationReasons", reasons}}
+                                  .dump());
+  }
+  for (const auto& action : body.at("TransactItems")) {
+    const json& item = action["Put"]["Item"];
+    items_[{s_of(item, "pk"), s_of(item, "sk")}] = item;
+    ++writes_;
+  }
+  return json_response(200, "{}");
 }
 
 StubResponse FakeAws::send(const json& body, bool batch) {

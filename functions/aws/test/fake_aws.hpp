@@ -2,7 +2,8 @@
 // protocol as far as our functions use it: Query (key conditions `a = :v [AND b = :w]`,
 // `a = :v AND begins_with(b, :p)`; Limit, ExclusiveStartKey, ScanIndexForward; a
 // FilterExpression of the same grammar), PutItem and UpdateItem (`SET a = :v, ...`) with a
-// ConditionExpression, BatchWriteItem (puts), SendMessage and SendMessageBatch. Conditions and
+// ConditionExpression, BatchWriteItem (puts), TransactWriteItems (conditional Puts, cancelled as a
+// whole with one CancellationReason per action), SendMessage and SendMessageBatch. Conditions and
 // filters are ORs of ANDs of `attribute_exists(a)`, `attribute_not_exists(a)`, `a = :v`,
 // `a < :v`, `a > :v`, `begins_with(a, :v)`, grouped with parentheses, with #name substitution.
 //
@@ -47,13 +48,15 @@ class FakeAws {
                                                   const std::string& sk_prefix) const;
   // Removes and returns the messages sent to `queue_url` so far.
   std::vector<FakeMessage> take_messages(const std::string& queue_url);
-  [[nodiscard]] std::size_t writes() const;  // items put by PutItem/UpdateItem/BatchWriteItem
+  // Items put by PutItem, UpdateItem, BatchWriteItem and TransactWriteItems.
+  [[nodiscard]] std::size_t writes() const;
 
  private:
   StubResponse query(const nlohmann::json& body);
   StubResponse put_item(const nlohmann::json& body);
   StubResponse update_item(const nlohmann::json& body);
   StubResponse batch_write(const nlohmann::json& body);
+  StubResponse transact_write(const nlohmann::json& body);
   StubResponse send(const nlohmann::json& body, bool batch);
 
   mutable std::mutex mutex_;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "dn/aws/retry.hpp"
 #include "dn/core/keys.hpp"
 #include "dn/core/schedule.hpp"
 #include "dn/core/validate.hpp"
@@ -122,6 +123,86 @@ aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
   return out;
 }
 
+namespace {
+
+// A cancelled transaction's reasons: ConditionalCheckFailed (the record exists), None (not
+// written because another action failed), a transient code (retried), or anything else
+// (ValidationError...: the record itself is refused, retrying cannot help).
+std::optional<std::string> refused_code(const std::vector<aws::CancellationReason>& reasons) {
+  for (const auto& r : reasons) {
+    if (r.code == "None" || r.code == "ConditionalCheckFailed" || r.code == "TransactionConflict" ||
+        r.code == "ThrottlingError" || r.code == "ProvisionedThroughputExceeded" ||
+        r.code == "RequestLimitExceeded") {
+      continue;
+    }
+    return r.code.empty() ? std::string("TransactionCanceled") : r.code;
+  }
+  return std::nullopt;
+}
+
+// records[start, end) (at most 100) stored create-only: one TransactWriteItems of Puts, each
+// conditional on attribute_not_exists(pk). An existing record (ConditionalCheckFailed) counts as
+// stored and is never overwritten; the rest of a cancelled transaction is resent at once, and a
+// cancellation that found no existing record (a conflict, a throttle) with backoff until the
+// client's deadline. `written` counts from start: the leading records known stored.
+WriteOutcome create_only(aws::Client& client, const std::string& table,
+                         const std::vector<core::InboxRecord>& records, std::size_t start,
+                         std::size_t end) {
+  aws::DynamoDb db(client);
+  std::vector<bool> known(end - start, false);
+  const auto prefix = [&] {
+    return static_cast<std::size_t>(std::find(known.begin(), known.end(), false) - known.begin());
+  };
+  std::vector<std::size_t> pending;
+  for (std::size_t i = start; i < end; ++i) pending.push_back(i);
+  aws::Backoff backoff(client.options().retry, client.options().hooks, client.deadline());
+  while (!pending.empty()) {
+    json actions = json::array();
+    for (const auto i : pending) {
+      actions.push_back({{"Put",
+                          {{"TableName", table},
+                           {"Item", inbox_item(records[i])},
+                           {"ConditionExpression", "attribute_not_exists(pk)"}}}});
+    }
+    auto result = db.transact_write(json{{"TransactItems", std::move(actions)}});
+    if (!result.ok()) return WriteOutcome{prefix(), result.error()};
+    if (result->committed) {
+      for (const auto i : pending) known[i - start] = true;
+      break;
+    }
+    if (result->reasons.size() != pending.size()) {
+      return WriteOutcome{prefix(), aws::Error{"InvalidResponse",
+                                               "TransactWriteItems: one cancellation reason per "
+                                               "action expected",
+                                               400, false}};
+    }
+    std::vector<std::size_t> again;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      if (result->reasons[k].code == "ConditionalCheckFailed") {
+        known[pending[k] - start] = true;  // already there: never overwritten
+      } else {
+        again.push_back(pending[k]);
+      }
+    }
+    if (const auto code = refused_code(result->reasons)) {
+      return WriteOutcome{
+          prefix(), aws::Error{*code, "TransactWriteItems refused an inbox record", 400, false}};
+    }
+    const bool progressed = again.size() < pending.size();
+    pending = std::move(again);
+    if (!pending.empty() && !progressed && !backoff.wait()) {
+      return WriteOutcome{
+          prefix(), aws::Error{"TransactionConflict",
+                               std::to_string(pending.size()) + " inbox records not stored after " +
+                                   std::to_string(backoff.attempts()) + " attempts",
+                               400, true}};
+    }
+  }
+  return WriteOutcome{prefix(), std::nullopt};
+}
+
+}  // namespace
+
 DynamoInbox::DynamoInbox(aws::Client& client, std::string table, CallTimes* times, int in_flight)
     : client_(&client), table_(std::move(table)), times_(times) {
   for (int i = 1; i < in_flight; ++i) {
@@ -130,9 +211,9 @@ DynamoInbox::DynamoInbox(aws::Client& client, std::string table, CallTimes* time
 }
 
 WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
-  // One BatchWriteItem per 25 records (UnprocessedItems resent inside it), up to 1 + helpers
-  // calls in flight: each worker takes the next call until all are done or one fails.
-  constexpr std::size_t kPerCall = aws::DynamoDb::kMaxBatchWrite;
+  // One create-only TransactWriteItems per 100 records (create_only: resends inside it), up to
+  // 1 + helpers calls in flight: each worker takes the next call until all are done or one fails.
+  constexpr std::size_t kPerCall = aws::DynamoDb::kMaxTransactItems;
   const std::size_t calls = (records.size() + kPerCall - 1) / kPerCall;
   struct Call {
     bool ran = false;
@@ -144,7 +225,6 @@ WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   auto work = [&](aws::Client& client) {
-    aws::DynamoDb db(client);
     while (!stop.load()) {
       const std::size_t i = next.fetch_add(1);
       if (i >= calls) return;
@@ -153,13 +233,9 @@ WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
       Call& call = done[i];
       const auto began = std::chrono::steady_clock::now();
       try {
-        std::vector<json> requests;
-        requests.reserve(end - start);
-        for (std::size_t r = start; r < end; ++r) {
-          requests.push_back({{"PutRequest", {{"Item", inbox_item(records[r])}}}});
-        }
-        auto written = db.batch_write(table_, std::move(requests), &call.prefix);
-        if (!written.ok()) call.error = written.error();
+        auto written = create_only(client, table_, records, start, end);
+        call.prefix = written.written;
+        call.error = std::move(written.error);
       } catch (const std::exception& e) {
         call.error = aws::Error{"InternalError", e.what(), 0, false};
       }
@@ -185,7 +261,7 @@ WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
   std::optional<aws::Error> error;
   bool gap = false;
   for (std::size_t i = 0; i < calls; ++i) {
-    if (done[i].ran && times_ != nullptr) times_->record("BatchWriteItem inbox", done[i].took);
+    if (done[i].ran && times_ != nullptr) times_->record("TransactWriteItems inbox", done[i].took);
     if (!error && done[i].error) error = done[i].error;
     if (gap) continue;
     if (!done[i].ran || done[i].error) {

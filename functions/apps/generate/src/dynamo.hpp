@@ -51,10 +51,12 @@ class DynamoAudience final : public Audience {
   CallTimes* times_;
 };
 
-// USER#<userId> / INBOX#<date>#<notificationId> puts, 25 per BatchWriteItem, up to `in_flight`
-// calls at once (a Client is one connection and not thread-safe, so in_flight - 1 more clients
-// like `client`, each given `client`'s deadline per write); each call resends its
-// UnprocessedItems with backoff until that deadline.
+// USER#<userId> / INBOX#<date>#<notificationId>, CREATE-ONLY: up to 100 Puts per
+// TransactWriteItems, each conditional on attribute_not_exists(pk), so an existing record (a
+// forced re-run, a redelivery, a lost answer) keeps its content and its read/archived state and
+// counts as stored. Up to `in_flight` calls at once (a Client is one connection and not
+// thread-safe, so in_flight - 1 more clients like `client`, each given `client`'s deadline per
+// write); each call resends what a cancelled transaction did not store, until that deadline.
 class DynamoInbox final : public InboxWriter {
  public:
   DynamoInbox(aws::Client& client, std::string table, CallTimes* times = nullptr,

@@ -124,9 +124,10 @@ struct Settings {
   std::string queue_url{};
   int inbox_ttl_days = 90;
   int max_pages = 5;  // at most this many audience pages per message per invocation
-  // Members per audience page (40 BatchWriteItem calls, ~100 KB of members: well under a Query
-  // page's 1 MB). Fewer, larger pages: each page is a round trip, and on the local emulator a pass
-  // over the whole segment partition (a 12,000-member day took 5x longer with pages of 250).
+  // Members per audience page (10 create-only TransactWriteItems of 100, ~100 KB of members: well
+  // under a Query page's 1 MB). Fewer, larger pages: each page is a round trip, and on the local
+  // emulator a pass over the whole segment partition (a 12,000-member day took 5x longer with
+  // pages of 250).
   int page_size = 1000;
   // A new page starts only while more than this plus the slowest page of the invocation so far
   // (its Query and writes, measured) is left before the deadline: the margins of the hand-over

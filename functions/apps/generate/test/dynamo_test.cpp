@@ -49,8 +49,8 @@ aws::Client client_for(const aws::testing::StubServer& server) {
   return aws::Client(std::move(*config));
 }
 
-// Each BatchWriteItem waits (up to 2 s) for a second one to arrive: calls made one after another
-// never overlap, so max_in_flight stays 1.
+// Each TransactWriteItems waits (up to 2 s) for a second one to arrive: calls made one after
+// another never overlap, so max_in_flight stays 1.
 struct Overlap {
   std::mutex mutex;
   std::condition_variable cv;
@@ -58,7 +58,7 @@ struct Overlap {
   int max_in_flight = 0;
 
   StubResponse around(const StubRequest& r, const dn::testing::Handler& next) {
-    if (aws::testing::FakeAws::operation(r) != "BatchWriteItem") return next(r);
+    if (aws::testing::FakeAws::operation(r) != "TransactWriteItems") return next(r);
     {
       std::unique_lock lock(mutex);
       ++in_flight;
@@ -90,15 +90,15 @@ TEST(GenerateDynamo, APagesWritesRunConcurrentlyAndEveryRecordIsStoredOnce) {
   EXPECT_GE(overlap.max_in_flight, 2);
   EXPECT_LE(overlap.max_in_flight, 4);
   EXPECT_EQ(fake.items("USER#", "INBOX#2026-11-24#n1").size(), 250U);
-  EXPECT_EQ(times.to_json()["BatchWriteItem inbox"]["n"], 10);
+  EXPECT_EQ(times.to_json()["TransactWriteItems inbox"]["n"], 3);
 }
 
 TEST(GenerateDynamo, OneFailedCallOfAPageLeavesTheStoredPrefixBeforeIt) {
   aws::testing::FakeAws fake;
   aws::testing::StubServer server([&](const StubRequest& r) { return fake.handle(r); });
-  // The third call (records 50..74) is refused for good; the others are applied.
+  // The second call (records 100..199) is refused for good; the others are applied.
   server.set_hook([&](const StubRequest& r, const dn::testing::Handler& next) -> StubResponse {
-    if (r.body.find("USER#u050") != std::string::npos) {
+    if (r.body.find("USER#u150") != std::string::npos) {
       return aws::testing::json_response(
           400, R"({"__type":"com.amazon.coral.validate#ValidationException","message":"no"})");
     }
@@ -109,8 +109,8 @@ TEST(GenerateDynamo, OneFailedCallOfAPageLeavesTheStoredPrefixBeforeIt) {
   const auto out = inbox.write(records(250));
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->code, "ValidationException");
-  EXPECT_EQ(out.written, 50U);
-  for (int i = 0; i < 50; ++i) {
+  EXPECT_EQ(out.written, 100U);
+  for (int i = 0; i < 100; ++i) {
     std::string u = std::to_string(i);
     u.insert(0, 3 - u.size(), '0');
     EXPECT_TRUE(fake.item("USER#u" + u, "INBOX#2026-11-24#n1")) << u;

@@ -94,11 +94,11 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
   ASSERT_TRUE(u1);
   EXPECT_EQ((*u1)["title"], S("Hi User u1"));
   EXPECT_EQ((*u1)["body"], S("For u1"));
-  // The chain claim (read + put), the notification, two audience pages, 80 batch writes, the
-  // continuation and the chain's mark.
+  // The chain claim (read + put), the notification, two audience pages, 20 create-only
+  // transactions (10 per page of 1000), the continuation and the chain's mark.
   EXPECT_EQ(calls["Query"], 4);
   EXPECT_EQ(calls["PutItem"], 1);
-  EXPECT_EQ(calls["BatchWriteItem"], 80);
+  EXPECT_EQ(calls["TransactWriteItems"], 20);
   EXPECT_EQ(calls["SendMessageBatch"], 1);
   EXPECT_EQ(calls["UpdateItem"], 1);
   const auto sent = aws.take_messages(vars["QUEUE_URL"]);
@@ -124,7 +124,7 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
   ASSERT_EQ(run_function([&] { return dn::generate::handler_from_env(env); }, api2, 2), 0);
   EXPECT_EQ(aws.items("USER#", "INBOX#2026-11-24#n1").size(), 2400U);
   EXPECT_EQ((*aws.item("RUN#2026-11-24", "CHAIN#n1#r1"))["status"], S("done"));
-  EXPECT_EQ(calls["BatchWriteItem"], 96);  // 400 more records: the copy wrote none
+  EXPECT_EQ(calls["TransactWriteItems"], 24);  // 400 more records: the copy wrote none
   EXPECT_TRUE(aws.take_messages(vars["QUEUE_URL"]).empty());
 }
 
