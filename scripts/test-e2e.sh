@@ -13,7 +13,7 @@ bash scripts/deploy.sh local
 "$py" -m tools.seed --env local
 "$py" -m tools.run_day --env local --force
 DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v tests.e2e.test_deployment \
-  tests.e2e.test_data_pipeline tests.e2e.test_alerting tests.e2e.test_corpus
+  tests.e2e.test_data_pipeline tests.e2e.test_alerting tests.e2e.test_corpus tests.e2e.test_inbox_state
 
 # A code change reaches the deployed functions: rebuild with a new build id, deploy again, and
 # the API must answer from the new build.
