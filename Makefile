@@ -25,7 +25,7 @@ deps-tools: ## Only the deployment tools' Python venv (seed, run-day, smoke, loa
 deps-local: ## What the local environment needs (PostgreSQL 15, the tools' venv)
 	bash scripts/deps.sh local
 
-deps-package: ## What building the four function zips needs (compilers, static libcurl/libpq)
+deps-package: ## What building the five function zips needs (compilers, static libcurl/libpq)
 	bash scripts/deps.sh package
 
 build: deps ## Configure and build the C++ presets (debug with sanitizers, release)
@@ -47,7 +47,7 @@ test-fuzz: deps ## Run each libFuzzer target for its bounded time
 # Reported by the functions (X-Build-Id on API responses): which code a deployment runs.
 BUILD_ID ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-package: deps-package ## Build only the four Lambda targets (release) and zip them into functions/dist/ [BUILD_ID=<git describe>]
+package: deps-package ## Build only the five Lambda targets (release) and zip them into functions/dist/ [BUILD_ID=<git describe>]
 	cd $(FUNCTIONS) && cmake --preset package -DDN_BUILD_ID=$(BUILD_ID) >/dev/null && cmake --build --preset package -j $(JOBS)
 	bash scripts/package.sh
 

@@ -130,7 +130,7 @@ wait_background
 background "MiniStack and PostgreSQL" \
   "fix what the log names (make down stops what was started), then run make demo again" \
   bash scripts/local/up.sh
-step "build and package the four functions" \
+step "build and package the five functions" \
   "fix the build error above, then run make demo again (the build is incremental)" \
   make --no-print-directory package
 wait_background

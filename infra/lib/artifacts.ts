@@ -13,7 +13,8 @@ export function functionCode(artifactDir: string, name: ArtifactName): lambda.Co
     throw new Error(
       `Lambda artifact not found: ${zip}\n` +
         `Build it with 'make package' (writes functions/dist/<name>.zip), or set DN_ARTIFACT_DIR ` +
-        `to the directory holding find-daily.zip, generate.zip, get-notifications.zip and loader.zip.`,
+        `to the directory holding find-daily.zip, generate.zip, get-notifications.zip, ` +
+        `update-notifications.zip and loader.zip.`,
     );
   }
   return lambda.Code.fromAsset(zip);
