@@ -45,16 +45,19 @@ NOT_BILLED = {
 # user = one inbox item; the per-million table is for one million of them.
 ASSUMPTIONS: dict[str, tuple[float, str]] = {
     "audience_page_size": (1000, "members per audience Query page (generate's Settings::page_size)"),
-    "records_per_batch_write": (25, "inbox puts per BatchWriteItem call (DynamoDB's maximum)"),
+    "records_per_transact_write": (100, "create-only inbox Puts per TransactWriteItems call (DynamoDB's maximum)"),
     "audience_per_notification": (100_000, "recipients of one notification definition"),
     "sqs_send_batch": (10, "find-daily's SendMessageBatch size; continuations are sent one at a time"),
-    "generate_ms_per_batch_write": (20, "one BatchWriteItem round trip inside the VPC, ms"),
+    "generate_ms_per_transact_write": (60, "one TransactWriteItems of 100 Puts inside the VPC, ms"),
     "generate_ms_per_page_query": (10, "one audience Query page, ms"),
-    "inbox_item_kb": (0.5, "inbox record incl. DynamoDB's 100-byte overhead, KB (1 WRU each)"),
+    "inbox_item_kb": (0.5, "inbox record incl. DynamoDB's 100-byte overhead, KB (1 WRU each, 2 in a transaction)"),
     "member_item_kb": (0.1, "audience member item, KB"),
     "api_reads_per_record": (1.0, "times each record is fetched through the API"),
     "records_per_api_page": (20, "records per API response (the default limit)"),
     "get_notifications_ms_per_request": (15, "one Query (+ cursor check) per API request, ms"),
+    "state_changes_per_record": (1.0, "times each record changes read state through the API (read-all)"),
+    "records_per_state_request": (20, "records one read-all request marks (a page's worth)"),
+    "update_notifications_ms_per_request": (40, "one unread-index Query + one TransactWriteItems, ms"),
     "log_kb_per_invocation": (1.0, "function log lines + EMF metrics per invocation, KB"),
     "access_log_kb_per_request": (0.5, "one API access-log line, KB"),
     "xray_traced_share": (1.0, "share of API requests X-Ray records (upper bound: all)"),
@@ -134,6 +137,13 @@ class Env:
             if variables.get("SERVICE_NAME") == service or str(f.props.get("FunctionName", "")).endswith("-" + service):
                 return f.props
         raise KeyError(f"no function {service!r} in the templates")
+
+
+def index_copies(env: Env) -> int:
+    """Global secondary indexes projecting every attribute: each holds a copy of an inbox record
+    (the state index does while the record is not archived), written and stored with it."""
+    return sum(1 for t in env.of("AWS::DynamoDB::Table") for i in t.props.get("GlobalSecondaryIndexes") or []
+               if (i.get("Projection") or {}).get("ProjectionType") == "ALL")
 
 
 def interface_endpoints(env: Env) -> list[Resource]:
@@ -316,6 +326,8 @@ def workload(env: Env, a: dict = A) -> dict[str, float]:
     and the assumptions."""
     generate = env.function("generate")
     api = env.function("get-notifications")
+    update = env.function("update-notifications")
+    indexes = index_copies(env)
     variables = (generate.get("Environment") or {}).get("Variables") or {}
     max_pages = int(variables.get("MAX_PAGES_PER_INVOCATION", 5))
     ttl_days = int(variables.get("INBOX_TTL_DAYS", 90))
@@ -324,11 +336,14 @@ def workload(env: Env, a: dict = A) -> dict[str, float]:
     messages = n / (a["audience_page_size"] * max_pages)          # one per invocation's worth of pages
     definitions = min(messages, n / a["audience_per_notification"])  # first message of each notification
     api_requests = n * a["api_reads_per_record"] / a["records_per_api_page"]
-    batch_writes = n / a["records_per_batch_write"]
+    transact_writes = n / a["records_per_transact_write"]
+    state_requests = n * a["state_changes_per_record"] / a["records_per_state_request"]
     return {
         "records": n,
         "generate_memory_gb": generate["MemorySize"] / 1024,
         "api_memory_gb": api["MemorySize"] / 1024,
+        "update_memory_gb": update["MemorySize"] / 1024,
+        "index_copies": indexes,
         "max_pages_per_invocation": max_pages,
         "inbox_ttl_days": ttl_days,
         "audience_pages": pages,
@@ -337,22 +352,30 @@ def workload(env: Env, a: dict = A) -> dict[str, float]:
         "sqs_receives": messages,     # continuations arrive one at a time: one receive each
         "sqs_deletes": messages,
         "generate_invocations": messages,
-        "generate_seconds": (batch_writes * a["generate_ms_per_batch_write"]
+        "generate_seconds": (transact_writes * a["generate_ms_per_transact_write"]
                              + pages * a["generate_ms_per_page_query"]) / 1000,
         "api_requests": api_requests,
         "api_seconds": api_requests * a["get_notifications_ms_per_request"] / 1000,
-        "write_units": n * math.ceil(a["inbox_item_kb"]),
+        "state_requests": state_requests,
+        "update_seconds": state_requests * a["update_notifications_ms_per_request"] / 1000,
+        # Create-only Puts are transactional (2 WRU per started KB); each index copy of a record is
+        # one standard write. A state change is transactional on the table, and moves the record
+        # between index partitions (a delete and a put in each index that holds it).
+        "write_units": n * math.ceil(a["inbox_item_kb"]) * (2 + indexes),
+        "state_write_units": n * a["state_changes_per_record"] * math.ceil(a["inbox_item_kb"]) * (2 + 2 * indexes),
         # Eventually consistent Query: half a unit per started 4 KB of what the page returns.
         "read_units": (pages * math.ceil(a["audience_page_size"] * a["member_item_kb"] / 4)
                        + messages  # the notification definition, one small item per message
-                       + api_requests * math.ceil(a["records_per_api_page"] * a["inbox_item_kb"] / 4)) / 2,
-        "stored_gb": n * a["inbox_item_kb"] / 1024 / 1024,
+                       + api_requests * math.ceil(a["records_per_api_page"] * a["inbox_item_kb"] / 4)
+                       + state_requests * math.ceil(a["records_per_state_request"] * a["inbox_item_kb"] / 4)) / 2,
+        "stored_gb": n * a["inbox_item_kb"] * (1 + indexes) / 1024 / 1024,
         "api_response_gb": api_requests * a["records_per_api_page"] * a["inbox_item_kb"] / 1024 / 1024,
     }
 
 
 def per_million(env: Env, p: dict = PRICES, a: dict = A) -> dict[str, Line]:
-    """Cost of one million inbox records: generated, stored for the TTL, read once via the API."""
+    """Cost of one million inbox records: generated, stored for the TTL, read once and marked read
+    once via the API."""
     w = workload(env, a)
     tables = env.of("AWS::DynamoDB::Table")
     pitr = any((t.props.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled")
@@ -361,35 +384,40 @@ def per_million(env: Env, p: dict = PRICES, a: dict = A) -> dict[str, Line]:
     access_logs = any("AccessLogSetting" in s.props for s in stages)
     tracing = any(s.props.get("TracingEnabled") for s in stages)
     months = w["inbox_ttl_days"] / (365 / 12)
-    invocations = w["generate_invocations"] + w["api_requests"]
+    api_requests = w["api_requests"] + w["state_requests"]
+    invocations = w["generate_invocations"] + api_requests
     log_gb = (invocations * a["log_kb_per_invocation"]
-              + (w["api_requests"] * a["access_log_kb_per_request"] if access_logs else 0)) / 1024 / 1024
+              + (api_requests * a["access_log_kb_per_request"] if access_logs else 0)) / 1024 / 1024
     sqs = w["sqs_sends"] + w["sqs_receives"] + w["sqs_deletes"]
     storage_price = p["dynamodb_storage_gb_month"] + (p["dynamodb_pitr_gb_month"] if pitr else 0)
     return {
-        "DynamoDB writes (1 WRU per inbox record)": Line(
+        "DynamoDB writes (create-only records, their index copies)": Line(
             w["write_units"] * p["dynamodb_write_request_unit_per_million"] / MILLION,
-            f"{w['write_units'] / MILLION:g} M WRU"),
+            f"{w['write_units'] / MILLION:g} M WRU ({w['index_copies']} index)"),
+        "DynamoDB writes (read state changes)": Line(
+            w["state_write_units"] * p["dynamodb_write_request_unit_per_million"] / MILLION,
+            f"{w['state_write_units'] / MILLION:g} M WRU"),
         "DynamoDB reads (audience pages, API queries)": Line(
             w["read_units"] * p["dynamodb_read_request_unit_per_million"] / MILLION,
             f"{w['read_units']:,.0f} RRU"),
         "DynamoDB storage until the TTL (+ PITR where on)": Line(
             w["stored_gb"] * storage_price * months,
-            f"{w['stored_gb']:.2f} GB x {w['inbox_ttl_days']} days, PITR {'on' if pitr else 'off'}"),
+            f"{w['stored_gb']:.2f} GB (table + index) x {w['inbox_ttl_days']} days, PITR {'on' if pitr else 'off'}"),
         "Lambda compute (GB-seconds)": Line(
-            (w["generate_seconds"] * w["generate_memory_gb"] + w["api_seconds"] * w["api_memory_gb"])
-            * p["lambda_gb_second"],
+            (w["generate_seconds"] * w["generate_memory_gb"] + w["api_seconds"] * w["api_memory_gb"]
+             + w["update_seconds"] * w["update_memory_gb"]) * p["lambda_gb_second"],
             f"generate {w['generate_seconds']:,.0f} s x {w['generate_memory_gb'] * 1024:g} MB, "
-            f"get-notifications {w['api_seconds']:,.0f} s x {w['api_memory_gb'] * 1024:g} MB"),
+            f"get-notifications {w['api_seconds']:,.0f} s x {w['api_memory_gb'] * 1024:g} MB, "
+            f"update-notifications {w['update_seconds']:,.0f} s x {w['update_memory_gb'] * 1024:g} MB"),
         "Lambda requests": Line(invocations * p["lambda_request_per_million"] / MILLION,
                                 f"{invocations:,.0f} invocations"),
         "SQS requests (send, receive, delete)": Line(
             sqs * p["sqs_request_per_million"] / MILLION,
             f"{w['messages']:,.0f} messages, {sqs:,.0f} requests"),
-        "API Gateway REST requests": Line(w["api_requests"] * p["api_gateway_rest_per_million"] / MILLION,
-                                          f"{w['api_requests']:,.0f} requests"),
+        "API Gateway REST requests": Line(api_requests * p["api_gateway_rest_per_million"] / MILLION,
+                                          f"{api_requests:,.0f} requests"),
         "X-Ray traces (API stage tracing)": Line(
-            (w["api_requests"] * a["xray_traced_share"] * p["xray_trace_recorded_per_million"] / MILLION)
+            (api_requests * a["xray_traced_share"] * p["xray_trace_recorded_per_million"] / MILLION)
             if tracing else 0.0, "on" if tracing else "off"),
         "CloudWatch Logs ingestion (functions, API access logs)": Line(
             log_gb * p["logs_ingest_gb"], f"{log_gb * 1024:,.0f} MB"),
@@ -463,7 +491,7 @@ def render(by_env: dict[str, list[dict]], p: dict = PRICES, a: dict = A) -> str:
     out += ["What was counted in the templates:", ""]
     out += table(["line"] + billed, [[n] + [fixed[e][n].quantity for e in billed] for n in names], "---")
 
-    out += ["", "### Per million notifications (inbox records generated, stored and read once)", ""]
+    out += ["", "### Per million notifications (inbox records generated, stored, read once and marked read once)", ""]
     lines = list(next(iter(usage.values())))
     # Three decimals: several lines are fractions of a cent.
     rows = [[n] + ["$0.000" if e in NOT_BILLED else money(usage[e][n].amount, 3) for e in ENVS] for n in lines]
@@ -507,7 +535,8 @@ def synthesize(out: pathlib.Path) -> pathlib.Path:
     """cdk synth of every environment with placeholder zips (costs read templates, not code)."""
     zips = out / "zips"
     zips.mkdir(parents=True)
-    for name in ("find-daily", "generate", "get-notifications", "loader"):
+    # Every app folder with a main.cpp is one artifact, as in scripts/package.sh.
+    for name in sorted(p.parent.name for p in (ROOT / "functions" / "apps").glob("*/main.cpp")):
         with zipfile.ZipFile(zips / f"{name}.zip", "w") as z:
             z.writestr("bootstrap", "#!/bin/sh\nexit 1\n")
     env = dict(os.environ, DN_ARTIFACT_DIR=str(zips), CDK_DISABLE_CLI_TELEMETRY="true")

@@ -50,7 +50,14 @@ def functions(generate_mb: int = 1024, api_mb: int = 512, max_pages: str = "5", 
             "Variables": {"SERVICE_NAME": "generate", "MAX_PAGES_PER_INVOCATION": max_pages,
                           "INBOX_TTL_DAYS": ttl_days}}}),
         ("AWS::Lambda::Function", {"FunctionName": "x-get-notifications", "MemorySize": api_mb,
-                                   "Environment": {"Variables": {"SERVICE_NAME": "get-notifications"}}}))
+                                   "Environment": {"Variables": {"SERVICE_NAME": "get-notifications"}}}),
+        ("AWS::Lambda::Function", {"FunctionName": "x-update-notifications", "MemorySize": api_mb,
+                                   "Environment": {"Variables": {"SERVICE_NAME": "update-notifications"}}}))
+
+
+def table_with_indexes(*projections: str) -> dict:
+    return template(("AWS::DynamoDB::Table", {"GlobalSecondaryIndexes": [
+        {"IndexName": f"i{n}", "Projection": {"ProjectionType": p}} for n, p in enumerate(projections)]}))
 
 
 class FixedCosts(unittest.TestCase):
@@ -118,16 +125,34 @@ class PerMillion(unittest.TestCase):
         self.assertEqual(w["audience_pages"], 1000)       # 1,000,000 / 1000
         self.assertEqual(w["messages"], 200)              # one message per 5 pages
         self.assertEqual(w["sqs_sends"], 1 + 190)         # 10 first messages in one batch, 190 continuations
-        self.assertEqual(w["write_units"], 1_000_000)     # one WRU per inbox record
+        self.assertEqual(w["write_units"], 2_000_000)     # a transactional Put: 2 WRU per inbox record
+        self.assertEqual(w["state_requests"], 50_000)     # each record marked read once, 20 per read-all
         self.assertEqual(cost.workload(env(functions(max_pages="2")))["messages"], 500)
 
     def test_sqs_requests_are_sends_receives_and_deletes(self):
         line = cost.per_million(env(functions()), P)["SQS requests (send, receive, delete)"]
         self.assertAlmostEqual(line.amount, (191 + 200 + 200) / 1e6)
 
-    def test_one_write_unit_per_record(self):
-        self.assertAlmostEqual(cost.per_million(env(functions()), P)["DynamoDB writes (1 WRU per inbox record)"].amount,
-                               1.0)
+    def test_two_write_units_per_record_and_one_per_index_copy(self):
+        key = "DynamoDB writes (create-only records, their index copies)"
+        self.assertAlmostEqual(cost.per_million(env(functions()), P)[key].amount, 2.0)
+        # Only an index that projects every attribute holds a copy of the record.
+        indexed = env(functions(), table_with_indexes("ALL", "KEYS_ONLY"))
+        self.assertEqual(cost.index_copies(indexed), 1)
+        self.assertAlmostEqual(cost.per_million(indexed, P)[key].amount, 3.0)
+
+    def test_a_state_change_is_transactional_and_moves_the_index_copy(self):
+        key = "DynamoDB writes (read state changes)"
+        self.assertAlmostEqual(cost.per_million(env(functions()), P)[key].amount, 2.0)
+        # 2 WRU on the table, a delete and a put in the index.
+        self.assertAlmostEqual(cost.per_million(env(functions(), table_with_indexes("ALL")), P)[key].amount, 4.0)
+        no_marks = dict(cost.A, state_changes_per_record=0)
+        self.assertEqual(cost.per_million(env(functions()), P, no_marks)[key].amount, 0)
+
+    def test_the_index_copy_is_stored_too(self):
+        key = "DynamoDB storage until the TTL (+ PITR where on)"
+        plain = cost.per_million(env(functions()), P)[key].amount
+        self.assertAlmostEqual(cost.per_million(env(functions(), table_with_indexes("ALL")), P)[key].amount, 2 * plain)
 
     def test_lambda_compute_scales_with_memory_from_the_template(self):
         small = cost.per_million(env(functions(512, 256)), P)["Lambda compute (GB-seconds)"].amount
