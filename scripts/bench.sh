@@ -41,9 +41,10 @@ for b in json.load(sys.stdin)["benchmarks"]:
 done
 
 # The pipelines as deployed locally: the loader end to end from MiniStack's S3 (upload ->
-# outcome) beside the emulator's own S3 read speed, and generation (a day of 16,500 records)
-# beside the same Query and BatchWriteItem calls made directly, one after another. Starts the
-# local environment when it is not up (and stops it again afterwards).
+# outcome) beside the emulator's own S3 read speed, generation (a day of 16,500 records)
+# beside the same Query and write calls made directly, one after another, and the inbox routes
+# (p50/p99 of each) beside a plain Query of the same key. Starts the local environment when it
+# is not up (and stops it again afterwards).
 # shellcheck source=scripts/local/env.sh
 source "$root/scripts/local/env.sh"
 if ! curl -sf "$AWS_ENDPOINT_URL/_ministack/health" >/dev/null 2>&1 ||
@@ -54,3 +55,4 @@ if ! curl -sf "$AWS_ENDPOINT_URL/_ministack/health" >/dev/null 2>&1 ||
 fi
 (cd "$root" && "$root/.venv/bin/python" -m tests.e2e.bench_load --env local)
 (cd "$root" && "$root/.venv/bin/python" -m tests.e2e.bench_generate --env local)
+(cd "$root" && "$root/.venv/bin/python" -m tests.e2e.bench_inbox --env local)

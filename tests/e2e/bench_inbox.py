@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark of the inbox routes on a deployed environment (make bench, local): p50 and p99 of
-each route through API Gateway and its function, beside a plain DynamoDB call of the same key
-made by botocore in the same run (interleaved, so both see the same machine load), and read-all
-of a user with 10,000 unread records against API Gateway's 29 s timeout. Writes its own users
-(bench-inbox-*), so it needs no seed data. Prints `name: value` lines.
+each route (list all / unread / read, count, PATCH, read-all) through API Gateway and its
+function, beside a plain DynamoDB Query of the same key made by botocore in the same run
+(interleaved, so both see the same machine load), plus the writes the state routes make, made
+directly (UpdateItem for PATCH; Query + TransactWriteItems for read-all); then read-all of a user
+with 10,000 unread records against API Gateway's 29 s timeout. Writes its own users
+(bench-inbox-*, bench-readall-*), so it needs no seed data. Prints `name: value` lines.
 
   python -m tests.e2e.bench_inbox [--env local] [--requests 100] [--read-all 10000]
 """
@@ -30,16 +32,25 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def write_inbox(env: Environment, user: str, records: int, date_base: str = "2026-11") -> None:
-    items = [{"pk": s(f"USER#{user}"), "sk": s("PROFILE"), "userId": s(user)}]
+def inbox_items(user: str, records: int, read: int = 0, date_base: str = "2026-11") -> list[dict]:
+    """The user's records as generate writes them (unread), the last `read` of them read."""
+    items = []
     for i in range(records):
         day = f"{date_base}-{1 + i % 28:02d}"
         nid = f"bench-{i:05d}"
-        items.append({"pk": s(f"USER#{user}"), "sk": s(f"INBOX#{day}#{nid}"), "notificationId": s(nid),
-                      "date": s(day), "title": s("Bench"), "body": s("A benchmark record"),
-                      "createdAt": s(f"{day}T06:00:00Z"), "expiresAt": {"N": "4102444800"},
-                      "statePk": s(f"USER#{user}#unread")})
-    env.batch_write(items)
+        item = {"pk": s(f"USER#{user}"), "sk": s(f"INBOX#{day}#{nid}"), "notificationId": s(nid),
+                "date": s(day), "title": s("Bench"), "body": s("A benchmark record"),
+                "createdAt": s(f"{day}T06:00:00Z"), "expiresAt": {"N": "4102444800"},
+                "statePk": s(f"USER#{user}#unread")}
+        if i >= records - read:
+            item.update(readAt=s(f"{day}T07:00:00Z"), statePk=s(f"USER#{user}#read"))
+        items.append(item)
+    return items
+
+
+def write_inbox(env: Environment, user: str, records: int, read: int = 0) -> None:
+    env.batch_write([{"pk": s(f"USER#{user}"), "sk": s("PROFILE"), "userId": s(user)}]
+                    + inbox_items(user, records, read))
 
 
 def main() -> int:
@@ -57,7 +68,11 @@ def main() -> int:
     table = env.out("TableName")
     tag = uuid.uuid4().hex[:6]
     user = f"bench-inbox-{tag}"
-    write_inbox(env, user, 200)
+    write_inbox(env, user, 200, read=100)
+    # read-all's user: 20 unread records, put back unread (untimed) before each read-all.
+    marker = f"bench-marks-{tag}"
+    unread_page = inbox_items(marker, 20)
+    write_inbox(env, marker, 20)
     record = "2026-11-01.bench-00000"
     key = {"pk": s(f"USER#{user}"), "sk": s("INBOX#2026-11-01#bench-00000")}
     now = {"N": str(int(time.time()))}
@@ -75,6 +90,10 @@ def main() -> int:
                         lambda: ddb.query(TableName=table, IndexName="state", Limit=20, ScanIndexForward=False,
                                           KeyConditionExpression="statePk = :p", FilterExpression=not_expired,
                                           ExpressionAttributeValues={":p": s(f"USER#{user}#unread"), ":now": now})),
+        "list_read": (lambda: env.api(user, limit=20, status="read"),
+                      lambda: ddb.query(TableName=table, IndexName="state", Limit=20, ScanIndexForward=False,
+                                        KeyConditionExpression="statePk = :p", FilterExpression=not_expired,
+                                        ExpressionAttributeValues={":p": s(f"USER#{user}#read"), ":now": now})),
         "count": (lambda: env.call("GET", f"/users/{user}/notifications/count"),
                   lambda: ddb.query(TableName=table, IndexName="state", Limit=101, Select="COUNT",
                                     KeyConditionExpression="statePk = :p", FilterExpression=not_expired,
@@ -83,12 +102,38 @@ def main() -> int:
         # a Query of the same key (the issue's baseline) and an UpdateItem of it.
         "patch": (None, lambda: ddb.query(TableName=table, KeyConditionExpression="pk = :p AND sk = :s",
                                           ExpressionAttributeValues={":p": key["pk"], ":s": key["sk"]})),
+        # read-all of 20 unread records; its plain call is the Query of the unread index it starts with.
+        "read_all": (None, lambda: ddb.query(TableName=table, IndexName="state", Limit=100,
+                                             KeyConditionExpression="statePk = :p", FilterExpression=not_expired,
+                                             ExpressionAttributeValues={":p": s(f"USER#{marker}#unread"),
+                                                                        ":now": now})),
     }
     flip = [True]
 
     def patch():
         flip[0] = not flip[0]
         return env.call("PATCH", f"/users/{user}/notifications/{record}", body={"read": not flip[0]})
+
+    def read_all():
+        r = env.call("POST", f"/users/{marker}/notifications/read-all")
+        if r.status == 200 and (r.body.get("markedRead"), r.body.get("complete")) != (20, True):
+            raise SystemExit(f"bench_inbox: read-all marked {r.body} of 20")
+        return r
+
+    def refill():
+        env.batch_write(list(unread_page))
+
+    def transact_read_all():
+        """What read-all does, made directly: the unread Query, one TransactWriteItems."""
+        page = ddb.query(TableName=table, IndexName="state", Limit=100, KeyConditionExpression="statePk = :p",
+                         ExpressionAttributeValues={":p": s(f"USER#{marker}#unread")})
+        stamp = s(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        ddb.transact_write_items(TransactItems=[{"Update": {
+            "TableName": table, "Key": {"pk": i["pk"], "sk": i["sk"]},
+            "UpdateExpression": "SET readAt = :t, statePk = :r",
+            "ConditionExpression": "statePk = :u",
+            "ExpressionAttributeValues": {":t": stamp, ":r": s(f"USER#{marker}#read"),
+                                          ":u": s(f"USER#{marker}#unread")}}} for i in page["Items"]])
 
     def update():
         return ddb.update_item(TableName=table, Key=key, UpdateExpression="SET benchTouch = :t",
@@ -104,20 +149,29 @@ def main() -> int:
         if status != 200:
             raise SystemExit(f"bench_inbox: {name} answered {status}: {getattr(result, 'body', '')}")
 
+    calls = {"patch": patch, "read_all": read_all}
     for name, (api, plain) in routes.items():  # warm every function once
-        (api or patch)()
+        refill()
+        (api or calls[name])()
         plain()
     for _ in range(args.requests):
         for name, (api, plain) in routes.items():
-            timed(f"api_{name}", api or patch)
+            if name == "read_all":
+                refill()
+            timed(f"api_{name}", api or calls[name])
             timed(f"query_{name}", plain)
         timed("update_patch", update)
+        refill()
+        timed("transact_read_all", transact_read_all)
     for name in sorted(times):
         print(f"inbox_{name}_p50_ms: {statistics.median(times[name]):.1f}")
         print(f"inbox_{name}_p99_ms: {percentile(times[name], 99):.1f}")
     for name in routes:
         print(f"inbox_api_vs_query_{name}_p50: "
               f"{statistics.median(times[f'api_{name}']) / statistics.median(times[f'query_{name}']):.1f}")
+    for name, direct in (("patch", "update_patch"), ("read_all", "transact_read_all")):
+        print(f"inbox_api_vs_direct_{name}_p50: "
+              f"{statistics.median(times[f'api_{name}']) / statistics.median(times[direct]):.1f}")
 
     # Read-all of a user with many unread records, against API Gateway's integration timeout.
     many = f"bench-readall-{tag}"
