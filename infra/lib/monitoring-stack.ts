@@ -26,7 +26,7 @@ const Cmp = cloudwatch.ComparisonOperator;
 const Missing = cloudwatch.TreatMissingData;
 
 /** DynamoDB operations the functions call (their IAM grants): SystemErrors is per operation. */
-export const TABLE_OPERATIONS = ['BatchWriteItem', 'PutItem', 'Query', 'UpdateItem'] as const;
+export const TABLE_OPERATIONS = ['PutItem', 'Query', 'TransactWriteItems', 'UpdateItem'] as const;
 
 export interface MonitoringStackProps extends StackProps {
   readonly config: EnvConfig;
