@@ -184,7 +184,7 @@ TEST(GetNotifications, UnreadCountIsExactUpToTheCap) {
   EXPECT_EQ(f.count("carol").second,
             json::parse(R"({"userId":"carol","unreadCount":0,"exact":true})"));
   for (int i = 0; i < core::kUnreadCountCap + 10; ++i)
-    f.store.add("carol", day(1), "n" + std::to_string(i));
+    f.store.add("carol", day(1), inbox::testing::numbered('n', i));
   EXPECT_EQ(f.count("carol").second,
             json::parse(R"({"userId":"carol","unreadCount":100,"exact":false})"));
 }

@@ -12,6 +12,14 @@
 
 namespace dn::inbox::testing {
 
+// "<letter><n>", e.g. a notification id "n7" (not "n" + std::to_string(n): GCC 12's -O3
+// -Wrestrict false positive in the release tests).
+inline std::string numbered(char letter, int n) {
+  std::string id(1, letter);
+  id += std::to_string(n);
+  return id;
+}
+
 struct StoredRecord {
   core::InboxEntry record;
   std::int64_t expires_at = 4102444800;  // 2100-01-01

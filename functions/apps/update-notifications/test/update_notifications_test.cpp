@@ -121,7 +121,8 @@ TEST(UpdateNotifications, BadRequestsAre4xxWithAReasonAndTouchNothing) {
 
 TEST(UpdateNotifications, ReadAllMarksEveryUnreadRecordAndIsIdempotent) {
   Fixture f;
-  for (int i = 0; i < 250; ++i) f.store.add("carol", "2026-11-20", "n" + std::to_string(i));
+  for (int i = 0; i < 250; ++i)
+    f.store.add("carol", "2026-11-20", inbox::testing::numbered('n', i));
   f.store.add("carol", "2026-11-19", "gone", {}, kNow - 1);  // expired: left alone
   f.patch("carol", "2026-11-20.n7", {{"archived", true}});
   const auto [status, body] = f.read_all("carol");
@@ -136,7 +137,8 @@ TEST(UpdateNotifications, ReadAllMarksEveryUnreadRecordAndIsIdempotent) {
 
 TEST(UpdateNotifications, ReadAllStopsNearTheDeadlineAndSaysSo) {
   Fixture f;
-  for (int i = 0; i < 250; ++i) f.store.add("carol", "2026-11-20", "n" + std::to_string(i));
+  for (int i = 0; i < 250; ++i)
+    f.store.add("carol", "2026-11-20", inbox::testing::numbered('n', i));
   runtime::Request near;
   near.deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(500);
   const auto [status, body] = f.read_all("carol", near);
