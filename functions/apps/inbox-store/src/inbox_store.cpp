@@ -1,5 +1,6 @@
 #include "inbox_store.hpp"
 
+#include <cctype>
 #include <utility>
 #include <variant>
 
@@ -114,6 +115,32 @@ ChangeWrite change_write(core::StateChange change) {
           live + " AND attribute_not_exists(archivedAt)"};
 }
 
+// Whether `expression` names `placeholder` (":read" is not named by ":readX").
+bool names(const std::string& expression, const std::string& placeholder) {
+  for (auto at = expression.find(placeholder); at != std::string::npos;
+       at = expression.find(placeholder, at + 1)) {
+    const auto end = at + placeholder.size();
+    if (end == expression.size() ||
+        (std::isalnum(static_cast<unsigned char>(expression[end])) == 0 &&
+         expression[end] != '_')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The values a write's expressions name: DynamoDB refuses a request carrying a value that no
+// expression uses (ValidationException), and each change uses a different subset.
+json values_named(const json& values, const ChangeWrite& write) {
+  json out = json::object();
+  for (const auto& [placeholder, value] : values.items()) {
+    if (names(write.update, placeholder) || names(write.condition, placeholder)) {
+      out[placeholder] = value;
+    }
+  }
+  return out;
+}
+
 Applied decide(const core::InboxState& old, core::StateChange change, const Now& now) {
   auto t = core::apply_change(old, change, now.text);
   if (auto* c = std::get_if<core::TransitionConflict>(&t)) {
@@ -195,18 +222,18 @@ aws::Result<bool> DynamoInbox::user_exists(const std::string& user_id) {
 aws::Result<Applied> DynamoInbox::apply(const std::string& user_id, const core::RecordRef& record,
                                         core::StateChange change, const Now& now) {
   const auto write = change_write(change);
-  auto result = db_.update_item(
-      json{{"TableName", table_},
-           {"Key", inbox_key(user_id, keys::inbox_sk(record.date, record.notification_id))},
-           {"UpdateExpression", write.update},
-           {"ConditionExpression", write.condition},
-           {"ExpressionAttributeValues",
-            {{":now", str(now.text)},
-             {":epoch", num(now.epoch)},
-             {":read", str(keys::state_pk(user_id, true))},
-             {":unread", str(keys::state_pk(user_id, false))}}},
-           {"ReturnValues", "ALL_OLD"},
-           {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}});
+  auto result = db_.update_item(json{
+      {"TableName", table_},
+      {"Key", inbox_key(user_id, keys::inbox_sk(record.date, record.notification_id))},
+      {"UpdateExpression", write.update},
+      {"ConditionExpression", write.condition},
+      {"ExpressionAttributeValues", values_named({{":now", str(now.text)},
+                                                  {":epoch", num(now.epoch)},
+                                                  {":read", str(keys::state_pk(user_id, true))},
+                                                  {":unread", str(keys::state_pk(user_id, false))}},
+                                                 write)},
+      {"ReturnValues", "ALL_OLD"},
+      {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}});
   if (!result.ok()) return result.error();
   if (result->status == aws::WriteStatus::written) {
     return decide(state_of(result->attributes), change, now);

@@ -164,6 +164,29 @@ TEST(InboxStore, EachChangeWritesTheIndexKeysOfItsNewState) {
       std::string::npos);
 }
 
+// DynamoDB refuses a value no expression names ("Value provided in ExpressionAttributeValues
+// unused in expressions"), so each change sends exactly the values its expressions name.
+TEST(InboxStore, EachChangeSendsOnlyTheValuesItsExpressionsName) {
+  Fixture f(script({json_response(200, "{}")}));
+  const std::vector<core::StateChange> changes{
+      core::StateChange::mark_read, core::StateChange::mark_unread, core::StateChange::archive,
+      core::StateChange::unarchive};
+  for (auto c : changes) ASSERT_TRUE(f.inbox.apply("u1", {"2026-11-24", "d"}, c, now()).ok());
+  const std::vector<std::vector<std::string>> expected{
+      {":epoch", ":now", ":read"}, {":epoch", ":unread"}, {":epoch", ":now"}, {":epoch", ":read"}};
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const auto u = f.request(i);
+    const std::string expressions = u["UpdateExpression"].get<std::string>() + " " +
+                                    u["ConditionExpression"].get<std::string>();
+    std::vector<std::string> sent;
+    for (const auto& [placeholder, value] : u["ExpressionAttributeValues"].items()) {
+      sent.push_back(placeholder);
+      EXPECT_NE(expressions.find(placeholder), std::string::npos) << placeholder << " unused";
+    }
+    EXPECT_EQ(sent, expected[i]) << expressions;  // json objects iterate in key order
+  }
+}
+
 TEST(InboxStore, MarkReadSendsTransactionsOfAtMost100AndRetriesConflicts) {
   std::vector<std::string> sks;
   sks.reserve(150);
