@@ -10,8 +10,8 @@
 #include "dn/core/api.hpp"
 #include "dn/core/cursor.hpp"
 #include "dn/core/schedule.hpp"
-#include "dn/runtime/build.hpp"
 #include "dn/runtime/log.hpp"
+#include "inbox_response.hpp"
 
 namespace dn::get_notifications {
 namespace {
@@ -20,26 +20,8 @@ using nlohmann::json;
 
 constexpr std::size_t kMinKeyBytes = 32;
 
-runtime::Response respond(int status, const std::string& body, const json& log_fields) {
-  json fields = log_fields;
-  fields["status"] = status;
-  if (status >= 500) {
-    runtime::logger().error("request served", fields);
-  } else {
-    runtime::logger().info("request served", fields);
-  }
-  if (status >= 400 && status < 500) runtime::metrics().add("BadRequests", 1);
-  // Which build answered: lets a deployment test see that new code serves after a deploy.
-  json proxy = json::parse(body);
-  proxy["headers"]["X-Build-Id"] = std::string(runtime::build_id());
-  return runtime::Response::success(proxy.dump());
-}
-
-runtime::Response store_failed(json log, const aws::Error& error) {
-  log["outcome"] = "error";
-  log["error"] = error.to_string();  // in the log only, never in the response
-  return respond(500, core::internal_error_response(), log);
-}
+using inbox::respond;
+using inbox::store_failed;
 
 runtime::Response unknown_user(json log) {
   log["outcome"] = "unknown-user";

@@ -7,33 +7,16 @@
 
 #include "dn/aws/config.hpp"
 #include "dn/core/schedule.hpp"
-#include "dn/runtime/build.hpp"
 #include "dn/runtime/log.hpp"
+#include "inbox_response.hpp"
 
 namespace dn::update_notifications {
 namespace {
 
 using nlohmann::json;
 
-runtime::Response respond(int status, const std::string& body, const json& log_fields) {
-  json fields = log_fields;
-  fields["status"] = status;
-  if (status >= 500) {
-    runtime::logger().error("request served", fields);
-  } else {
-    runtime::logger().info("request served", fields);
-  }
-  if (status >= 400 && status < 500) runtime::metrics().add("BadRequests", 1);
-  json proxy = json::parse(body);
-  proxy["headers"]["X-Build-Id"] = std::string(runtime::build_id());
-  return runtime::Response::success(proxy.dump());
-}
-
-runtime::Response store_failed(json log, const aws::Error& error) {
-  log["outcome"] = "error";
-  log["error"] = error.to_string();  // in the log only, never in the response
-  return respond(500, core::internal_error_response(), log);
-}
+using inbox::respond;
+using inbox::store_failed;
 
 bool near_deadline(const runtime::Request& request, std::chrono::milliseconds reserve) {
   // Measured against the working deadline (where the AWS calls stop), so a page started here
