@@ -62,14 +62,18 @@ class Environment:
 
     def client(self, service: str):
         if service not in self._clients:
-            kwargs = {"region_name": self.region,
-                      "config": botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"},
-                                                       read_timeout=120)}
-            if self.local:
-                kwargs.update(endpoint_url=LOCAL_ENDPOINT, aws_access_key_id="test",
-                              aws_secret_access_key="test")
-            self._clients[service] = self.session.create_client(service, **kwargs)
+            self._clients[service] = self.new_client(service)
         return self._clients[service]
+
+    def new_client(self, service: str):
+        """A client of its own (botocore clients are not shared between threads here)."""
+        kwargs = {"region_name": self.region,
+                  "config": botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"},
+                                                   read_timeout=120)}
+        if self.local:
+            kwargs.update(endpoint_url=LOCAL_ENDPOINT, aws_access_key_id="test",
+                          aws_secret_access_key="test")
+        return self.session.create_client(service, **kwargs)
 
     # ---- API -------------------------------------------------------------------------------
     def api(self, user_id: str, limit: int | str | None = None, cursor: str | None = None,
