@@ -66,7 +66,17 @@ ASSUMPTIONS: dict[str, tuple[float, str]] = {
     "esm_idle_pollers": (5, "ReceiveMessage pollers an SQS event source keeps while idle"),
     "esm_long_poll_seconds": (20, "wait time of one idle long poll, s"),
     "nat_traffic_gb_month": (10, "AWS API traffic (SQS, KMS, Logs, Secrets Manager) per month, GB"),
+    "generate_writes_in_flight": (4, "TransactWriteItems calls generate keeps in flight (setup.cpp kWritesInFlight)"),
+    "generate_reserve_s": (5, "time generate keeps for handing over, s (Settings::reserve): a page starts only before it"),
+    "generate_ms_per_invocation_calls": (50, "an invocation's fixed calls (notification, chain read + claim, continuation, mark), ms"),
+    "sqs_handover_ms": (200, "from a continuation message sent to the next invocation running it, ms"),
+    "table_write_units_per_s": (40_000, "an on-demand table's default maximum write throughput, WRU/s (AWS quota)"),
+    "lambda_account_concurrency": (1_000, "concurrent executions per account and region (AWS default quota)"),
+    "local_ms_per_transact_write": (84.5, "local, measured (bench_generate's raw calls, one at a time): one TransactWriteItems of 100 Puts, ms"),
+    "local_ms_per_page_query": (1408, "local, measured likewise: one audience Query page of 1000 from a 12,000-member segment, ms (MiniStack reads the whole partition per page)"),
 }
+# Audiences of the scale table (recipients in a day).
+SCALE = (10_000, 1_000_000, 10_000_000)
 A: dict[str, float] = {k: v for k, (v, _) in ASSUMPTIONS.items()}
 
 # Resource types with no fixed monthly price: free, or billed only by use (counted per million
@@ -457,6 +467,77 @@ def nat_comparison(env: Env, p: dict = PRICES, a: dict = A) -> NatComparison:
                          nat_fixed + gb * p["nat_gateway_gb"], kept * eni_month, break_even)
 
 
+# ---- a day at scale --------------------------------------------------------------------------
+
+def generate_sizing(env: Env) -> dict[str, int]:
+    """generate's timeout, page cap and concurrency from the templates: its reserved concurrency
+    and the MaximumConcurrency of the SQS event source on its queue (the one QUEUE_URL names)."""
+    fn = env.function("generate")
+    variables = (fn.get("Environment") or {}).get("Variables") or {}
+    reserved = int(fn.get("ReservedConcurrentExecutions") or A["lambda_account_concurrency"])
+    queue = variables.get("QUEUE_URL")
+    queue_id = queue.get("Ref") if isinstance(queue, dict) else None
+    esm = [m for m in sqs_sources(env)
+           if queue_id is None or (env.target(m.props.get("EventSourceArn"), m.template) or Resource(0, "", "", {})).logical_id == queue_id]
+    polled = [int((m.props.get("ScalingConfig") or {}).get("MaximumConcurrency") or reserved) for m in esm]
+    return {"timeout_s": int(fn.get("Timeout", 3)),
+            "max_pages": int(variables.get("MAX_PAGES_PER_INVOCATION", 5)),
+            "page_size": int(variables.get("AUDIENCE_PAGE_SIZE", A["audience_page_size"])),
+            "concurrency": min([reserved, int(A["lambda_account_concurrency"])] + polled)}
+
+
+@dataclass(frozen=True)
+class Day:
+    recipients: int
+    notifications: int     # definitions of audience_per_notification recipients (the last smaller)
+    invocations: int
+    chains_at_once: int
+    seconds: float
+    bound: str             # what sets the time: the chains' walk or the table's write throughput
+    cost: float            # the records' usage cost (per-million model), USD
+
+
+def day_at_scale(env: Env, recipients: int, local: bool = False, p: dict = PRICES, a: dict = A) -> Day:
+    """How long a day of `recipients` inbox records takes and what it costs. Each notification is
+    one chain walking its audience page by page (writes of a page in flight together, the next
+    page fetched meanwhile), handing over to a new invocation when the page cap or the timeout
+    (less the reserve) comes; up to the queue's concurrency of chains run at once, and the table's
+    write throughput caps them all. Call costs: AWS's assumed latencies, or local's measured ones."""
+    g = generate_sizing(env)
+    prefix = "local_" if local else "generate_"
+    tw_ms, query_ms = a[prefix + "ms_per_transact_write"], a[prefix + "ms_per_page_query"]
+    writes = math.ceil(g["page_size"] / a["records_per_transact_write"])
+    if local:
+        # MiniStack serves one call at a time in effect: nothing overlaps.
+        page_ms, first_query_ms = query_ms + writes * tw_ms, 0.0
+    else:
+        page_ms = max(query_ms, math.ceil(writes / a["generate_writes_in_flight"]) * tw_ms)
+        first_query_ms = query_ms  # an invocation's first page is not fetched ahead
+    pages_per_invocation = max(1, min(g["max_pages"],
+                                      int((g["timeout_s"] - a["generate_reserve_s"]) * 1000 // page_ms)))
+    per_notification = int(min(recipients, a["audience_per_notification"]))
+    notifications = math.ceil(recipients / per_notification)
+    pages = math.ceil(per_notification / g["page_size"])
+    invocations = math.ceil(pages / pages_per_invocation)
+    chain_s = (invocations * (a["generate_ms_per_invocation_calls"] + first_query_ms + a["sqs_handover_ms"])
+               + pages * page_ms) / 1000
+    at_once = min(notifications, g["concurrency"])
+    walk_s = math.ceil(notifications / at_once) * chain_s
+    write_units = math.ceil(a["inbox_item_kb"]) * (2 + index_copies(env))
+    throughput_s = 0.0 if local else recipients * write_units / a["table_write_units_per_s"]
+    usage = 0.0 if local else sum(x.amount for x in per_million(env, p, a).values()) * recipients / MILLION
+    return Day(recipients, notifications, invocations * notifications, at_once,
+               max(walk_s, throughput_s), "table writes" if throughput_s > walk_s else "chain walk", usage)
+
+
+def duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 # ---- output -----------------------------------------------------------------------------------
 
 def money(v: float, places: int = 2) -> str:
@@ -518,6 +599,28 @@ def render(by_env: dict[str, list[dict]], p: dict = PRICES, a: dict = A) -> str:
             "The gateway endpoints (S3, DynamoDB) are free and stay in both designs; the PRIVATE API "
             "keeps its execute-api endpoint in both. The NAT design also needs public subnets, an "
             "internet gateway and a route to the internet, which the isolated design has none of."]
+
+    out += ["", "### A day at scale", ""]
+    rows = []
+    for e in ENVS:
+        for r in SCALE:
+            d = day_at_scale(envs[e], r, local=e in NOT_BILLED, p=p, a=a)
+            rows.append([e, f"{r:,}", f"{d.notifications:,}", f"{d.invocations:,}", str(d.chains_at_once),
+                         d.bound, duration(d.seconds), "$0.00" if e in NOT_BILLED else money(d.cost)])
+    out += table(["env", "recipients", "notifications", "generate invocations", "chains at once",
+                  "bound by", "time", "cost of the records"], rows)
+    out += ["", f"A day's notifications of up to {a['audience_per_notification']:,.0f} recipients each; each is "
+            "one chain of generate invocations walking its audience one page after another, a page's "
+            f"TransactWriteItems of {a['records_per_transact_write']:g} up to "
+            f"{a['generate_writes_in_flight']:g} at once with the next page fetched meanwhile, an "
+            "invocation handing over when its page cap or its timeout less the reserve comes. Chains at "
+            "once: the least of the notifications, generate's reserved concurrency, its queue's "
+            "maximum concurrency and the account's. Each record costs "
+            "transactional write units plus one per index copy, and the table's default on-demand "
+            "maximum caps them all. AWS call times are the assumptions below (not measured: no AWS "
+            "account here); `local` uses the call times make bench measured on MiniStack, one call at "
+            "a time. Cost: the per-million model above (generated, stored until the TTL, read and "
+            "marked once), scaled."]
 
     out += ["", "### Workload assumptions", ""]
     out += table(["assumption", "value", "meaning"],

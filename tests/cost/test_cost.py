@@ -189,6 +189,71 @@ class Nat(unittest.TestCase):
         self.assertEqual(cost.nat_comparison(e, P).break_even_gb, 0)
 
 
+def generate_stack(timeout: int = 120, reserved: int = 10, polled: int = 8, max_pages: str = "5") -> dict:
+    """generate (its queue named by QUEUE_URL, polled by an event source of `polled` at most) and
+    another queue's event source that must not count."""
+    t = functions(max_pages=max_pages)
+    gen = next(r for r in t["Resources"].values() if r["Properties"]["FunctionName"] == "x-generate")
+    gen["Properties"].update(Timeout=timeout, ReservedConcurrentExecutions=reserved)
+    gen["Properties"]["Environment"]["Variables"]["QUEUE_URL"] = {"Ref": "GenQ"}
+    t["Resources"].update(template(
+        ("GenQ", "AWS::SQS::Queue", {}), ("OtherQ", "AWS::SQS::Queue", {}),
+        ("GenEsm", "AWS::Lambda::EventSourceMapping", {"EventSourceArn": {"Fn::GetAtt": ["GenQ", "Arn"]},
+                                                       "ScalingConfig": {"MaximumConcurrency": polled}}),
+        ("OtherEsm", "AWS::Lambda::EventSourceMapping", {"EventSourceArn": {"Fn::GetAtt": ["OtherQ", "Arn"]},
+                                                         "ScalingConfig": {"MaximumConcurrency": 2}}))["Resources"])
+    return t
+
+
+# Round call times: a page of 1000 is 10 TransactWriteItems, 3 rounds of 4 in flight = 180 ms.
+S = dict(cost.A, generate_ms_per_transact_write=60, generate_ms_per_page_query=10, generate_writes_in_flight=4,
+         generate_ms_per_invocation_calls=50, sqs_handover_ms=200, generate_reserve_s=5,
+         table_write_units_per_s=40_000, audience_per_notification=100_000, audience_page_size=1000,
+         local_ms_per_transact_write=100, local_ms_per_page_query=300)
+
+
+class Scale(unittest.TestCase):
+    def test_sizing_reads_timeout_page_cap_and_the_least_concurrency_of_generates_own_queue(self):
+        g = cost.generate_sizing(env(generate_stack(timeout=120, reserved=10, polled=8, max_pages="5")))
+        self.assertEqual(g, {"timeout_s": 120, "max_pages": 5, "page_size": 1000, "concurrency": 8})
+        self.assertEqual(cost.generate_sizing(env(generate_stack(reserved=3, polled=8)))["concurrency"], 3)
+
+    def test_one_chain_walks_its_pages_with_writes_in_flight_and_hands_over_at_the_page_cap(self):
+        d = cost.day_at_scale(env(generate_stack()), 10_000, a=S)
+        # 10 pages, 5 per invocation: 2 x (50 fixed + 10 first Query + 200 hand-over) + 10 x 180 ms.
+        self.assertEqual((d.notifications, d.invocations, d.chains_at_once, d.bound), (1, 2, 1, "chain walk"))
+        self.assertAlmostEqual(d.seconds, 2.32)
+
+    def test_the_timeout_less_the_reserve_caps_the_pages_of_an_invocation(self):
+        # 10 s - 5 s reserve = 27 pages of 180 ms, under the cap of 40: 100 pages in 4 invocations.
+        d = cost.day_at_scale(env(generate_stack(timeout=10, max_pages="40")), 100_000, a=S)
+        self.assertEqual(d.invocations, 4)
+
+    def test_chains_run_at_the_queues_concurrency_and_the_tables_write_throughput_caps_them(self):
+        e = env(generate_stack(polled=8))
+        d = cost.day_at_scale(e, 10_000_000, a=S)
+        # 100 chains of 100 pages (20 invocations: 23.2 s), 8 at once: 13 x 23.2 = 301.6 s; but
+        # 10^7 records x 2 WRU at 40,000 WRU/s take 500 s.
+        self.assertEqual((d.notifications, d.invocations, d.chains_at_once), (100, 2000, 8))
+        self.assertEqual(d.bound, "table writes")
+        self.assertAlmostEqual(d.seconds, 500.0)
+        quick = cost.day_at_scale(e, 10_000_000, a=dict(S, table_write_units_per_s=1_000_000))
+        self.assertEqual(quick.bound, "chain walk")
+        self.assertAlmostEqual(quick.seconds, 301.6)
+
+    def test_the_cost_is_the_per_million_model_scaled(self):
+        e = env(generate_stack())
+        per_million = sum(x.amount for x in cost.per_million(e, P, S).values())
+        self.assertAlmostEqual(cost.day_at_scale(e, 10_000_000, p=P, a=S).cost, 10 * per_million)
+
+    def test_local_uses_the_measured_call_times_one_call_at_a_time_and_costs_nothing(self):
+        d = cost.day_at_scale(env(generate_stack()), 10_000, local=True, a=S)
+        # A page: its Query, then 10 writes of 100 ms, nothing overlapped (1.3 s); 5 pages per
+        # invocation (the cap): 2 x (50 fixed + 200 hand-over) + 10 x 1.3 s.
+        self.assertAlmostEqual(d.seconds, 13.5)
+        self.assertEqual((d.cost, d.bound), (0.0, "chain walk"))
+
+
 class Document(unittest.TestCase):
     def fake_assembly(self, out: pathlib.Path) -> None:
         for name in cost.ENVS:
