@@ -68,6 +68,7 @@ def main() -> int:
 
     mb = size / 1e6
     print(f"loader_e2e_file_mb: {mb:.0f}")
+    print(f"loader_e2e_seconds: {load_s:.1f}")
     print(f"loader_e2e_rows_per_s: {rows / load_s:.0f}")
     print(f"loader_e2e_mb_per_s: {mb / load_s:.1f}")
     print(f"loader_e2e_transfer_s: {got['transferMs'] / 1000:.1f}")

@@ -13,7 +13,9 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "contracts.hpp"
 #include "dn/core/csv.hpp"
@@ -50,15 +52,21 @@ class TimedStore : public dn::loader::Store {
     timed("commit", [&] { inner_.commit(); });
   }
   void rollback() noexcept override { inner_.rollback(); }
-  void create_stage(const dn::core::csv::Contract& c) override {
-    copy_started_ = Clock::now();
-    inner_.create_stage(c);
+  bool first_load(const dn::core::csv::Contract& c) override {
+    bool yes = false;
+    timed("first_load_check", [&] { yes = inner_.first_load(c); });
+    return yes;
   }
-  void copy_begin(const dn::core::csv::Contract& c) override { inner_.copy_begin(c); }
+  void create_stage(const dn::core::csv::Contract& c) override { inner_.create_stage(c); }
+  void copy_begin(const dn::core::csv::Contract& c, dn::loader::CopyInto into) override {
+    copy_started_ = Clock::now();
+    copy_name_ = into == dn::loader::CopyInto::Target ? "copy_target" : "copy_stage";
+    inner_.copy_begin(c, into);
+  }
   void copy_put(std::string_view rows) override { inner_.copy_put(rows); }
   void copy_end() override {
     inner_.copy_end();
-    seconds["copy"] += seconds_since(copy_started_);
+    seconds[copy_name_] += seconds_since(copy_started_);
   }
   void copy_abort(const std::string& reason) noexcept override { inner_.copy_abort(reason); }
   dn::loader::Removed remove_duplicates(const std::vector<std::string>& columns, bool ignore_nulls,
@@ -95,6 +103,7 @@ class TimedStore : public dn::loader::Store {
   }
   dn::loader::Store& inner_;
   Clock::time_point copy_started_{};
+  std::string copy_name_;
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -124,42 +133,54 @@ int main() {
     std::map<std::string, std::string> failed;
     store.migrate(contracts.migrations(), failed);
 
-    // 1. The loader, from the local file in 64 KiB chunks (Lambda hands out smaller ones).
+    // 1. The loader, from the local file in 64 KiB chunks (Lambda hands out smaller ones), into
+    // the empty table (a first load: COPY straight into it).
     dn::loader::Loader loader(contracts, {});
-    const auto fetch = [&](const dn::loader::ObjectRef&,
-                           const std::function<bool(std::string_view)>& on_chunk)
-        -> dn::aws::Result<dn::aws::ObjectInfo> {
-      std::ifstream in(file, std::ios::binary);
-      std::string buf(std::size_t{64} * 1024, '\0');
-      while (in) {
-        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        const auto n = static_cast<std::size_t>(in.gcount());
-        if (n == 0) break;
-        if (!on_chunk(std::string_view(buf.data(), n))) break;
-      }
-      return dn::aws::ObjectInfo{"\"bench\"", "", file_bytes, "text/csv"};
-    };
     const auto put = [](const std::string&, const std::string&, std::string_view,
                         const std::string&) -> dn::aws::Result<void> { return {}; };
-    const auto t0 = Clock::now();
-    TimedStore timed(store);
-    const auto out = loader.load(timed, {"bench", "incoming/users/bench.csv", "", "bench", 0},
-                                 fetch, put, dn::loader::Clock::now() + std::chrono::hours(1));
-    if (out.status != dn::loader::LoadOutcome::Status::Loaded) {
-      std::cerr << "bench_loader: the load was " << dn::loader::status_name(out.status) << ": "
-                << out.reason << "\n";
-      return 1;
-    }
-    const double loader_s = seconds_since(t0);
+    struct Timed {
+      double seconds = 0;
+      dn::loader::LoadOutcome outcome;
+      std::map<std::string, double> stages;
+    };
+    const auto load_file = [&](const std::string& path, const std::string& key) -> Timed {
+      const auto size = std::filesystem::file_size(path);
+      const auto fetch = [&](const dn::loader::ObjectRef&,
+                             const std::function<bool(std::string_view)>& on_chunk)
+          -> dn::aws::Result<dn::aws::ObjectInfo> {
+        std::ifstream in(path, std::ios::binary);
+        std::string buf(std::size_t{64} * 1024, '\0');
+        while (in) {
+          in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+          const auto n = static_cast<std::size_t>(in.gcount());
+          if (n == 0) break;
+          if (!on_chunk(std::string_view(buf.data(), n))) break;
+        }
+        return dn::aws::ObjectInfo{"\"bench\"", "", size, "text/csv"};
+      };
+      TimedStore timed(store);
+      const auto t = Clock::now();
+      auto out = loader.load(timed, {"bench", key, "", "bench", 0}, fetch, put,
+                             dn::loader::Clock::now() + std::chrono::hours(1));
+      const double s = seconds_since(t);
+      if (out.status != dn::loader::LoadOutcome::Status::Loaded) {
+        throw std::runtime_error("the load of " + key + " was " +
+                                 std::string(dn::loader::status_name(out.status)) + ": " +
+                                 out.reason);
+      }
+      return {s, std::move(out), timed.seconds};
+    };
+    const auto first = load_file(file, "incoming/users/bench.csv");
+    const double loader_s = first.seconds;
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const double rows = static_cast<double>(out.rows_loaded);
+    const double rows = static_cast<double>(first.outcome.rows_loaded);
     std::printf("loader_file_mb: %.0f\n", static_cast<double>(file_bytes) / 1048576.0);
     std::printf("loader_rows: %.0f\n", rows);
     std::printf("loader_rows_per_s: %.0f\n", rows / loader_s);
     std::printf("loader_mb_per_s: %.1f\n", static_cast<double>(file_bytes) / 1048576.0 / loader_s);
     std::printf("loader_peak_rss_mb: %.1f\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
-    for (const auto& [stage, s] : timed.seconds)
+    for (const auto& [stage, s] : first.stages)
       std::printf("loader_%s_s: %.2f\n", stage.c_str(), s);
 
     // 2. psql \copy of the same file into the same (emptied) table, over the same TLS link.
@@ -187,7 +208,30 @@ int main() {
     }
     const double psql_s = seconds_since(t1);
     std::printf("psql_copy_rows_per_s: %.0f\n", rows / psql_s);
+    std::printf("psql_copy_s: %.2f\n", psql_s);
+    std::printf("loader_s: %.2f\n", loader_s);
     std::printf("loader_vs_psql_copy: %.2f\n", psql_s / loader_s);
+
+    // 2b. A populated table (psql's rows, the same as the loader's): the same file again as
+    // another object (every key known, nothing changed), then a file with the same keys and other
+    // values (every row changed). Both go through the stage, the duplicate checks and the merge;
+    // psql has no upsert, so the ratio is to its plain COPY into the empty table.
+    const std::string changed = server.dir() + "/bench-changed.csv";
+    if (sh("python3 '" + std::string(DN_DATA_DIR) + "/generate_sample.py' --size " + bytes +
+           " --seed 43 --out '" + changed + "' 2>/dev/null") != 0) {
+      std::cerr << "bench_loader: sample generation failed\n";
+      return 1;
+    }
+    for (const auto& [name, path] : {std::pair<std::string, std::string>{"unchanged", file},
+                                     std::pair<std::string, std::string>{"changed", changed}}) {
+      const auto again = load_file(path, "incoming/users/bench-" + name + ".csv");
+      std::printf("loader_populated_%s_s: %.2f\n", name.c_str(), again.seconds);
+      std::printf("loader_populated_%s_rows_changed: %llu\n", name.c_str(),
+                  static_cast<unsigned long long>(again.outcome.rows_changed));
+      for (const auto& [stage, s] : again.stages)
+        std::printf("loader_populated_%s_%s_s: %.2f\n", name.c_str(), stage.c_str(), s);
+      std::printf("loader_populated_%s_vs_psql_copy: %.2f\n", name.c_str(), psql_s / again.seconds);
+    }
 
     // 3. pgloader, when installed (Debian package pgloader).
     if (sh("command -v pgloader >/dev/null 2>&1") == 0) {

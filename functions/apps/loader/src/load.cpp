@@ -71,9 +71,11 @@ class Run {
   LoadOutcome run(const Contracts::Lookup& lookup);
 
  private:
+  std::optional<LoadOutcome> attempt(const csv::Contract& contract, bool try_direct);
+  void restart();
   std::optional<LoadOutcome> already_finished();
   void begin();
-  Staged stage(const csv::Contract& contract);
+  Staged stage(const csv::Contract& contract, CopyInto into);
   std::optional<std::string> dedupe(const csv::Contract& contract, std::string& rejects);
   void merge(const csv::Contract& contract);
   LoadOutcome finish(const std::string& rejects);
@@ -115,12 +117,13 @@ void Run::begin() {
   db_.begin(object_, limits);
 }
 
-// 2. Streams the object through transcoder, parser and validator into the staging table. The
-// COPY runs on its own thread (CopyPipe), so parsing and the database work overlap.
-Staged Run::stage(const csv::Contract& contract) {
+// 2. Streams the object through transcoder, parser and validator into the staging table (or,
+// for a first load, the target). The COPY runs on its own thread (CopyPipe), so parsing and the
+// database work overlap.
+Staged Run::stage(const csv::Contract& contract, CopyInto into) {
   Staged staged;
-  db_.create_stage(contract);
-  db_.copy_begin(contract);
+  if (into == CopyInto::Stage) db_.create_stage(contract);
+  db_.copy_begin(contract, into);
   bool copying = true;
   try {
     CopyPipe pipe([this](std::string_view rows) { db_.copy_put(rows); }, options_.copy_buffer_bytes,
@@ -142,13 +145,18 @@ Staged Run::stage(const csv::Contract& contract) {
         validator.emplace(contract, csv::positional_header(contract));
       }
       ++out_.rows_read;
-      if (auto reject = validator->accept(r, pipe.buffer())) {
+      auto& rows = pipe.buffer();
+      if (auto reject = validator->accept(r, rows)) {
         if (++out_.rows_rejected > max_rejected_) {
           staged.whole_file = "more than " + std::to_string(max_rejected_) +
                               " rows failed validation (is this the right file?)";
           return;
         }
         staged.rejects += csv::rejects_line(*reject, r.to_csv(dialect.delimiter, dialect.quote));
+      } else if (into == CopyInto::Target) {
+        // The target has no line column: drop the row's last field (its line number).
+        rows.resize(rows.rfind('\t'));
+        rows += '\n';
       }
       pipe.flush_if_full();
     });
@@ -298,6 +306,15 @@ LoadOutcome Run::reject_whole(const std::string& reason) {
   }
 }
 
+// A first load whose COPY into the target a constraint refused (an in-file duplicate, a value a
+// concurrent load took) starts again through the staging table, which reports each such row.
+void Run::restart() {
+  out_.rows_read = 0;
+  out_.rows_rejected = 0;
+  out_.bytes_read = 0;
+  rejects_.clear();
+}
+
 LoadOutcome Run::run(const Contracts::Lookup& lookup) {
   out_.dataset = lookup.dataset;
   if (auto done = already_finished()) return *done;  // cheap, outside any transaction
@@ -310,21 +327,42 @@ LoadOutcome Run::run(const Contracts::Lookup& lookup) {
                         std::to_string(options_.max_object_bytes) +
                         " bytes (split the file; docs/DATA_PIPELINE.md, Large files)");
   }
+  if (auto done = attempt(contract, true)) return *done;
+  restart();
+  return *attempt(contract, false);
+}
+
+// One transaction. Returns nullopt only when a direct COPY (try_direct and a first load) was
+// refused by a constraint: nothing is committed and the caller starts again through the stage.
+std::optional<LoadOutcome> Run::attempt(const csv::Contract& contract, bool try_direct) {
   begin();
+  bool copying_direct = false;
   try {
     if (auto done = already_finished()) {  // again, under the lock
       db_.commit();
-      return *done;
+      return done;
     }
-    Staged staged = stage(contract);
+    const bool direct = try_direct && db_.first_load(contract);
+    copying_direct = direct;
+    Staged staged = stage(contract, direct ? CopyInto::Target : CopyInto::Stage);
+    copying_direct = false;
     if (!staged.etag.empty()) object_.etag = staged.etag;
     if (!staged.version_id.empty()) object_.version_id = staged.version_id;
     if (staged.whole_file) return reject_whole(*staged.whole_file);
-    if (auto reason = dedupe(contract, staged.rejects)) return reject_whole(*reason);
-    merge(contract);
+    if (direct) {
+      // The unique indexes accepted every row: there is nothing to dedupe or merge.
+      rejects_ = std::move(staged.rejects);
+      out_.rows_loaded = out_.rows_read - out_.rows_rejected;
+      out_.rows_changed = out_.rows_loaded;
+      out_.status = LoadOutcome::Status::Loaded;
+    } else {
+      if (auto reason = dedupe(contract, staged.rejects)) return reject_whole(*reason);
+      merge(contract);
+    }
     return finish(rejects_);
   } catch (const PgError& e) {
     db_.rollback();
+    if (copying_direct && e.integrity_violation()) return std::nullopt;
     // The table does not match the contract (a missing column, a wrong type): no retry fixes
     // it, the file is rejected with PostgreSQL's reason.
     if (e.permanent())

@@ -1,7 +1,10 @@
 #include "pg.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace dn::loader {
 
@@ -36,6 +39,10 @@ bool PgError::permanent() const {
   // 42: syntax or access rule (undefined table/column, wrong type); 22: a value the column's
   // type does not take; 0A: not supported.
   return sqlstate_.starts_with("42") || sqlstate_.starts_with("22") || sqlstate_.starts_with("0A");
+}
+
+bool PgError::integrity_violation() const {
+  return sqlstate_.starts_with("23");
 }
 
 Pg::Pg(const std::map<std::string, std::string>& params) {
@@ -178,12 +185,32 @@ void PgStore::rollback() noexcept {
   }
 }
 
+bool PgStore::first_load(const dn::core::csv::Contract& contract) {
+  if (contract.rows_owned_by_object || contract.key.empty()) return false;
+  const auto yes = [](const PgResult& r) {
+    return PQntuples(r.get()) == 1 && std::string_view(PQgetvalue(r.get(), 0, 0)) == "t";
+  };
+  const std::string table = sql::target(contract);
+  if (!yes(pg_.exec(sql::unique_index_on(), {table, nlohmann::json(contract.key).dump()}))) {
+    return false;
+  }
+  for (const auto& c : contract.columns) {
+    const bool in_key =
+        std::find(contract.key.begin(), contract.key.end(), c.name) != contract.key.end();
+    if (c.unique && !in_key &&
+        !yes(pg_.exec(sql::unique_index_on(), {table, nlohmann::json::array({c.name}).dump()}))) {
+      return false;
+    }
+  }
+  return yes(pg_.exec(sql::target_is_empty(contract)));
+}
+
 void PgStore::create_stage(const dn::core::csv::Contract& contract) {
   pg_.exec(sql::create_stage(contract));
 }
 
-void PgStore::copy_begin(const dn::core::csv::Contract& contract) {
-  pg_.copy_begin(sql::copy_stage(contract));
+void PgStore::copy_begin(const dn::core::csv::Contract& contract, CopyInto into) {
+  pg_.copy_begin(into == CopyInto::Target ? sql::copy_target(contract) : sql::copy_stage(contract));
 }
 
 void PgStore::copy_put(std::string_view rows) {
@@ -216,7 +243,11 @@ Removed PgStore::remove_taken(const dn::core::csv::Contract& contract, const std
 
 std::uint64_t PgStore::merge(const dn::core::csv::Contract& contract, const ObjectRef& object) {
   if (!contract.rows_owned_by_object) {
-    return to_u64(PQcmdTuples(pg_.exec(sql::merge_by_key(contract)).get()));
+    std::uint64_t updated = 0;
+    if (const auto update = sql::update_by_key(contract); !update.empty()) {
+      updated = to_u64(PQcmdTuples(pg_.exec(update).get()));
+    }
+    return updated + to_u64(PQcmdTuples(pg_.exec(sql::insert_new_keys(contract)).get()));
   }
   pg_.exec(sql::delete_object_rows(contract), {object.key});
   return to_u64(PQcmdTuples(pg_.exec(sql::insert_object_rows(contract), {object.key}).get()));

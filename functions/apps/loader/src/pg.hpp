@@ -62,8 +62,9 @@ class PgStore : public Store {
   void begin(const ObjectRef& object, const sql::Limits& limits) override;
   void commit() override;
   void rollback() noexcept override;
+  bool first_load(const dn::core::csv::Contract& contract) override;
   void create_stage(const dn::core::csv::Contract& contract) override;
-  void copy_begin(const dn::core::csv::Contract& contract) override;
+  void copy_begin(const dn::core::csv::Contract& contract, CopyInto into) override;
   void copy_put(std::string_view rows) override;
   void copy_end() override;
   void copy_abort(const std::string& reason) noexcept override;

@@ -61,6 +61,26 @@ std::string copy_stage(const Contract& contract) {
   return "COPY dn_stage (" + idents(column_names(contract)) + ", " + line_column() + ") FROM STDIN";
 }
 
+std::string copy_target(const Contract& contract) {
+  return "COPY " + target(contract) + " (" + idents(column_names(contract)) + ") FROM STDIN";
+}
+
+std::string target_is_empty(const Contract& contract) {
+  return "SELECT NOT EXISTS (SELECT 1 FROM " + target(contract) + ")";
+}
+
+std::string unique_index_on() {
+  // indcollation has one entry per key column (INCLUDE columns get NULL from unnest).
+  return "SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = $1::regclass AND "
+         "i.indisunique AND i.indimmediate AND i.indisvalid AND i.indisready AND "
+         "i.indpred IS NULL AND i.indexprs IS NULL AND "
+         "i.indnkeyatts = jsonb_array_length($2::jsonb) AND (SELECT bool_and(a.attname = ANY "
+         "(ARRAY(SELECT jsonb_array_elements_text($2::jsonb))) AND k.coll = a.attcollation) "
+         "FROM unnest(i.indkey::int2[], i.indcollation::oid[]) AS k(attnum, coll) JOIN "
+         "pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+         "WHERE k.coll IS NOT NULL))";
+}
+
 std::string remove_duplicates(const std::vector<std::string>& columns, bool ignore_nulls) {
   const std::string& line = line_column();
   const std::string where = ignore_nulls ? " WHERE " + ident(columns.at(0)) + " IS NOT NULL" : "";
@@ -87,20 +107,44 @@ std::string remove_taken(const Contract& contract, const std::string& column) {
          " AS line) SELECT line, 0, count(*) OVER () FROM d ORDER BY line LIMIT $1";
 }
 
-std::string merge_by_key(const Contract& contract) {
+namespace {
+
+// (t."a", t."b") = (s."a", s."b") for the key.
+std::string key_match(const Contract& contract) {
+  return "(" + idents(contract.key, "t.") + ") = (" + idents(contract.key, "s.") + ")";
+}
+
+// SET "a" = <from>."a", ...
+std::string set_list(const std::vector<std::string>& columns, std::string_view from) {
+  std::string out;
+  for (const auto& c : columns) {
+    if (!out.empty()) out += ", ";
+    out.append(ident(c)).append(" = ").append(from).append(".").append(ident(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string update_by_key(const Contract& contract) {
+  const auto non_key = non_key_columns(contract);
+  if (non_key.empty()) return "";  // nothing to update: the key is the whole row
+  return "UPDATE " + target(contract) + " AS t SET " + set_list(non_key, "s") +
+         " FROM dn_stage s WHERE " + key_match(contract) + " AND (" + idents(non_key, "t.") +
+         ") IS DISTINCT FROM (" + idents(non_key, "s.") + ")";
+}
+
+std::string insert_new_keys(const Contract& contract) {
   const auto names = column_names(contract);
   const auto non_key = non_key_columns(contract);
-  std::string merge = "INSERT INTO " + target(contract) + " AS t (" + idents(names) + ") SELECT " +
-                      idents(names) + " FROM dn_stage ON CONFLICT (" + idents(contract.key) +
-                      ") DO ";
-  if (non_key.empty()) return merge + "NOTHING";
-  merge += "UPDATE SET ";
-  for (std::size_t i = 0; i < non_key.size(); ++i) {
-    merge += (i == 0 ? "" : ", ") + ident(non_key[i]) + " = EXCLUDED." + ident(non_key[i]);
-  }
+  std::string insert = "INSERT INTO " + target(contract) + " AS t (" + idents(names) + ") SELECT " +
+                       idents(names, "s.") + " FROM dn_stage s WHERE NOT EXISTS " +
+                       "(SELECT 1 FROM " + target(contract) + " t WHERE " + key_match(contract) +
+                       ") ON CONFLICT (" + idents(contract.key) + ") DO ";
+  if (non_key.empty()) return insert + "NOTHING";
   // Rows whose values did not change are not rewritten.
-  return merge + " WHERE (" + idents(non_key, "t.") + ") IS DISTINCT FROM (" +
-         idents(non_key, "EXCLUDED.") + ")";
+  return insert + "UPDATE SET " + set_list(non_key, "EXCLUDED") + " WHERE (" +
+         idents(non_key, "t.") + ") IS DISTINCT FROM (" + idents(non_key, "EXCLUDED.") + ")";
 }
 
 std::string delete_object_rows(const Contract& contract) {

@@ -27,6 +27,15 @@ std::vector<std::string> column_names(const Contract& contract);
 std::string create_stage(const Contract& contract);
 // COPY into the staging table (text format): the contract's columns, then dn_source_line.
 std::string copy_stage(const Contract& contract);
+// COPY straight into the target (a first load): the contract's columns only.
+std::string copy_target(const Contract& contract);
+// One row, true when the target holds no row (under this transaction's snapshot).
+std::string target_is_empty(const Contract& contract);
+// One row, true when the target ($1, as "schema"."table") has a valid, immediate, non-partial
+// unique index whose key is exactly the columns of $2 (a JSON array of names, any order), each
+// with the column's own collation: such an index refuses every duplicate the loader's own check
+// would reject.
+std::string unique_index_on();
 
 // In-file duplicates of `columns` (the key, or one unique column ignoring NULLs) are deleted from
 // the staging table except the first by line. Returns (line, first line, total) for at most $1
@@ -37,8 +46,11 @@ std::string remove_duplicates(const std::vector<std::string>& columns, bool igno
 // Deleted; returns (line, 0, total) for at most $1 rows.
 std::string remove_taken(const Contract& contract, const std::string& column);
 
-// Merge by key: insert new keys, update changed rows (unchanged rows are not rewritten).
-std::string merge_by_key(const Contract& contract);
+// Merge by key, in two statements: update the existing keys whose values changed (unchanged
+// rows are neither rewritten nor locked), then insert the keys the target does not hold. The
+// insert keeps ON CONFLICT ... DO UPDATE for a key a concurrent load committed in between.
+std::string update_by_key(const Contract& contract);
+std::string insert_new_keys(const Contract& contract);
 // Rows owned by their object ($1 = object key): drop what it loaded before, insert the new rows.
 std::string delete_object_rows(const Contract& contract);
 std::string insert_object_rows(const Contract& contract);

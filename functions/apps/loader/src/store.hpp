@@ -27,6 +27,8 @@ class PgError : public std::runtime_error {
   // The statement is wrong for this database (undefined table or column, bad type, syntax):
   // trying again cannot help until the contract or the migration changes.
   [[nodiscard]] bool permanent() const;
+  // A constraint refused a row (class 23: unique, not null, check, foreign key).
+  [[nodiscard]] bool integrity_violation() const;
 
  private:
   std::string sqlstate_;
@@ -66,6 +68,10 @@ struct Removed {
   std::uint64_t total = 0;
 };
 
+// Where COPY writes: the per-load staging table (then dedupe and merge), or the target itself
+// (a first load, see Store::first_load).
+enum class CopyInto : std::uint8_t { Stage, Target };
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -79,8 +85,14 @@ class Store {
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;  // best effort: a dead session rolls back by itself
 
+  // True when the rows may be COPYed straight into the target: a keyed contract, a target that
+  // holds no rows (as this transaction sees it), and the key and every unique column enforced
+  // at once by a unique index on exactly those columns, so any duplicate or taken value fails
+  // the COPY (class 23) instead of loading.
+  virtual bool first_load(const dn::core::csv::Contract& contract) = 0;
   virtual void create_stage(const dn::core::csv::Contract& contract) = 0;
-  virtual void copy_begin(const dn::core::csv::Contract& contract) = 0;
+  // Stage: the contract's columns, then the source line; Target: the contract's columns only.
+  virtual void copy_begin(const dn::core::csv::Contract& contract, CopyInto into) = 0;
   virtual void copy_put(std::string_view rows) = 0;  // COPY text-format rows
   virtual void copy_end() = 0;
   virtual void copy_abort(const std::string& reason) noexcept = 0;

@@ -29,6 +29,9 @@ struct FakeDatabase {
   std::vector<std::size_t> duplicate_limits;  // max_rows of each duplicate check
   int connections = 0;
   int dead_up_to = 0;  // sessions numbered up to this one are gone (a failover)
+  // Unique indexes enforce the key (as PgStore::first_load checks in the catalog): an empty
+  // table takes a first load's COPY directly, and a repeated key fails that COPY (23505).
+  bool unique_indexes = false;
 };
 
 inline std::string ledger_key(const ObjectRef& o) {
@@ -62,13 +65,21 @@ class FakeStore : public Store {
     db_->ledger = pending_ledger_;
   }
   void rollback() noexcept override { db_->log.emplace_back("rollback"); }
+  bool first_load(const dn::core::csv::Contract& contract) override {
+    note("first_load");
+    return db_->unique_indexes && !contract.rows_owned_by_object && !contract.key.empty() &&
+           pending_tables_[contract.table].empty();
+  }
   void create_stage(const dn::core::csv::Contract& contract) override {
     note("create_stage");
     stage_.clear();
     contract_ = &contract;
   }
-  void copy_begin(const dn::core::csv::Contract&) override {
-    note("copy_begin");
+  void copy_begin(const dn::core::csv::Contract& contract, CopyInto into) override {
+    note(into == CopyInto::Target ? "copy_begin target" : "copy_begin");
+    into_ = into;
+    contract_ = &contract;
+    stage_.clear();
     copied_.clear();
   }
   void copy_put(std::string_view rows) override {
@@ -86,6 +97,7 @@ class FakeStore : public Store {
       while (std::getline(fields, field, '\t')) row.push_back(field);
       stage_.push_back(row);
     }
+    if (into_ == CopyInto::Target) copy_into_target();
   }
   void copy_abort(const std::string&) noexcept override { db_->log.emplace_back("copy_abort"); }
 
@@ -149,6 +161,22 @@ class FakeStore : public Store {
   }
 
  private:
+  // The rows go into the table (the transaction's view) unless a key repeats.
+  void copy_into_target() {
+    auto& table = pending_tables_[contract_->table];
+    std::set<Row> keys;
+    for (const auto* rows : {&table, &stage_}) {
+      for (const auto& row : *rows) {
+        Row k;
+        for (const auto& c : contract_->key) k.push_back(row[*contract_->column_index(c)]);
+        if (!keys.insert(k).second) {
+          throw PgError("duplicate key value violates unique constraint", "23505");
+        }
+      }
+    }
+    table.insert(table.end(), stage_.begin(), stage_.end());
+    stage_.clear();
+  }
   void note(const std::string& call) {
     db_->log.push_back(call);
     maybe_fail(call);
@@ -163,6 +191,7 @@ class FakeStore : public Store {
   std::shared_ptr<FakeDatabase> db_;
   int id_;
   const dn::core::csv::Contract* contract_ = nullptr;  // of the staging table
+  CopyInto into_ = CopyInto::Stage;
   std::vector<Row> stage_;
   std::string copied_;
   std::map<std::string, std::vector<Row>> pending_tables_;

@@ -203,4 +203,77 @@ TEST_F(LoaderFlow, ABrokenContractRejectsOnlyItsDataset) {
   EXPECT_EQ(json::parse(objects_.at("loaded/things/f.csv.json")).at("status"), "loaded");
 }
 
+// A first load (an empty table whose unique indexes enforce the key) is COPYed straight into the
+// table: no staging table, no duplicate check, no merge; the commit order stays.
+TEST_F(LoaderFlow, AFirstLoadIsCopiedStraightIntoTheTable) {
+  db_->unique_indexes = true;
+  file_ = "id,n\na,1\nb,x\nc,3\n";  // one validation reject, kept in the stream
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  EXPECT_GE(position("copy_begin target"), 0);
+  EXPECT_EQ(position("create_stage"), -1);
+  EXPECT_EQ(position("remove_duplicates"), -1);
+  EXPECT_EQ(position("merge"), -1);
+  EXPECT_LT(position("copy_end"), position("put rejected/things/f.csv"));
+  EXPECT_LT(position("put rejected/things/f.csv"), position("record"));
+  EXPECT_LT(position("commit"), position("put loaded/things/f.csv.json"));
+  ASSERT_EQ(db_->tables["things"].size(), 2U);
+  EXPECT_EQ(db_->tables["things"][1], (std::vector<std::string>{"c", "3"}));  // no line column
+  const auto o = json::parse(objects_.at("loaded/things/f.csv.json"));
+  EXPECT_EQ(o.at("status"), "loaded");
+  EXPECT_EQ(o.at("rowsRead"), 3);
+  EXPECT_EQ(o.at("rowsLoaded"), 2);
+  EXPECT_EQ(o.at("rowsChanged"), 2);
+  EXPECT_EQ(o.at("rowsRejected"), 1);
+  EXPECT_NE(objects_.at("rejected/things/f.csv").find("3,n,"), std::string::npos);
+}
+
+// A repeated key fails the direct COPY; the load starts again through the staging table, which
+// rejects the repeat by line (first occurrence wins), exactly as for any other load.
+TEST_F(LoaderFlow, ADuplicateKeyInAFirstLoadIsRejectedByLineThroughTheStage) {
+  db_->unique_indexes = true;
+  file_ = "id,n\na,1\nb,2\na,3\n";
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  EXPECT_LT(position("copy_begin target"), position("rollback"));
+  EXPECT_LT(position("rollback"), position("create_stage"));
+  EXPECT_EQ(std::count(db_->log.begin(), db_->log.end(), "fetch incoming/things/f.csv@v1"), 2);
+  EXPECT_EQ(db_->tables["things"].size(), 2U);
+  EXPECT_EQ(db_->ledger.size(), 1U);
+  const auto o = json::parse(objects_.at("loaded/things/f.csv.json"));
+  EXPECT_EQ(o.at("status"), "loaded");
+  EXPECT_EQ(o.at("rowsRead"), 3);  // counted once, not once per attempt
+  EXPECT_EQ(o.at("rowsLoaded"), 2);
+  EXPECT_EQ(o.at("rowsRejected"), 1);
+  EXPECT_NE(
+      objects_.at("rejected/things/f.csv").find("4,id,\"duplicate key, first seen on line 2\""),
+      std::string::npos);
+}
+
+TEST_F(LoaderFlow, TooManyDuplicatesInAFirstLoadRejectTheWholeFile) {
+  db_->unique_indexes = true;
+  file_ = "id,n\na,1\na,2\na,3\na,4\na,5\nb,1\n";  // 4 duplicates, max_rejected_rows 3
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  const auto o = json::parse(objects_.at("loaded/things/f.csv.json"));
+  EXPECT_EQ(o.at("status"), "rejected");
+  EXPECT_EQ(o.at("reason"), "more than 3 rows were rejected (is this the right file?)");
+  EXPECT_TRUE(db_->tables["things"].empty());
+}
+
+// Only an empty table takes the direct COPY; without unique indexes that enforce the key, never.
+TEST_F(LoaderFlow, APopulatedTableOrUnenforcedKeysGoThroughTheStage) {
+  db_->unique_indexes = true;
+  EXPECT_EQ(handle(event_for("incoming/things/a.csv")), no_failures());
+  EXPECT_GE(position("copy_begin target"), 0);
+  db_->log.clear();
+  EXPECT_EQ(handle(event_for("incoming/things/b.csv")), no_failures());
+  EXPECT_EQ(position("copy_begin target"), -1);
+  EXPECT_GE(position("merge"), 0);
+
+  db_->tables.clear();
+  db_->unique_indexes = false;
+  db_->log.clear();
+  EXPECT_EQ(handle(event_for("incoming/things/c.csv")), no_failures());
+  EXPECT_EQ(position("copy_begin target"), -1);
+  EXPECT_GE(position("remove_duplicates"), 0);
+}
+
 }  // namespace

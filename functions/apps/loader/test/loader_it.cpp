@@ -163,6 +163,14 @@ dn::loader::Contracts test_contracts() {
       {"name": "note", "type": "text"}
     ]})json";
   migrations["V901__cities.sql"] = "CREATE TABLE cities (\"Nom\" text PRIMARY KEY, note text)";
+  // A unique column that no unique index enforces.
+  documents["tags"] = R"json({
+    "dataset": "tags", "table": "tags", "key": ["id"],
+    "columns": [
+      {"name": "id", "type": "text", "required": true},
+      {"name": "code", "type": "text", "unique": true}
+    ]})json";
+  migrations["V903__tags.sql"] = "CREATE TABLE tags (id text PRIMARY KEY, code text)";
   documents["broken"] = R"json({"dataset": "broken", "table": "broken", "columns": []})json";
   documents["badtable"] = R"json({
     "dataset": "badtable", "table": "badtable", "rows_owned_by": "object",
@@ -170,6 +178,21 @@ dn::loader::Contracts test_contracts() {
   migrations["V902__badtable.sql"] = "CREATE TABLE badtable (x integer";  // does not apply
   return {documents, migrations};
 }
+
+// PgStore that notes where each COPY went ("stage" or "target").
+class SpyStore : public dn::loader::PgStore {
+ public:
+  SpyStore(const std::map<std::string, std::string>& params,
+           std::shared_ptr<std::vector<std::string>> copies)
+      : PgStore(params), copies_(std::move(copies)) {}
+  void copy_begin(const dn::core::csv::Contract& contract, dn::loader::CopyInto into) override {
+    copies_->emplace_back(into == dn::loader::CopyInto::Target ? "target" : "stage");
+    PgStore::copy_begin(contract, into);
+  }
+
+ private:
+  std::shared_ptr<std::vector<std::string>> copies_;
+};
 
 class LoaderIt : public ::testing::Test {
  protected:
@@ -202,12 +225,13 @@ class LoaderIt : public ::testing::Test {
     client_ = std::make_unique<dn::aws::Client>(std::move(*config));
     auto* client = client_.get();
     const std::string cert = server_->root_cert();
+    auto copies = copies_;
     connection_ = std::make_unique<dn::loader::Connection>(
-        [client, cert]() -> std::unique_ptr<dn::loader::Store> {
+        [client, cert, copies]() -> std::unique_ptr<dn::loader::Store> {
           auto secret = dn::aws::SecretsManager(*client).get_secret_value("arn:db-secret");
           if (!secret.ok()) throw std::runtime_error(secret.error().to_string());
-          return std::make_unique<dn::loader::PgStore>(
-              dn::loader::connection_params(*secret, "verify-full", cert, "dn-loader"));
+          return std::make_unique<SpyStore>(
+              dn::loader::connection_params(*secret, "verify-full", cert, "dn-loader"), copies);
         });
     fetch_ = [client](const dn::loader::ObjectRef& o,
                       const std::function<bool(std::string_view)>& on_chunk) {
@@ -243,17 +267,27 @@ class LoaderIt : public ::testing::Test {
   long long count(const std::string& where) {
     return std::stoll(scalar("SELECT count(*) FROM users WHERE " + where));
   }
-  std::string fingerprint() {
+  std::string fingerprint(const std::string& extra = ", loaded_at") {
     return scalar(
         "SELECT md5(coalesce(string_agg(u::text, '|' ORDER BY user_id), '')) FROM "
         "(SELECT user_id, email, first_name, last_name, display_name, time_zone, locale, "
         "signup_date, last_login_at, marketing_opt_in, preferred_channel, digest_hour, "
-        "lifetime_value, loaded_at FROM users) u");
+        "lifetime_value" +
+        extra + " FROM users) u");
+  }
+  // The values only: rows loaded at different times compare equal.
+  std::string values() { return fingerprint(""); }
+  std::string ledger_counts(const std::string& key, const std::string& version) {
+    return scalar(
+        "SELECT status || ' ' || rows_read || '/' || rows_loaded || '/' || rows_changed || '/' || "
+        "rows_rejected FROM load_ledger WHERE object_key = '" +
+        key + "' AND version_id = '" + version + "'");
   }
 
   static std::unique_ptr<dn::loader::testing::PgServer> server_;
   static std::unique_ptr<dn::loader::Contracts> contracts_;
   std::unique_ptr<FakeAws> aws_;
+  std::shared_ptr<std::vector<std::string>> copies_ = std::make_shared<std::vector<std::string>>();
   std::unique_ptr<dn::aws::testing::StubServer> stub_;
   std::unique_ptr<dn::aws::Client> client_;
   std::unique_ptr<dn::loader::Connection> connection_;
@@ -639,6 +673,133 @@ TEST_F(LoaderIt, TheOutcomeRecordIsWrittenOnlyAfterCommit) {
   const auto outcome = json::parse(*aws_->object("loaded/users/order.csv.json"));
   EXPECT_EQ(outcome.at("status"), "loaded");
   EXPECT_EQ(outcome.at("rowsLoaded"), 5);
+}
+
+// A first load (the table holds no row; its primary key and unique e-mail index enforce what the
+// loader's duplicate checks would) is COPYed straight into the table, and the rows are exactly
+// those the staged path loads from the same file.
+TEST_F(LoaderIt, AFirstLoadIsCopiedStraightIntoTheTableWithTheSameRowsAsTheStage) {
+  db_->exec("TRUNCATE users");
+  std::string file = clean_file("first-", 300);
+  const auto bad_line = std::to_string(std::count(file.begin(), file.end(), '\n') + 1);
+  file += "first-bad,not-an-email,a,b,Name,UTC,en,2023-01-01,,true,email,1,1\n";
+  aws_->upload("incoming/users/first.csv", file);
+  EXPECT_EQ(load("incoming/users/first.csv"), no_failures());
+  EXPECT_EQ(*copies_, (std::vector<std::string>{"target"}));
+  EXPECT_EQ(ledger_counts("incoming/users/first.csv", "v1"), "loaded 301/300/300/1");
+  EXPECT_NE(
+      aws_->object("rejected/users/first.csv")->find(bad_line + ",email,not an e-mail address"),
+      std::string::npos);
+  EXPECT_EQ(scalar("SELECT display_name FROM users WHERE user_id = 'first-11'"), "Zoë\nSmith");
+  const auto direct = values();
+
+  // The same file through the staging table: another row makes the table non-empty.
+  db_->exec("TRUNCATE users");
+  db_->exec(
+      "INSERT INTO users (user_id, email, display_name, time_zone, signup_date, "
+      "marketing_opt_in, preferred_channel) VALUES ('zz-other', 'zz@example.com', 'Z', 'UTC', "
+      "'2023-01-01', true, 'email')");
+  aws_->upload("incoming/users/first-again.csv", file);
+  EXPECT_EQ(load("incoming/users/first-again.csv"), no_failures());
+  EXPECT_EQ(copies_->back(), "stage");
+  db_->exec("DELETE FROM users WHERE user_id = 'zz-other'");
+  EXPECT_EQ(values(), direct);
+}
+
+// In-file duplicates fail the direct COPY (unique violation); the load starts again through the
+// staging table and each repeat is rejected by line, the first occurrence loaded, as always.
+TEST_F(LoaderIt, DuplicatesInAFirstLoadAreRejectedByLineAndTheRestLoads) {
+  db_->exec("TRUNCATE users");
+  std::string file = clean_file("fdup-", 10);
+  file += "fdup-2,other@example.com,a,b,Name,UTC,en,2023-01-01,,true,email,1,1\n";     // line 12
+  file += "fdup-new,fdup-3@example.com,a,b,Name,UTC,en,2023-01-01,,true,email,1,1\n";  // 13
+  aws_->upload("incoming/users/fdup.csv", file);
+  const auto gets = aws_->gets;
+  EXPECT_EQ(load("incoming/users/fdup.csv"), no_failures());
+  EXPECT_EQ(*copies_, (std::vector<std::string>{"target", "stage"}));
+  EXPECT_EQ(aws_->gets, gets + 2);  // the stream cannot be replayed: read again
+  EXPECT_EQ(ledger_counts("incoming/users/fdup.csv", "v1"), "loaded 12/10/10/2");
+  EXPECT_EQ(count("user_id LIKE 'fdup-%'"), 10);
+  EXPECT_EQ(scalar("SELECT email FROM users WHERE user_id = 'fdup-2'"), "fdup-2@example.com");
+  const auto rejects = *aws_->object("rejected/users/fdup.csv");
+  EXPECT_NE(rejects.find("12,user_id,\"duplicate key, first seen on line 3\""), std::string::npos)
+      << rejects;
+  EXPECT_NE(rejects.find("13,email,\"duplicate value, first seen on line 4\""), std::string::npos)
+      << rejects;
+  EXPECT_EQ(scalar("SELECT count(*) FROM load_ledger WHERE object_key = 'incoming/users/fdup.csv'"),
+            "1");
+}
+
+// A unique column no unique index enforces ("tags".code): a first load cannot rely on the
+// database, so it goes through the stage and its duplicate check.
+TEST_F(LoaderIt, AUniqueColumnWithoutAUniqueIndexKeepsTheFirstLoadOnTheStage) {
+  aws_->upload("incoming/tags/t.csv", "id,code\nt1,A\nt2,B\nt3,A\n");
+  EXPECT_EQ(load("incoming/tags/t.csv"), no_failures());
+  EXPECT_EQ(*copies_, (std::vector<std::string>{"stage"}));
+  EXPECT_EQ(scalar("SELECT string_agg(id || '=' || code, ';' ORDER BY id) FROM tags"), "t1=A;t2=B");
+  EXPECT_NE(aws_->object("rejected/tags/t.csv")->find("4,code,\"duplicate value"),
+            std::string::npos);
+}
+
+// The first file loaded again as a new version (same bytes): loaded through the stage, nothing
+// rewritten.
+TEST_F(LoaderIt, ReloadingTheFirstFileChangesNothing) {
+  db_->exec("TRUNCATE users");
+  aws_->upload("incoming/users/reload.csv", clean_file("reload-", 200));
+  EXPECT_EQ(load("incoming/users/reload.csv", "r1"), no_failures());
+  const auto before = fingerprint();
+  const auto xmins = scalar("SELECT string_agg(xmin::text, ',' ORDER BY user_id) FROM users");
+  aws_->upload("incoming/users/reload.csv", clean_file("reload-", 200));
+  EXPECT_EQ(load("incoming/users/reload.csv", "r2"), no_failures());
+  EXPECT_EQ(*copies_, (std::vector<std::string>{"target", "stage"}));
+  EXPECT_EQ(fingerprint(), before);
+  EXPECT_EQ(scalar("SELECT string_agg(xmin::text, ',' ORDER BY user_id) FROM users"), xmins);
+  EXPECT_EQ(ledger_counts("incoming/users/reload.csv", "v2"), "loaded 200/200/0/0");
+  EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE xmax <> 0"), "0");  // nothing locked
+}
+
+// A populated table: changed rows are updated, new keys inserted, unchanged rows neither
+// rewritten nor locked (xmin and xmax as they were), a value another key holds rejected.
+TEST_F(LoaderIt, APopulatedTableUpdatesChangedRowsAndInsertsNewKeysOnly) {
+  db_->exec("TRUNCATE users");
+  aws_->upload("incoming/users/pop.csv", clean_file("pop-", 100));
+  EXPECT_EQ(load("incoming/users/pop.csv", "p1"), no_failures());
+  const auto unchanged = [&] {  // pop-2..9, pop-20..100
+    return scalar(
+        "SELECT count(*) || ' ' || string_agg(xmin::text || ':' || xmax::text, ',' ORDER BY "
+        "user_id) FROM users WHERE user_id ~ '^pop-([2-9]|[2-9][0-9]|100)$'");
+  };
+  const auto before = unchanged();
+  // pop-1 and pop-10..19 change their first name; pop-101..120 are new; pop-120 takes pop-5's
+  // e-mail.
+  std::string file = kHeader;
+  std::string taken_line;
+  for (int i = 1; i <= 120; ++i) {
+    std::string row = user_row("pop-" + std::to_string(i), i);
+    const std::string id = "pop-" + std::to_string(i);
+    if (id == "pop-1" || (i >= 10 && i <= 19)) {
+      const auto at = row.find(",First");
+      row.replace(at, 6, ",Changed");
+    }
+    if (i == 120) {
+      row.replace(row.find("pop-120@"), 8, "pop-5@");
+      taken_line = std::to_string(std::count(file.begin(), file.end(), '\n') + 1);
+    }
+    file += row;
+  }
+  aws_->upload("incoming/users/pop.csv", file);
+  EXPECT_EQ(load("incoming/users/pop.csv", "p2"), no_failures());
+  EXPECT_EQ(copies_->back(), "stage");
+  EXPECT_EQ(ledger_counts("incoming/users/pop.csv", "v2"), "loaded 120/119/30/1");
+  EXPECT_EQ(count("user_id LIKE 'pop-%'"), 119);
+  EXPECT_EQ(count("first_name LIKE 'Changed%'"), 11);
+  EXPECT_EQ(before.substr(0, 3), "89 ");
+  EXPECT_EQ(unchanged(), before);
+  EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE user_id LIKE 'pop-%' AND xmax <> 0"), "0");
+  const auto rejects = *aws_->object("rejected/users/pop.csv");
+  EXPECT_NE(rejects.find(taken_line + ",email,value already belongs to another row of users"),
+            std::string::npos)
+      << rejects;
 }
 
 }  // namespace

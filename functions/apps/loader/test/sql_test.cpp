@@ -38,12 +38,35 @@ TEST(LoaderSql, StageAndCopy) {
             "COPY dn_stage (\"id\", \"Contact \"\"Phone\"\"\", \"dn_source_line\") FROM STDIN");
 }
 
-TEST(LoaderSql, MergeByKeyUpdatesOnlyChangedRows) {
-  EXPECT_EQ(sql::merge_by_key(contract(kKeyed)),
-            "INSERT INTO \"public\".\"t\" AS t (\"id\", \"Contact \"\"Phone\"\"\") SELECT \"id\", "
-            "\"Contact \"\"Phone\"\"\" FROM dn_stage ON CONFLICT (\"id\") DO UPDATE SET "
-            "\"Contact \"\"Phone\"\"\" = EXCLUDED.\"Contact \"\"Phone\"\"\" WHERE "
+TEST(LoaderSql, MergeByKeyUpdatesOnlyChangedRowsThenInsertsNewKeys) {
+  const auto c = contract(kKeyed);
+  EXPECT_EQ(sql::update_by_key(c),
+            "UPDATE \"public\".\"t\" AS t SET \"Contact \"\"Phone\"\"\" = s.\"Contact "
+            "\"\"Phone\"\"\" FROM dn_stage s WHERE (t.\"id\") = (s.\"id\") AND (t.\"Contact "
+            "\"\"Phone\"\"\") IS DISTINCT FROM (s.\"Contact \"\"Phone\"\"\")");
+  EXPECT_EQ(sql::insert_new_keys(c),
+            "INSERT INTO \"public\".\"t\" AS t (\"id\", \"Contact \"\"Phone\"\"\") SELECT "
+            "s.\"id\", s.\"Contact \"\"Phone\"\"\" FROM dn_stage s WHERE NOT EXISTS (SELECT 1 "
+            "FROM \"public\".\"t\" t WHERE (t.\"id\") = (s.\"id\")) ON CONFLICT (\"id\") DO "
+            "UPDATE SET \"Contact \"\"Phone\"\"\" = EXCLUDED.\"Contact \"\"Phone\"\"\" WHERE "
             "(t.\"Contact \"\"Phone\"\"\") IS DISTINCT FROM (EXCLUDED.\"Contact \"\"Phone\"\"\")");
+  // A key-only contract has nothing to update.
+  const auto key_only = contract(R"json({"dataset": "d", "table": "t", "key": ["id"],
+    "columns": [{"name": "id", "type": "text", "required": true}]})json");
+  EXPECT_EQ(sql::update_by_key(key_only), "");
+  EXPECT_TRUE(sql::insert_new_keys(key_only).ends_with("ON CONFLICT (\"id\") DO NOTHING"));
+}
+
+TEST(LoaderSql, AFirstLoadCopiesIntoTheTargetWhenIndexesEnforceUniqueness) {
+  const auto c = contract(kKeyed);
+  EXPECT_EQ(sql::copy_target(c),
+            "COPY \"public\".\"t\" (\"id\", \"Contact \"\"Phone\"\"\") FROM STDIN");
+  EXPECT_EQ(sql::target_is_empty(c), "SELECT NOT EXISTS (SELECT 1 FROM \"public\".\"t\")");
+  const auto q = sql::unique_index_on();
+  for (const char* part : {"i.indisunique", "i.indimmediate", "i.indisvalid", "i.indpred IS NULL",
+                           "i.indexprs IS NULL", "k.coll = a.attcollation"}) {
+    EXPECT_NE(q.find(part), std::string::npos) << part;
+  }
 }
 
 TEST(LoaderSql, RowsOwnedByAnObjectAreReplacedByIt) {
