@@ -143,7 +143,7 @@ int main() {
       dn::loader::LoadOutcome outcome;
       std::map<std::string, double> stages;
     };
-    const auto load_file = [&](const std::string& path, const std::string& key) -> Timed {
+    const auto load_through_loader = [&](const std::string& path, const std::string& key) -> Timed {
       const auto size = std::filesystem::file_size(path);
       const auto fetch = [&](const dn::loader::ObjectRef&,
                              const std::function<bool(std::string_view)>& on_chunk)
@@ -170,7 +170,7 @@ int main() {
       }
       return {s, std::move(out), timed.seconds};
     };
-    const auto first = load_file(file, "incoming/users/bench.csv");
+    const auto first = load_through_loader(file, "incoming/users/bench.csv");
     const double loader_s = first.seconds;
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
@@ -224,7 +224,7 @@ int main() {
     }
     for (const auto& [name, path] : {std::pair<std::string, std::string>{"unchanged", file},
                                      std::pair<std::string, std::string>{"changed", changed}}) {
-      const auto again = load_file(path, "incoming/users/bench-" + name + ".csv");
+      const auto again = load_through_loader(path, "incoming/users/bench-" + name + ".csv");
       std::printf("loader_populated_%s_s: %.2f\n", name.c_str(), again.seconds);
       std::printf("loader_populated_%s_rows_changed: %llu\n", name.c_str(),
                   static_cast<unsigned long long>(again.outcome.rows_changed));
