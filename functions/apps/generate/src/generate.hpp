@@ -201,6 +201,7 @@ class Handler {
   bool first_record_ = true;  // no earlier record of this invocation used its time
   // The longest page (audience Query + its writes) of this invocation, by now_().
   std::chrono::system_clock::duration slowest_page_{0};
+  bool page_measured_ = false;  // a page of this invocation has been timed
 };
 
 using runtime::GetenvFn;

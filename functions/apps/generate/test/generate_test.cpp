@@ -468,10 +468,27 @@ TEST(Generate, TheNextPageIsFetchedWhileThisOneIsWritten) {
   };
   auto out = f.run({{"m1", message(std::nullopt, "run1")}});
   EXPECT_TRUE(out["batchItemFailures"].empty());
-  EXPECT_EQ(overlapped, 3);  // the last page has no next one
+  // Not while the first page is written (no page measured yet), and the last has no next one.
+  EXPECT_EQ(overlapped, 2);
   EXPECT_EQ(f.audience.pages, 4);
   EXPECT_TRUE(f.each_member_once(35));
   EXPECT_EQ(f.chains.chains["2026-11-24/n1/run1"].state.status, core::kChainDone);
+}
+
+TEST(Generate, NoPageIsFetchedAheadBeforeOneIsMeasured) {
+  Fixture f(35);
+  f.settings.max_pages = 100;
+  f.settings.prefetch = true;
+  // Writing a page takes 30 s of the minute: after the first, 30 s are left, less than the
+  // reserve plus that page, so the walk hands over. A second page fetched ahead while the first
+  // was written (nothing measured yet) would have been thrown away.
+  f.inbox.before_write = [&] { f.now += std::chrono::seconds(30); };
+  auto out = f.run({{"m1", message(std::nullopt, "run1")}});
+  EXPECT_TRUE(out["batchItemFailures"].empty());
+  EXPECT_EQ(f.inbox.records.size(), 10U);
+  EXPECT_EQ(f.audience.pages, 1);
+  ASSERT_EQ(f.queue.sent.size(), 1U);
+  EXPECT_EQ(decoded(f.queue.sent[0]).cursor.value_or(""), "u009");
 }
 
 TEST(Generate, AnInvocationTooShortForAnyWorkStalls) {
