@@ -12,6 +12,7 @@
 #include "dn/aws/encoding.hpp"
 #include "dn/aws/errors.hpp"
 #include "dn/util/curl_headers.hpp"
+#include "dn/util/json.hpp"
 #include "dn/util/text.hpp"
 
 namespace dn::aws {
@@ -402,7 +403,7 @@ Result<nlohmann::json> Client::call_json(std::string_view service, std::string_v
                                          const nlohmann::json& body) {
   std::string payload;
   try {
-    payload = body.dump();
+    payload = dn::util::to_json(body);
   } catch (const nlohmann::json::exception& e) {
     return Error{"InvalidArgument", std::string("request is not valid JSON text: ") + e.what(), 0,
                  false};
@@ -417,7 +418,7 @@ Result<nlohmann::json> Client::call_json(std::string_view service, std::string_v
   auto response = send(request);
   if (!response.ok()) return response.error();
   if (response->body.empty()) return nlohmann::json::object();
-  auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+  auto parsed = dn::util::parse_json(response->body);
   if (parsed.is_discarded()) {
     return Error{"InvalidResponse", std::string(target) + " returned a body that is not JSON",
                  response->status, false};

@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "dn/util/json.hpp"
+
 namespace dn::aws {
 namespace {
 
@@ -15,7 +17,7 @@ constexpr std::string_view kTransactionCanceled = "TransactionCanceledException"
 
 nlohmann::json error_body(const Error& error) {
   if (error.body.empty()) return nlohmann::json::object();
-  auto doc = nlohmann::json::parse(error.body, nullptr, false);
+  auto doc = dn::util::parse_json(error.body);
   return doc.is_object() ? doc : nlohmann::json::object();
 }
 

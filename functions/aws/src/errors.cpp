@@ -4,6 +4,7 @@
 #include <string>
 
 #include "dn/aws/retry.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::aws {
 namespace {
@@ -80,7 +81,7 @@ Error parse_json_error(long http_status, std::string_view body,
                        std::string_view error_type_header) {
   std::string code;
   std::string message;
-  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  const auto doc = dn::util::parse_json(body);
   if (doc.is_object()) {
     for (const char* key : {"__type", "code", "Code"}) {
       if (const auto it = doc.find(key); it != doc.end() && it->is_string()) {

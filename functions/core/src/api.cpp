@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "dn/core/validate.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::core {
 namespace {
@@ -32,7 +33,7 @@ std::string string_field(const json& object, const char* name) {
 }
 
 std::variant<Event, ApiError> parse_event(std::string_view event_json) {
-  auto doc = json::parse(event_json, nullptr, /*allow_exceptions=*/false);
+  auto doc = dn::util::parse_json(event_json);
   if (doc.is_discarded() || !doc.is_object()) return bad("request is not an API Gateway event");
   Event e;
   e.method = string_field(doc, "httpMethod");
@@ -131,7 +132,7 @@ std::variant<StateRequest, ReadAllRequest, ApiError> read_all_request(const Even
   if (auto* err = std::get_if<ApiError>(&body)) return *err;
   const auto& text = std::get<std::string>(body);
   if (!text.empty()) {
-    const auto doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const auto doc = dn::util::parse_json(text);
     if (doc.is_discarded() || !doc.is_object() || !doc.empty()) {
       return bad("read-all takes no body (or {})");
     }
@@ -217,10 +218,9 @@ json read_all_body(std::string_view user_id, long long marked, bool complete) {
 }
 
 std::string proxy_response(int status, const json& body) {
-  return json{{"statusCode", status},
-              {"headers", {{"Content-Type", "application/json"}}},
-              {"body", body.dump()}}
-      .dump();
+  return dn::util::to_json(json{{"statusCode", status},
+                                {"headers", {{"Content-Type", "application/json"}}},
+                                {"body", dn::util::to_json(body)}});
 }
 
 std::string error_response(const ApiError& error) {

@@ -5,6 +5,7 @@
 
 #include "dn/core/keys.hpp"
 #include "dn/core/validate.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::core {
 namespace {
@@ -140,7 +141,7 @@ std::variant<StateChange, std::string> parse_state_patch(std::string_view body) 
   if (body.size() > kMaxPatchBody) {
     return bad_body("body must be at most " + std::to_string(kMaxPatchBody) + " bytes");
   }
-  const auto doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const auto doc = dn::util::parse_json(body);
   if (doc.is_discarded() || !doc.is_object() || doc.size() != 1) {
     return bad_body(std::string(kShape));
   }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "dn/core/validate.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::core {
 namespace {
@@ -22,11 +23,11 @@ std::string encode_message(const GenerateMessage& message) {
   }
   if (message.owner) j["owner"] = *message.owner;
   if (message.stalls > 0) j["stalls"] = message.stalls;
-  return j.dump();
+  return dn::util::to_json(j);
 }
 
 std::variant<GenerateMessage, MessageError> decode_message(std::string_view body) {
-  const auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const auto j = dn::util::parse_json(body);
   if (j.is_discarded() || !j.is_object()) return MessageError{"body is not a JSON object"};
   const auto v = j.find("v");
   if (v == j.end() || !v->is_number_integer() || v->get<long long>() != kMessageVersion) {

@@ -5,6 +5,7 @@
 
 #include "dn/core/keys.hpp"
 #include "dn/core/validate.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::core {
 namespace {
@@ -126,7 +127,7 @@ std::string format_timestamp(Instant instant) {
 
 std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Instant now,
                                                     const TimeZone& zone) {
-  const json j = json::parse(event, nullptr, /*allow_exceptions=*/false);
+  const json j = dn::util::parse_json(event);
   if (j.is_discarded() || !j.is_object()) return ScheduleError{kEventShape};
 
   RunDay day;

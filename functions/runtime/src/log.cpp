@@ -8,6 +8,8 @@
 #include <ctime>
 #include <utility>
 
+#include "dn/util/json.hpp"
+
 namespace dn::runtime {
 namespace {
 
@@ -25,7 +27,7 @@ std::string env_or(const char* name, std::string fallback) {
 }
 
 std::string dump(const ordered& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dn::util::to_json_lossy(value);
 }
 
 std::mutex& sink_mutex() {

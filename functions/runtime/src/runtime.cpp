@@ -18,6 +18,7 @@
 
 #include "dn/runtime/log.hpp"
 #include "dn/util/curl_headers.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::runtime {
 
@@ -129,9 +130,8 @@ class RuntimeApiClient {
                         const std::string& error_message) {
     const auto type = header_safe(error_type);
     std::string message = error_message.substr(0, kMaxErrorMessage);
-    const std::string body =
-        nlohmann::json{{"errorType", type}, {"errorMessage", std::move(message)}}.dump(
-            -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string body = dn::util::to_json_lossy(
+        nlohmann::json{{"errorType", type}, {"errorMessage", std::move(message)}});
     return perform(base_ + path, &body, "application/json",
                    {"Lambda-Runtime-Function-Error-Type: " + type});
   }

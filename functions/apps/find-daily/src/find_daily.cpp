@@ -7,6 +7,7 @@
 #include "dn/core/message.hpp"
 #include "dn/core/validate.hpp"
 #include "dn/runtime/log.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::find_daily {
 
@@ -100,7 +101,7 @@ runtime::Response Handler::handle(const runtime::Request& request) {
       log["outcome"] = "already_ran";
       runtime::logger().info(kLogMessage, log);
       return runtime::Response::success(
-          json{{"outcome", "already_ran"}, {"date", day.date}}.dump());
+          dn::util::to_json({{"outcome", "already_ran"}, {"date", day.date}}));
     }
     // Not done, so never "already_ran": fail, and Lambda's retry (after the holder's lease, if
     // it is gone) finds the day completed or free.
@@ -183,11 +184,10 @@ runtime::Response Handler::run(const runtime::Request& request, const core::RunC
   } else {
     runtime::logger().warn(kLogMessage, log);
   }
-  return runtime::Response::success(json{
-      {"outcome", "queued"},
-      {"date", day.date},
-      {"queued", messages.size()},
-      {"skipped", built.skipped.size()}}.dump());
+  return runtime::Response::success(dn::util::to_json({{"outcome", "queued"},
+                                                       {"date", day.date},
+                                                       {"queued", messages.size()},
+                                                       {"skipped", built.skipped.size()}}));
 }
 
 }  // namespace dn::find_daily

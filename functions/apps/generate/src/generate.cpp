@@ -7,6 +7,7 @@
 
 #include "dn/core/validate.hpp"
 #include "dn/runtime/log.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::generate {
 namespace {
@@ -250,7 +251,7 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
 }
 
 runtime::Response Handler::handle(const runtime::Request& request) {
-  const auto event = json::parse(request.payload, nullptr, /*allow_exceptions=*/false);
+  const auto event = dn::util::parse_json(request.payload);
   if (event.is_discarded() || !event.is_object() || !event.contains("Records") ||
       !event["Records"].is_array()) {
     runtime::logger().error("not an SQS event", {{"outcome", "invalid-event"}});
@@ -299,7 +300,7 @@ runtime::Response Handler::handle(const runtime::Request& request) {
   runtime::metrics().add("InboxRecordsWritten", static_cast<double>(written));
   runtime::metrics().add("ContinuationsQueued", static_cast<double>(continued));
   runtime::metrics().add("MessagesFailed", static_cast<double>(failures.size()));
-  return runtime::Response::success(json{{"batchItemFailures", failures}}.dump());
+  return runtime::Response::success(dn::util::to_json({{"batchItemFailures", failures}}));
 }
 
 }  // namespace dn::generate

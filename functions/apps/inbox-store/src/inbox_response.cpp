@@ -3,6 +3,7 @@
 #include "dn/core/api.hpp"
 #include "dn/runtime/build.hpp"
 #include "dn/runtime/log.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::inbox {
 
@@ -18,9 +19,9 @@ runtime::Response respond(int status, const std::string& body, const json& log_f
   }
   if (status >= 400 && status < 500) runtime::metrics().add("BadRequests", 1);
   // Which build answered: lets a deployment test see that new code serves after a deploy.
-  json proxy = json::parse(body);
+  json proxy = dn::util::parse_json_or_throw(body);
   proxy["headers"]["X-Build-Id"] = std::string(runtime::build_id());
-  return runtime::Response::success(proxy.dump());
+  return runtime::Response::success(dn::util::to_json(proxy));
 }
 
 runtime::Response store_failed(json log, const aws::Error& error) {

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "dn/util/json.hpp"
+
 namespace dn::loader {
 
 namespace fs = std::filesystem;
@@ -41,7 +43,7 @@ Contracts::Contracts(const std::map<std::string, std::string>& documents,
   for (const auto& [dataset, text] : documents) {
     Entry entry;
     try {
-      const auto json = nlohmann::json::parse(text);
+      const auto json = dn::util::parse_json_or_throw(text);
       entry.contract = dn::core::csv::parse_contract(json);
       if (entry.contract->dataset != dataset) {
         entry.error =

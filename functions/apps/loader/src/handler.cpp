@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "dn/runtime/log.hpp"
+#include "dn/util/json.hpp"
 
 namespace dn::loader {
 
@@ -19,7 +20,7 @@ int hex_value(char c) {
 std::string json_string(const nlohmann::json& j, const char* name) {
   if (!j.is_object() || !j.contains(name) || j.at(name).is_null()) return "";
   const auto& v = j.at(name);
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : dn::util::to_json(v);
 }
 
 std::uint64_t json_size(const nlohmann::json& obj) {
@@ -47,7 +48,7 @@ std::string decode_event_key(std::string_view key) {
 }
 
 std::vector<ObjectRef> parse_message_body(std::string_view body) {
-  const auto j = nlohmann::json::parse(body, nullptr, false);
+  const auto j = dn::util::parse_json(body);
   if (j.is_discarded() || !j.is_object()) throw std::invalid_argument("body is not a JSON object");
   std::vector<ObjectRef> objects;
   if (j.contains("Records") && j.at("Records").is_array()) {
@@ -211,7 +212,7 @@ std::map<std::string, std::string> connection_params(const std::string& secret_j
                                                      const std::string& sslmode,
                                                      const std::string& sslrootcert,
                                                      const std::string& application_name) {
-  const auto j = nlohmann::json::parse(secret_json, nullptr, false);
+  const auto j = dn::util::parse_json(secret_json);
   if (j.is_discarded() || !j.is_object()) {
     throw std::invalid_argument("database secret is not a JSON object");
   }

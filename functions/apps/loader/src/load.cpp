@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "copy_pipe.hpp"
+#include "dn/util/json.hpp"
 #include "transcode.hpp"
 
 namespace dn::loader {
@@ -408,22 +409,21 @@ std::string outcome_key_for(const LoaderOptions& options, const std::string& key
 }
 
 std::string outcome_json(const ObjectRef& o, const LedgerRow& row) {
-  return nlohmann::json{{"bucket", o.bucket},
-                        {"key", o.key},
-                        {"versionId", o.version_id},
-                        {"etag", o.etag},
-                        {"dataset", row.dataset},
-                        {"status", row.status},
-                        {"reason", row.reason},
-                        {"rowsRead", row.rows_read},
-                        {"rowsLoaded", row.rows_loaded},
-                        {"rowsChanged", row.rows_changed},
-                        {"rowsRejected", row.rows_rejected},
-                        {"bytesRead", row.bytes_read},
-                        {"rejectsKey", row.rejects_key},
-                        {"durationMs", row.duration_ms},
-                        {"transferMs", row.transfer_ms}}
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dn::util::to_json_lossy(nlohmann::json{{"bucket", o.bucket},
+                                                {"key", o.key},
+                                                {"versionId", o.version_id},
+                                                {"etag", o.etag},
+                                                {"dataset", row.dataset},
+                                                {"status", row.status},
+                                                {"reason", row.reason},
+                                                {"rowsRead", row.rows_read},
+                                                {"rowsLoaded", row.rows_loaded},
+                                                {"rowsChanged", row.rows_changed},
+                                                {"rowsRejected", row.rows_rejected},
+                                                {"bytesRead", row.bytes_read},
+                                                {"rejectsKey", row.rejects_key},
+                                                {"durationMs", row.duration_ms},
+                                                {"transferMs", row.transfer_ms}});
 }
 
 Loader::Loader(const Contracts& contracts, LoaderOptions options)

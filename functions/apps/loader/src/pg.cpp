@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "dn/util/json.hpp"
+
 namespace dn::loader {
 
 namespace {
@@ -191,14 +193,16 @@ bool PgStore::first_load(const dn::core::csv::Contract& contract) {
     return PQntuples(r.get()) == 1 && std::string_view(PQgetvalue(r.get(), 0, 0)) == "t";
   };
   const std::string table = sql::target(contract);
-  if (!yes(pg_.exec(sql::unique_index_on(), {table, nlohmann::json(contract.key).dump()}))) {
+  if (!yes(pg_.exec(sql::unique_index_on(),
+                    {table, dn::util::to_json(nlohmann::json(contract.key))}))) {
     return false;
   }
   for (const auto& c : contract.columns) {
     const bool in_key =
         std::find(contract.key.begin(), contract.key.end(), c.name) != contract.key.end();
     if (c.unique && !in_key &&
-        !yes(pg_.exec(sql::unique_index_on(), {table, nlohmann::json::array({c.name}).dump()}))) {
+        !yes(pg_.exec(sql::unique_index_on(),
+                      {table, dn::util::to_json(nlohmann::json::array({c.name}))}))) {
       return false;
     }
   }

@@ -13,6 +13,7 @@
 #include "dn/aws/s3.hpp"
 #include "dn/aws/secrets_manager.hpp"
 #include "dn/runtime/log.hpp"
+#include "dn/util/json.hpp"
 #include "handler.hpp"
 #include "pg.hpp"
 
@@ -24,7 +25,7 @@ class EventHandler {
  public:
   explicit EventHandler(Handler& handler) : handler_(&handler) {}
   runtime::Response handle(const runtime::Request& request) {
-    const auto event = nlohmann::json::parse(request.payload, nullptr, false);
+    const auto event = dn::util::parse_json(request.payload);
     if (event.is_discarded()) {
       return runtime::Response::failure("InvalidEvent", "event is not JSON");
     }
@@ -32,7 +33,7 @@ class EventHandler {
     const auto deadline =
         runtime::working_deadline(request).value_or(Clock::now() + std::chrono::minutes(15));
     try {
-      return runtime::Response::success(handler_->handle(event, deadline).dump());
+      return runtime::Response::success(dn::util::to_json(handler_->handle(event, deadline)));
     } catch (const std::invalid_argument& e) {
       return runtime::Response::failure("InvalidEvent", e.what());
     }
