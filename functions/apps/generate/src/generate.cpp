@@ -71,7 +71,8 @@ struct Handler::Walk {
 bool Handler::near_deadline(const runtime::Request& request) const {
   // No deadline (a direct call outside Lambda): only the page budget applies.
   if (!has_deadline(request)) return false;
-  return request.deadline - now_() < settings_.reserve + slowest_page_;
+  return request.deadline - now_() <
+         settings_.reserve + slowest_page_.value_or(std::chrono::system_clock::duration{});
 }
 
 void Handler::work_phase(const runtime::Request& request) const {
@@ -214,7 +215,7 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
     // nobody knows (on the emulator one page in a 10 s invocation and a wasted Query each).
     const bool another_fits =
         !has_deadline(request) ||
-        (page_measured_ && request.deadline - now_() >= settings_.reserve + 2 * slowest_page_);
+        (slowest_page_ && request.deadline - now_() >= settings_.reserve + 2 * *slowest_page_);
     if (settings_.prefetch && page->next && w.out.pages + 1 < settings_.max_pages && another_fits) {
       ahead = std::async(std::launch::async, [this, &msg, after = page->next] {
         return ports_.audience->page(msg.segment, after, settings_.page_size);
@@ -222,8 +223,8 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
     }
     const WriteOutcome written = ports_.inbox->write(records);
     if (ahead.valid()) ahead.wait();
-    slowest_page_ = std::max(slowest_page_, now_() - page_started);
-    page_measured_ = true;
+    slowest_page_ = std::max(slowest_page_.value_or(std::chrono::system_clock::duration{}),
+                             now_() - page_started);
     w.out.written += static_cast<long long>(written.written);
     if (written.error) {
       // Resume after the last record known stored: the progress survives the hand-over.
@@ -259,8 +260,7 @@ runtime::Response Handler::handle(const runtime::Request& request) {
   }
   work_phase(request);
   first_record_ = true;
-  slowest_page_ = {};
-  page_measured_ = false;
+  slowest_page_.reset();
   const auto started = std::chrono::steady_clock::now();
   if (ports_.times != nullptr) ports_.times->reset();
   json failures = json::array();

@@ -199,9 +199,9 @@ class Handler {
   CallDeadlineFn set_call_deadline_;
   NowFn now_;
   bool first_record_ = true;  // no earlier record of this invocation used its time
-  // The longest page (audience Query + its writes) of this invocation, by now_().
-  std::chrono::system_clock::duration slowest_page_{0};
-  bool page_measured_ = false;  // a page of this invocation has been timed
+  // The longest page (audience Query + its writes) of this invocation, by now_(); empty until
+  // a page of this invocation has been timed.
+  std::optional<std::chrono::system_clock::duration> slowest_page_;
 };
 
 using runtime::GetenvFn;

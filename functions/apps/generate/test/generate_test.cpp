@@ -231,6 +231,17 @@ core::GenerateMessage decoded(const aws::SqsMessage& m) {
   return std::get<core::GenerateMessage>(core::decode_message(m.body));
 }
 
+// The invocation failed nothing, wrote `records` records from `pages` audience pages, and
+// handed the rest over in one continuation that resumes after `cursor`.
+void expect_handed_over(const Fixture& f, const json& out, std::size_t records, int pages,
+                        const std::string& cursor) {
+  EXPECT_TRUE(out.at("batchItemFailures").empty());
+  EXPECT_EQ(f.inbox.records.size(), records);
+  EXPECT_EQ(f.audience.pages, pages);
+  ASSERT_EQ(f.queue.sent.size(), 1U);
+  EXPECT_EQ(decoded(f.queue.sent[0]).cursor.value_or(""), cursor);
+}
+
 TEST(Generate, WritesOneInboxRecordPerMemberAndContinuesAfterThePageBudget) {
   Fixture f(35);  // page size 10, 2 pages per invocation -> 20 written, then a continuation
   auto out = f.run({{"m1", message(std::nullopt, "run1")}});
@@ -413,12 +424,7 @@ TEST(Generate, NearTheDeadlineItHandsOverAfterThePageInProgress) {
   // Each page takes 20 s of the minute: after two, 20 s are left, less than the 5 s reserve plus
   // the 20 s a page was measured to take, so no third page starts.
   f.audience.on_page = [&] { f.now += std::chrono::seconds(20); };
-  auto out = f.run({{"m1", message(std::nullopt, "run1")}});
-  EXPECT_TRUE(out["batchItemFailures"].empty());
-  EXPECT_EQ(f.inbox.records.size(), 20U);
-  EXPECT_EQ(f.audience.pages, 2);
-  ASSERT_EQ(f.queue.sent.size(), 1U);
-  EXPECT_EQ(decoded(f.queue.sent[0]).cursor.value_or(""), "u019");
+  expect_handed_over(f, f.run({{"m1", message(std::nullopt, "run1")}}), 20, 2, "u019");
 }
 
 TEST(Generate, LaterRecordsOfABatchAreHandedOverWhenTheTimeIsUsed) {
@@ -483,12 +489,7 @@ TEST(Generate, NoPageIsFetchedAheadBeforeOneIsMeasured) {
   // reserve plus that page, so the walk hands over. A second page fetched ahead while the first
   // was written (nothing measured yet) would have been thrown away.
   f.inbox.before_write = [&] { f.now += std::chrono::seconds(30); };
-  auto out = f.run({{"m1", message(std::nullopt, "run1")}});
-  EXPECT_TRUE(out["batchItemFailures"].empty());
-  EXPECT_EQ(f.inbox.records.size(), 10U);
-  EXPECT_EQ(f.audience.pages, 1);
-  ASSERT_EQ(f.queue.sent.size(), 1U);
-  EXPECT_EQ(decoded(f.queue.sent[0]).cursor.value_or(""), "u009");
+  expect_handed_over(f, f.run({{"m1", message(std::nullopt, "run1")}}), 10, 1, "u009");
 }
 
 TEST(Generate, AnInvocationTooShortForAnyWorkStalls) {
