@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dn/util/text.hpp"
 #include "fakes.hpp"
 #include "http_stub.hpp"
 
@@ -21,12 +22,7 @@ std::vector<SqsMessage> messages(int n) {
   std::vector<SqsMessage> out;
   out.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
-    // append, not "m" + ...: GCC 12 -O3 reports a false -Wrestrict for literal + std::string.
-    std::string id("m");
-    id.append(std::to_string(i));
-    std::string body("body ");
-    body.append(std::to_string(i));
-    out.push_back({std::move(id), std::move(body), {}});
+    out.push_back({util::numbered("m", i), util::numbered("body ", i), {}});
   }
   return out;
 }

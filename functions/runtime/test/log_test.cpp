@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "capture.hpp"
+#include "dn/util/text.hpp"
 
 namespace dn::runtime {
 namespace {
@@ -188,10 +189,7 @@ TEST(FormatEmf, SplitsAtOneHundredMetricsPerLine) {
   std::vector<Metric> metrics;
   metrics.reserve(150);
   for (int i = 0; i < 150; ++i) {
-    // Appended, not `"M" + to_string(i)`: GCC 12 -O3 raises a false -Wrestrict on the latter.
-    std::string name = "M";
-    name += std::to_string(i);
-    metrics.push_back({name, Unit::Count, {static_cast<double>(i)}});
+    metrics.push_back({util::numbered("M", i), Unit::Count, {static_cast<double>(i)}});
   }
   const auto lines = format_emf_lines("N", "s", metrics, nullptr, kWhen);
   ASSERT_EQ(lines.size(), 2U);

@@ -8,6 +8,7 @@
 #include "dn/core/validate.hpp"
 #include "dn/runtime/log.hpp"
 #include "dn/util/json.hpp"
+#include "dn/util/text.hpp"
 
 namespace dn::find_daily {
 
@@ -136,11 +137,8 @@ runtime::Response Handler::run(const runtime::Request& request, const core::RunC
   for (std::size_t i = 0; i < built.messages.size(); ++i) {
     core::GenerateMessage message = built.messages[i];
     if (chained) message.run = claim.run_id;
-    // Unique within every batch of 10. (Built with append: GCC 12 -O3 raises a false
-    // -Wrestrict on "n" + std::to_string(i).)
-    std::string id = "n";
-    id += std::to_string(i);
-    messages.push_back({std::move(id), core::encode_message(message), {}});
+    // Unique within every batch of 10.
+    messages.push_back({util::numbered("n", i), core::encode_message(message), {}});
   }
   if (!messages.empty()) {
     auto sent = queue_->send_all(settings_.queue_url, messages);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dn/runtime/testing/function_harness.hpp"
+#include "dn/util/text.hpp"
 #include "fake_aws.hpp"
 #include "generate.hpp"
 #include "http_stub.hpp"
@@ -35,8 +36,7 @@ void seed(dn::aws::testing::FakeAws& aws, int members) {
            {"body", S("For {{userId}}")},
            {"createdAt", S("2026-11-24T06:00:00Z")}});
   for (int i = 1; i <= members; ++i) {
-    std::string u(1, 'u');  // not "u" + ...: GCC 12's -O3 -Wrestrict false positive (release tests)
-    u += std::to_string(i);
+    const std::string u = dn::util::numbered("u", i);
     aws.put({{"pk", S("SEGMENT#all")}, {"sk", S("USER#" + u)}, {"displayName", S("User " + u)}});
   }
 }

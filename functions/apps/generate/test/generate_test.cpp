@@ -13,19 +13,13 @@
 #include "dn/core/message.hpp"
 #include "dn/runtime/log.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
+#include "dn/util/text.hpp"
 
 namespace dn::generate {
 namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::system_clock;
-
-// An SQS message id "q<n>" (not "q" + std::to_string(n): GCC 12's -O3 -Wrestrict false positive).
-std::string message_id(int n) {
-  std::string id(1, 'q');
-  id += std::to_string(n);
-  return id;
-}
 
 json S(const std::string& v) {
   return json{{"S", v}};
@@ -186,7 +180,7 @@ struct Fixture {
     while (!queue.sent.empty() && rounds++ < max_rounds) {
       const auto m = queue.sent.front();
       queue.sent.erase(queue.sent.begin());
-      EXPECT_TRUE(run({{message_id(++next_id), m.body}})["batchItemFailures"].empty());
+      EXPECT_TRUE(run({{dn::util::numbered("q", ++next_id), m.body}})["batchItemFailures"].empty());
     }
     return rounds;
   }
@@ -358,7 +352,7 @@ TEST(Generate, AThrottleWithoutProgressStallsWithADelayAndFailsAfterTheLimit) {
   for (int i = 0; i < kMaxStalls + 1 && !f.queue.sent.empty(); ++i) {
     const auto m = f.queue.sent.front();
     f.queue.sent.clear();
-    out = f.run({{message_id(i), m.body}});
+    out = f.run({{dn::util::numbered("q", i), m.body}});
   }
   ASSERT_EQ(out["batchItemFailures"].size(), 1U);
   EXPECT_NE(f.outcomes().at(0)["reason"].get<std::string>().find("no progress"), std::string::npos);

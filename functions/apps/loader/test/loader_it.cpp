@@ -17,6 +17,7 @@
 #include "dn/aws/client.hpp"
 #include "dn/aws/s3.hpp"
 #include "dn/aws/secrets_manager.hpp"
+#include "dn/util/text.hpp"
 #include "handler.hpp"
 #include "http_stub.hpp"
 #include "pg.hpp"
@@ -30,13 +31,6 @@ using dn::loader::Pg;
 using nlohmann::json;
 
 constexpr const char* kBucket = "data-bucket";
-
-// An S3 version id "v<n>" (not "v" + std::to_string(n): GCC 12's -O3 -Wrestrict false positive).
-std::string version_id(int n) {
-  std::string id(1, 'v');
-  id += std::to_string(n);
-  return id;
-}
 constexpr const char* kHeader =
     "user_id,email,first_name,last_name,display_name,time_zone,locale,signup_date,last_login_at,"
     "marketing_opt_in,preferred_channel,digest_hour,lifetime_value\n";
@@ -71,7 +65,7 @@ struct FakeAws {
       return StubResponse{
           200,
           {{"ETag", "\"etag-" + std::to_string(std::hash<std::string>{}(it->second)) + "\""},
-           {"x-amz-version-id", version_id(versions[path])}},
+           {"x-amz-version-id", dn::util::numbered("v", versions[path])}},
           it->second};
     }
     return StubResponse{400, {}, "unexpected"};
@@ -96,7 +90,7 @@ struct FakeAws {
   }
   std::string version_of(const std::string& key) {
     std::lock_guard<std::mutex> lock(mutex);
-    return version_id(versions[std::string("/") + kBucket + "/" + key]);
+    return dn::util::numbered("v", versions[std::string("/") + kBucket + "/" + key]);
   }
 };
 

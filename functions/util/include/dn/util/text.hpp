@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cctype>
+#include <concepts>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,14 @@ inline std::string double_quoted(std::string_view text) {
     out += c;
   }
   out += '"';
+  return out;
+}
+
+// `prefix` followed by `n` in decimal ("q7" for "q", 7). Appended, not `"q" + std::to_string(n)`:
+// GCC 12 at -O3 reports a false -Wrestrict on a literal plus a temporary string (release builds).
+inline std::string numbered(std::string_view prefix, std::integral auto n) {
+  std::string out(prefix);
+  out += std::to_string(n);
   return out;
 }
 
