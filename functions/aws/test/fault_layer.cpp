@@ -2,8 +2,18 @@
 
 #include <optional>
 
+#include "dn/util/names.hpp"
+
 namespace dn::aws::testing {
 namespace {
+
+constexpr auto kFaultKinds =
+    std::to_array<util::Name<FaultKind>>({{FaultKind::lose_after_apply, "lose_after_apply"},
+                                          {FaultKind::error_after_apply, "error_after_apply"},
+                                          {FaultKind::error, "error"},
+                                          {FaultKind::slow, "slow"},
+                                          {FaultKind::reset, "reset"},
+                                          {FaultKind::apply_twice, "apply_twice"}});
 
 std::string operation_of(const StubRequest& request) {
   const std::string target = request.header("x-amz-target");
@@ -20,21 +30,7 @@ std::string error_body(const std::string& target, const std::string& type) {
 }  // namespace
 
 std::string_view fault_kind_name(FaultKind kind) {
-  switch (kind) {
-    case FaultKind::lose_after_apply:
-      return "lose_after_apply";
-    case FaultKind::error_after_apply:
-      return "error_after_apply";
-    case FaultKind::error:
-      return "error";
-    case FaultKind::slow:
-      return "slow";
-    case FaultKind::reset:
-      return "reset";
-    case FaultKind::apply_twice:
-      return "apply_twice";
-  }
-  return "error";
+  return util::name_of(kFaultKinds, kind);
 }
 
 FaultRule throttling(std::string operation) {

@@ -1,19 +1,20 @@
 #include "dn/core/chain.hpp"
 
+#include "dn/util/names.hpp"
+
 namespace dn::core {
+namespace {
+
+constexpr auto kHopVerdicts =
+    std::to_array<util::Name<HopVerdict>>({{HopVerdict::proceed, "proceed"},
+                                           {HopVerdict::duplicate, "duplicate"},
+                                           {HopVerdict::stale, "stale"},
+                                           {HopVerdict::rejected, "rejected"}});
+
+}  // namespace
 
 std::string_view hop_verdict_name(HopVerdict verdict) {
-  switch (verdict) {
-    case HopVerdict::proceed:
-      return "proceed";
-    case HopVerdict::duplicate:
-      return "duplicate";
-    case HopVerdict::stale:
-      return "stale";
-    case HopVerdict::rejected:
-      return "rejected";
-  }
-  return "proceed";
+  return util::name_of(kHopVerdicts, verdict);
 }
 
 HopVerdict decide_hop(const std::optional<ChainState>& stored, std::int64_t hop,

@@ -8,6 +8,7 @@
 
 #include "dn/core/csv.hpp"
 #include "dn/core/csv_formats.hpp"
+#include "dn/util/names.hpp"
 
 namespace dn::core::csv {
 
@@ -18,6 +19,11 @@ struct TypeName {
   std::string_view name;
   std::string_view pg;
 };
+
+constexpr auto kEncodings =
+    std::to_array<util::Name<Encoding>>({{Encoding::Utf8, "UTF-8"},
+                                         {Encoding::Windows1252, "WINDOWS-1252"},
+                                         {Encoding::Latin1, "ISO-8859-1"}});
 
 constexpr std::array<TypeName, 11> kTypes{{
     {ColumnType::Text, "text", "text"},
@@ -190,15 +196,7 @@ std::string pg_type(ColumnType type) {
 }
 
 std::string_view encoding_name(Encoding encoding) {
-  switch (encoding) {
-    case Encoding::Utf8:
-      return "UTF-8";
-    case Encoding::Windows1252:
-      return "WINDOWS-1252";
-    case Encoding::Latin1:
-      return "ISO-8859-1";
-  }
-  return "UTF-8";
+  return util::name_of(kEncodings, encoding);
 }
 
 std::optional<std::size_t> Contract::column_index(std::string_view name) const {

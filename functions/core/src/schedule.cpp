@@ -6,6 +6,7 @@
 #include "dn/core/keys.hpp"
 #include "dn/core/validate.hpp"
 #include "dn/util/json.hpp"
+#include "dn/util/names.hpp"
 
 namespace dn::core {
 namespace {
@@ -13,6 +14,16 @@ namespace {
 using nlohmann::json;
 
 constexpr std::int64_t kSecondsPerDay = 86400;
+
+constexpr auto kDaySources =
+    std::to_array<util::Name<DaySource>>({{DaySource::scheduled_time, "scheduledTime"},
+                                          {DaySource::now, "now"},
+                                          {DaySource::explicit_date, "date"}});
+constexpr auto kClaimVerdicts =
+    std::to_array<util::Name<ClaimVerdict>>({{ClaimVerdict::claim, "claim"},
+                                             {ClaimVerdict::completed, "completed"},
+                                             {ClaimVerdict::in_progress, "in_progress"}});
+
 constexpr const char* kEventShape =
     R"(event must be an EventBridge Scheduler event {"source":"aws.scheduler","scheduledTime":...})"
     R"( or {"date":"YYYY-MM-DD","force":true|false})";
@@ -46,15 +57,7 @@ const std::string* string_attr(const json& item, const char* name) {
 }  // namespace
 
 std::string_view day_source_name(DaySource source) {
-  switch (source) {
-    case DaySource::scheduled_time:
-      return "scheduledTime";
-    case DaySource::now:
-      return "now";
-    case DaySource::explicit_date:
-      return "date";
-  }
-  return "date";
+  return util::name_of(kDaySources, source);
 }
 
 std::optional<Instant> parse_timestamp(std::string_view t) {
@@ -180,15 +183,7 @@ std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Inst
 }
 
 std::string_view claim_verdict_name(ClaimVerdict verdict) {
-  switch (verdict) {
-    case ClaimVerdict::claim:
-      return "claim";
-    case ClaimVerdict::completed:
-      return "completed";
-    case ClaimVerdict::in_progress:
-      return "in_progress";
-  }
-  return "claim";
+  return util::name_of(kClaimVerdicts, verdict);
 }
 
 ClaimVerdict decide_claim(const std::optional<RunMarker>& stored, const RunClaim& claim) {

@@ -9,12 +9,27 @@
 #include <utility>
 
 #include "dn/util/json.hpp"
+#include "dn/util/names.hpp"
 
 namespace dn::runtime {
 namespace {
 
 using ordered = nlohmann::ordered_json;
 
+constexpr auto kLevels = std::to_array<util::Name<LogLevel>>({{LogLevel::Debug, "DEBUG"},
+                                                              {LogLevel::Info, "INFO"},
+                                                              {LogLevel::Warn, "WARN"},
+                                                              {LogLevel::Error, "ERROR"}});
+constexpr auto kUnits = std::to_array<util::Name<Unit>>({{Unit::None, "None"},
+                                                         {Unit::Count, "Count"},
+                                                         {Unit::CountPerSecond, "Count/Second"},
+                                                         {Unit::Seconds, "Seconds"},
+                                                         {Unit::Milliseconds, "Milliseconds"},
+                                                         {Unit::Microseconds, "Microseconds"},
+                                                         {Unit::Bytes, "Bytes"},
+                                                         {Unit::Kilobytes, "Kilobytes"},
+                                                         {Unit::Megabytes, "Megabytes"},
+                                                         {Unit::Percent, "Percent"}});
 // EMF limits per directive: 100 metrics, 100 values per metric.
 constexpr std::size_t kMaxMetricsPerLine = 100;
 constexpr std::size_t kMaxValuesPerMetric = 100;
@@ -73,33 +88,12 @@ std::optional<LogLevel> parse_log_level(std::string_view text) {
   for (auto& c : upper) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  if (upper == "DEBUG") {
-    return LogLevel::Debug;
-  }
-  if (upper == "INFO") {
-    return LogLevel::Info;
-  }
-  if (upper == "WARN" || upper == "WARNING") {
-    return LogLevel::Warn;
-  }
-  if (upper == "ERROR") {
-    return LogLevel::Error;
-  }
-  return std::nullopt;
+  if (upper == "WARNING") return LogLevel::Warn;
+  return util::value_named(kLevels, upper);
 }
 
 std::string_view log_level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::Debug:
-      return "DEBUG";
-    case LogLevel::Info:
-      return "INFO";
-    case LogLevel::Warn:
-      return "WARN";
-    case LogLevel::Error:
-      return "ERROR";
-  }
-  return "INFO";
+  return util::name_of(kLevels, level);
 }
 
 std::string format_timestamp(std::chrono::system_clock::time_point when) {
@@ -227,29 +221,7 @@ Logger& logger() {
 }
 
 std::string_view unit_name(Unit unit) {
-  switch (unit) {
-    case Unit::None:
-      return "None";
-    case Unit::Count:
-      return "Count";
-    case Unit::CountPerSecond:
-      return "Count/Second";
-    case Unit::Seconds:
-      return "Seconds";
-    case Unit::Milliseconds:
-      return "Milliseconds";
-    case Unit::Microseconds:
-      return "Microseconds";
-    case Unit::Bytes:
-      return "Bytes";
-    case Unit::Kilobytes:
-      return "Kilobytes";
-    case Unit::Megabytes:
-      return "Megabytes";
-    case Unit::Percent:
-      return "Percent";
-  }
-  return "None";
+  return util::name_of(kUnits, unit);
 }
 
 std::vector<std::string> format_emf_lines(std::string_view metrics_namespace,
