@@ -1,21 +1,14 @@
 #include "dn/core/inbox.hpp"
 
+#include "dn/core/attributes.hpp"
 #include "dn/core/keys.hpp"
 #include "dn/core/validate.hpp"
 
 namespace dn::core {
 namespace {
 
+using attr::text;
 using nlohmann::json;
-
-// The S value of attribute `name`, or nullptr.
-const std::string* text(const json& item, const char* name) {
-  if (!item.is_object()) return nullptr;
-  const auto a = item.find(name);
-  if (a == item.end() || !a->is_object()) return nullptr;
-  const auto s = a->find("S");
-  return s != a->end() && s->is_string() ? s->get_ptr<const std::string*>() : nullptr;
-}
 
 // Cuts `s` to at most `limit` bytes without splitting a UTF-8 sequence.
 void truncate_utf8(std::string& s, std::size_t limit) {

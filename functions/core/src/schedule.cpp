@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "dn/core/attributes.hpp"
 #include "dn/core/keys.hpp"
 #include "dn/core/validate.hpp"
 #include "dn/util/json.hpp"
@@ -45,13 +46,6 @@ bool is_placeholder(std::string_view s) {
 
 std::int64_t epoch(Instant t) {
   return t.time_since_epoch().count();
-}
-
-const std::string* string_attr(const json& item, const char* name) {
-  const auto it = item.find(name);
-  if (it == item.end() || !it->is_object()) return nullptr;
-  const auto v = it->find("S");
-  return v != it->end() && v->is_string() ? v->get_ptr<const std::string*>() : nullptr;
 }
 
 }  // namespace
@@ -212,14 +206,14 @@ DayMessages build_day_messages(std::string_view date, const std::vector<json>& i
   std::set<std::string, std::less<>> seen;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const json& item = items[i];
-    const std::string* sk = item.is_object() ? string_attr(item, "sk") : nullptr;
+    const std::string* sk = attr::text(item, "sk");
     const std::string key = sk != nullptr ? *sk : "item " + std::to_string(i);
     auto skip = [&](std::string reason) { out.skipped.push_back({key, std::move(reason)}); };
     if (!item.is_object()) {
       skip("item is not an object");
       continue;
     }
-    const std::string* id_attr = string_attr(item, "notificationId");
+    const std::string* id_attr = attr::text(item, "notificationId");
     std::string id;
     if (id_attr != nullptr) {
       id = *id_attr;
@@ -238,7 +232,7 @@ DayMessages build_day_messages(std::string_view date, const std::vector<json>& i
       skip("notificationId does not match the sort key");
       continue;
     }
-    const std::string* segment = string_attr(item, "segment");
+    const std::string* segment = attr::text(item, "segment");
     if (segment == nullptr) {
       skip("segment is missing");
       continue;

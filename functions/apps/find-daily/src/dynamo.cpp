@@ -3,49 +3,38 @@
 #include <exception>
 #include <utility>
 
+#include "dn/core/attributes.hpp"
 #include "dn/core/keys.hpp"
 
 namespace dn::find_daily {
 namespace {
 
+namespace attr = core::attr;
 using nlohmann::json;
 
-json s(std::string_view v) {
-  return json{{"S", std::string(v)}};
-}
-json n(std::int64_t v) {
-  return json{{"N", std::to_string(v)}};
-}
 std::int64_t epoch(core::Instant t) {
   return t.time_since_epoch().count();
 }
 
-const std::string* text(const json& item, const char* name) {
-  const auto it = item.find(name);
-  if (it == item.end() || !it->is_object()) return nullptr;
-  const auto v = it->find("S");
-  return v != it->end() && v->is_string() ? v->get_ptr<const std::string*>() : nullptr;
-}
-
 json marker_key(std::string_view date) {
-  return json{{std::string(core::keys::kPk), s(core::keys::run_pk(date))},
-              {std::string(core::keys::kSk), s(core::keys::kRunSk)}};
+  return json{{std::string(core::keys::kPk), attr::str(core::keys::run_pk(date))},
+              {std::string(core::keys::kSk), attr::str(core::keys::kRunSk)}};
 }
 
 }  // namespace
 
 json marker_item(const core::RunClaim& claim) {
   json item = marker_key(claim.day.date);
-  item["date"] = s(claim.day.date);
-  item["status"] = s(core::kRunStarted);
-  item["startedAt"] = s(core::format_timestamp(claim.started_at));
-  item["leaseUntil"] = n(epoch(claim.lease_until));
-  item["runId"] = s(claim.run_id);
-  item["requestId"] = s(claim.request_id);
+  item["date"] = attr::str(claim.day.date);
+  item["status"] = attr::str(core::kRunStarted);
+  item["startedAt"] = attr::str(core::format_timestamp(claim.started_at));
+  item["leaseUntil"] = attr::num(epoch(claim.lease_until));
+  item["runId"] = attr::str(claim.run_id);
+  item["requestId"] = attr::str(claim.request_id);
   item["force"] = json{{"BOOL", claim.day.force}};
-  item["source"] = s(core::day_source_name(claim.day.source));
+  item["source"] = attr::str(core::day_source_name(claim.day.source));
   if (const auto expiry = core::run_marker_expiry(claim.day.date)) {
-    item["expiresAt"] = n(epoch(*expiry));
+    item["expiresAt"] = attr::num(epoch(*expiry));
   }
   return item;
 }
@@ -53,11 +42,11 @@ json marker_item(const core::RunClaim& claim) {
 std::optional<core::RunMarker> marker_of(const json& item) {
   if (!item.is_object()) return std::nullopt;
   core::RunMarker m;
-  if (const auto* status = text(item, "status")) m.status = *status;
+  if (const auto* status = attr::text(item, "status")) m.status = *status;
   // Markers written before runId existed name their run by requestId.
-  if (const auto* run = text(item, "runId")) {
+  if (const auto* run = attr::text(item, "runId")) {
     m.run_id = *run;
-  } else if (const auto* rid = text(item, "requestId")) {
+  } else if (const auto* rid = attr::text(item, "requestId")) {
     m.run_id = *rid;
   }
   if (const auto lease = item.find("leaseUntil"); lease != item.end() && lease->is_object()) {
@@ -78,7 +67,7 @@ std::optional<core::RunMarker> marker_of(const json& item) {
 
 aws::Result<ClaimOutcome> DynamoRunMarkers::claim(const core::RunClaim& claim) {
   const json key = marker_key(claim.day.date);
-  for (int round = 0; round < kMaxRounds; ++round) {
+  for (int round = 0; round < core::kMaxClaimRounds; ++round) {
     auto stored = db_.read_versioned(table_, key);
     if (!stored.ok()) return stored.error();
     const auto marker = marker_of(stored->item);
@@ -89,10 +78,10 @@ aws::Result<ClaimOutcome> DynamoRunMarkers::claim(const core::RunClaim& claim) {
     if (*put == aws::WriteStatus::written) return ClaimOutcome{Claimed{}};
     // Changed since the read: another claimer, or this put applied with its answer lost.
   }
-  return aws::Error{
-      "ClaimContention",
-      "the run marker changed under every one of " + std::to_string(kMaxRounds) + " claims", 0,
-      true};
+  return aws::Error{"ClaimContention",
+                    "the run marker changed under every one of " +
+                        std::to_string(core::kMaxClaimRounds) + " claims",
+                    0, true};
 }
 
 aws::Result<bool> DynamoRunMarkers::complete(const core::RunClaim& claim, core::Instant at,
@@ -107,11 +96,11 @@ aws::Result<bool> DynamoRunMarkers::complete(const core::RunClaim& claim, core::
       {"ConditionExpression", "runId = :rid"},
       {"ExpressionAttributeNames", {{"#status", "status"}}},
       {"ExpressionAttributeValues",
-       {{":completed", s(core::kRunCompleted)},
-        {":at", s(core::format_timestamp(at))},
-        {":queued", n(static_cast<std::int64_t>(queued))},
-        {":skipped", n(static_cast<std::int64_t>(skipped))},
-        {":rid", s(claim.run_id)}}},
+       {{":completed", attr::str(core::kRunCompleted)},
+        {":at", attr::str(core::format_timestamp(at))},
+        {":queued", attr::num(static_cast<std::int64_t>(queued))},
+        {":skipped", attr::num(static_cast<std::int64_t>(skipped))},
+        {":rid", attr::str(claim.run_id)}}},
   });
   if (!r.ok()) return r.error();
   return r->status == aws::WriteStatus::written;
@@ -119,7 +108,7 @@ aws::Result<bool> DynamoRunMarkers::complete(const core::RunClaim& claim, core::
 
 aws::Result<bool> DynamoRunMarkers::fail(const core::RunClaim& claim, core::Instant at,
                                          std::string_view reason) {
-  std::string why(reason.substr(0, kMaxReasonLength));
+  std::string why(reason.substr(0, core::kMaxReasonLength));
   if (why.empty()) why = "unknown";
   auto r = db_.update_item(json{
       {"TableName", table_},
@@ -128,10 +117,10 @@ aws::Result<bool> DynamoRunMarkers::fail(const core::RunClaim& claim, core::Inst
       {"ConditionExpression", "runId = :rid"},
       {"ExpressionAttributeNames", {{"#status", "status"}}},
       {"ExpressionAttributeValues",
-       {{":failed", s(core::kRunFailed)},
-        {":at", s(core::format_timestamp(at))},
-        {":reason", s(why)},
-        {":rid", s(claim.run_id)}}},
+       {{":failed", attr::str(core::kRunFailed)},
+        {":at", attr::str(core::format_timestamp(at))},
+        {":reason", attr::str(why)},
+        {":rid", attr::str(claim.run_id)}}},
   });
   if (!r.ok()) return r.error();
   return r->status == aws::WriteStatus::written;
@@ -142,7 +131,8 @@ aws::Result<std::vector<json>> DynamoDayNotifications::items(std::string_view da
       {"TableName", table_},
       {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
       {"ExpressionAttributeValues",
-       {{":pk", s(core::keys::day_pk(date))}, {":prefix", s(core::keys::kNotificationPrefix)}}},
+       {{":pk", attr::str(core::keys::day_pk(date))},
+        {":prefix", attr::str(core::keys::kNotificationPrefix)}}},
       // "segment" is a DynamoDB reserved word.
       {"ProjectionExpression", "sk, notificationId, #segment"},
       {"ExpressionAttributeNames", {{"#segment", "segment"}}},

@@ -24,11 +24,6 @@ class DynamoRunMarkers final : public RunMarkers {
   aws::Result<bool> fail(const core::RunClaim& claim, core::Instant at,
                          std::string_view reason) override;
 
-  // Reads and writes before claim gives up on a marker that keeps changing under it.
-  static constexpr int kMaxRounds = 5;
-  // failureReason is cut to this many bytes.
-  static constexpr std::size_t kMaxReasonLength = 500;
-
  private:
   aws::DynamoDb db_;
   std::string table_;

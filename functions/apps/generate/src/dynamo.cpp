@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "dn/aws/retry.hpp"
+#include "dn/core/attributes.hpp"
 #include "dn/core/keys.hpp"
 #include "dn/core/schedule.hpp"
 #include "dn/core/validate.hpp"
@@ -18,22 +19,10 @@
 namespace dn::generate {
 namespace {
 
+using core::attr::num;
+using core::attr::str;
+using core::attr::text;
 using nlohmann::json;
-
-json str(std::string_view v) {
-  return json{{"S", std::string(v)}};
-}
-json num(std::int64_t v) {
-  return json{{"N", std::to_string(v)}};
-}
-
-const std::string* text(const json& item, const char* name) {
-  if (!item.is_object()) return nullptr;
-  const auto a = item.find(name);
-  if (a == item.end() || !a->is_object()) return nullptr;
-  const auto s = a->find("S");
-  return s != a->end() && s->is_string() ? s->get_ptr<const std::string*>() : nullptr;
-}
 
 // Times one call into `times` (when set).
 template <class F>
@@ -277,7 +266,7 @@ WriteOutcome DynamoInbox::write(const std::vector<core::InboxRecord>& records) {
 aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
                                           const std::string& owner) {
   const json k = chain_key(key);
-  for (int round = 0; round < kMaxRounds; ++round) {
+  for (int round = 0; round < core::kMaxClaimRounds; ++round) {
     auto stored = timed(times_, "Query chain", [&] { return db_.read_versioned(table_, k); });
     if (!stored.ok()) return stored.error();
     const auto verdict = core::decide_hop(chain_of(stored->item), hop, owner);
@@ -300,10 +289,10 @@ aws::Result<HopClaim> DynamoChains::claim(const ChainKey& key, std::int64_t hop,
     }
     // Changed since the read: another message, or this put applied with its answer lost.
   }
-  return aws::Error{
-      "ClaimContention",
-      "the chain state changed under every one of " + std::to_string(kMaxRounds) + " claims", 0,
-      true};
+  return aws::Error{"ClaimContention",
+                    "the chain state changed under every one of " +
+                        std::to_string(core::kMaxClaimRounds) + " claims",
+                    0, true};
 }
 
 aws::Result<bool> DynamoChains::mark(const ChainKey& key, const HopClaim& claim,
@@ -317,7 +306,7 @@ aws::Result<bool> DynamoChains::mark(const ChainKey& key, const HopClaim& claim,
         {"ExpressionAttributeNames", {{"#status", "status"}, {"#version", "version"}}},
         {"ExpressionAttributeValues",
          {{":status", str(status)},
-          {":reason", str(reason.substr(0, kMaxReasonLength))},
+          {":reason", str(reason.substr(0, core::kMaxReasonLength))},
           {":next", num(claim.version + 1)},
           {":expected", num(claim.version)}}},
     });

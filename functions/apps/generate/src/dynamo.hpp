@@ -81,9 +81,6 @@ class DynamoChains final : public Chains {
   aws::Result<bool> mark(const ChainKey& key, const HopClaim& claim, std::string_view status,
                          std::string_view reason) override;
 
-  static constexpr int kMaxRounds = 5;
-  static constexpr std::size_t kMaxReasonLength = 500;
-
  private:
   aws::DynamoDb db_;
   std::string table_;

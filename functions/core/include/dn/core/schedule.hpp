@@ -57,6 +57,11 @@ inline constexpr std::string_view kRunFailed = "failed";
 // Run markers expire (table TTL) this long after their day: long enough that a late or repeated
 // trigger for the day still finds it, short enough that markers do not pile up.
 inline constexpr int kRunMarkerTtlDays = 90;
+// A claim of a run marker or a chain state writes only if the item is unchanged since its read;
+// it gives up after this many reads and writes of an item that keeps changing under it.
+inline constexpr int kMaxClaimRounds = 5;
+// A failure reason stored in a run marker or a chain state is cut to this many bytes.
+inline constexpr std::size_t kMaxReasonLength = 500;
 
 struct RunClaim {
   RunDay day{};
