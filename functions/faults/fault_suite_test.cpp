@@ -104,105 +104,80 @@ struct Case {
   dn::faults::Day day{};
 };
 
+// A case's setup that adds `rules` to the pipeline's fault layer.
+std::function<void(dn::faults::Pipeline&)> adding(std::vector<FaultRule> rules) {
+  return [rules = std::move(rules)](dn::faults::Pipeline& p) {
+    for (const auto& r : rules) p.faults().add(r);
+  };
+}
+
+// Throttling of the matching calls of `op` for `ms` from the first one after `skip` let through.
+FaultRule throttled_for(std::string op, std::function<bool(const StubRequest&)> match, int ms,
+                        int skip = 0) {
+  auto r = dn::aws::testing::throttling(std::move(op));
+  r.match = std::move(match);
+  r.span = std::chrono::milliseconds(ms);
+  r.skip = skip;
+  return r;
+}
+
 std::vector<Case> cases() {
+  using std::chrono::milliseconds;
   std::vector<Case> out;
   out.push_back({"no_fault", [](dn::faults::Pipeline&) {}});
   for (const auto& site : sites()) {
     for (const auto& fault : faults()) {
-      out.push_back({site.name + "__" + fault.name, [site, fault](dn::faults::Pipeline& p) {
-                       FaultRule rule;
-                       rule.operation = site.operation;
-                       rule.match = site.match;
-                       rule.skip = site.skip;
-                       fault.shape(rule);
-                       p.faults().add(rule);
-                     }});
+      FaultRule rule{.operation = site.operation, .match = site.match, .skip = site.skip};
+      fault.shape(rule);
+      out.push_back({site.name + "__" + fault.name, adding({rule})});
     }
   }
-  auto span = [](std::string op, std::function<bool(const StubRequest&)> match, int ms) {
-    auto r = dn::aws::testing::throttling(std::move(op));
-    r.match = std::move(match);
-    r.span = std::chrono::milliseconds(ms);
-    return r;
-  };
   // Throttling that outlasts an invocation's work time: absorbed, then handed over with the
   // progress made (a continuation from the last record written).
-  out.push_back({"generate_writes_inbox__throttled_for_7s", [span](dn::faults::Pipeline& p) {
-                   auto r = span("TransactWriteItems", nullptr, 7000);
-                   r.skip = 2;
-                   p.faults().add(r);
-                 }});
-  out.push_back({"every_dynamodb_call__throttled_for_4s", [span](dn::faults::Pipeline& p) {
-                   p.faults().add(span("*", has("TableName"), 4000));
-                 }});
+  out.push_back({"generate_writes_inbox__throttled_for_7s",
+                 adding({throttled_for("TransactWriteItems", nullptr, 7000, 2)})});
+  out.push_back({"every_dynamodb_call__throttled_for_4s",
+                 adding({throttled_for("*", has("TableName"), 4000)})});
   // find-daily's claim throttled beyond its deadline: it fails, Lambda's retry claims. 7 s is
   // longer than one attempt's work time (10 s timeout - 5 s of margins) and ends before the last
   // of the three attempts starts: this driver retries at once (Lambda waits 1 and 2 minutes),
   // so a span of 12 s left ~2 s of slack and failed when all three attempts fell inside it.
-  out.push_back({"find_daily_claims__throttled_for_7s", [span](dn::faults::Pipeline& p) {
-                   p.faults().add(span("PutItem", lacks("CHAIN#"), 7000));
-                 }});
+  out.push_back({"find_daily_claims__throttled_for_7s",
+                 adding({throttled_for("PutItem", lacks("CHAIN#"), 7000)})});
   // Completing the marker fails for the whole first invocation: it fails; the retry (same run)
   // claims its own marker, re-sends (stopped as duplicates by generate) and completes.
-  out.push_back({"find_daily_completes__fails_for_11s", [](dn::faults::Pipeline& p) {
-                   FaultRule r;
-                   r.operation = "UpdateItem";
-                   r.match = has(":completed");
-                   r.kind = FaultKind::error;
-                   r.span = std::chrono::milliseconds(11000);
-                   p.faults().add(r);
-                 }});
+  out.push_back({"find_daily_completes__fails_for_11s", adding({{.operation = "UpdateItem",
+                                                                 .match = has(":completed"),
+                                                                 .kind = FaultKind::error,
+                                                                 .span = milliseconds(11000)}})});
   // A failure near the deadline: the day's Query answers past the work's deadline, and the
   // marker is still released in the time kept for it.
-  out.push_back({"find_daily_queries_day__slower_than_the_deadline", [](dn::faults::Pipeline& p) {
-                   FaultRule r;
-                   r.operation = "Query";
-                   r.match = has("begins_with(sk, :prefix)");
-                   r.kind = FaultKind::slow;
-                   r.delay = std::chrono::milliseconds(7000);
-                   p.faults().add(r);
-                 }});
+  out.push_back({"find_daily_queries_day__slower_than_the_deadline",
+                 adding({{.operation = "Query",
+                          .match = has("begins_with(sk, :prefix)"),
+                          .kind = FaultKind::slow,
+                          .delay = milliseconds(7000)}})});
   // The release itself is lost as well: the retry is the same run and takes its marker again.
-  out.push_back({"find_daily_sends_and_releases__fail", [](dn::faults::Pipeline& p) {
-                   FaultRule send;
-                   send.operation = "SendMessageBatch";
-                   send.match = has(R"("Id":"n0")");
-                   send.kind = FaultKind::error;
-                   send.times = 1000;
-                   send.span = std::chrono::milliseconds(9000);
-                   p.faults().add(send);
-                   FaultRule release;
-                   release.operation = "UpdateItem";
-                   release.match = has(":failed");
-                   release.kind = FaultKind::reset;
-                   release.times = 1000;
-                   p.faults().add(release);
-                 }});
+  out.push_back({"find_daily_sends_and_releases__fail", adding({{.operation = "SendMessageBatch",
+                                                                 .match = has(R"("Id":"n0")"),
+                                                                 .kind = FaultKind::error,
+                                                                 .times = 1000,
+                                                                 .span = milliseconds(9000)},
+                                                                {.operation = "UpdateItem",
+                                                                 .match = has(":failed"),
+                                                                 .kind = FaultKind::reset,
+                                                                 .times = 1000}})});
   // Deliveries made twice: SQS's at-least-once delivery (same message id), a SendMessage applied
   // twice (two message ids, same body).
-  {
-    Case c{"first_generate_message__delivered_twice", [](dn::faults::Pipeline&) {}};
-    c.options.deliver_twice = 1;
-    out.push_back(c);
-    Case d{"a_continuation__delivered_twice", [](dn::faults::Pipeline&) {}};
-    d.options.deliver_twice = 3;
-    out.push_back(d);
-  }
-  out.push_back({"generate_continues__applied_twice", [](dn::faults::Pipeline& p) {
-                   FaultRule r;
-                   r.operation = "SendMessageBatch";
-                   r.match = has("continuation");
-                   r.kind = FaultKind::apply_twice;
-                   r.times = 2;
-                   p.faults().add(r);
-                 }});
-  out.push_back({"find_daily_sends__applied_twice", [](dn::faults::Pipeline& p) {
-                   FaultRule r;
-                   r.operation = "SendMessageBatch";
-                   r.match = has(R"("Id":"n0")");
-                   r.kind = FaultKind::apply_twice;
-                   p.faults().add(r);
-                 }});
+  out.push_back({"first_generate_message__delivered_twice", adding({}), {.deliver_twice = 1}});
+  out.push_back({"a_continuation__delivered_twice", adding({}), {.deliver_twice = 3}});
+  out.push_back({"generate_continues__applied_twice", adding({{.operation = "SendMessageBatch",
+                                                               .match = has("continuation"),
+                                                               .kind = FaultKind::apply_twice,
+                                                               .times = 2}})});
+  out.push_back({"find_daily_sends__applied_twice", adding({{.operation = "SendMessageBatch",
+                                                             .match = has(R"("Id":"n0")"),
+                                                             .kind = FaultKind::apply_twice}})});
   return out;
 }
 
