@@ -38,6 +38,28 @@ function(dn_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "unit;${ARG_LABELS}")
 endfunction()
 
+# dn_function(<name> SOURCES ... [DEPS ...] [TESTS ...]), in apps/<name>/: a Lambda function as
+# library dn_<id> (<id> is <name> with '_' for '-'; src/ holds its headers), the executable <name>
+# from main.cpp (scripts/package.sh zips it as `bootstrap`) and, with TESTS, the test <id>_test,
+# which also links the stub Runtime API and the loopback AWS stub.
+function(dn_function name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;TESTS" ${ARGN})
+  string(REPLACE "-" "_" id "${name}")
+  dn_library(dn_${id}
+    SOURCES ${ARG_SOURCES}
+    DEPS dn_core dn_aws dn_runtime nlohmann_json::nlohmann_json ${ARG_DEPS})
+  target_include_directories(dn_${id} PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/src")
+  add_executable(${name} main.cpp)
+  target_link_libraries(${name} PRIVATE dn_${id} dn_options)
+  if(DN_BUILD_TESTS AND ARG_TESTS)
+    dn_test(${id}_test
+      SOURCES ${ARG_TESTS}
+      DEPS dn_${id} dn_runtime_stub dn_aws_stub
+      LABELS ${name})
+    target_include_directories(${id}_test PRIVATE "${CMAKE_SOURCE_DIR}/aws/test")
+  endif()
+endfunction()
+
 # dn_fuzzer(<name> SOURCES ... DEPS ... SECONDS n): a libFuzzer target run by CTest for n seconds.
 function(dn_fuzzer name)
   if(NOT DN_FUZZ)
