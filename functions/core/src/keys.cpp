@@ -8,6 +8,13 @@ std::string join(std::string_view prefix, std::string_view value) {
   out.append(prefix).append(value);
   return out;
 }
+// A key of two parts: prefix, value, '#', then (INBOX#<date>#<notificationId>).
+std::string join(std::string_view prefix, std::string_view value, std::string_view then) {
+  std::string out = join(prefix, value);
+  out.push_back('#');
+  out.append(then);
+  return out;
+}
 }  // namespace
 
 std::string day_pk(std::string_view date) {
@@ -26,10 +33,7 @@ std::string user_pk(std::string_view user_id) {
   return join(kUserPrefix, user_id);
 }
 std::string inbox_sk(std::string_view date, std::string_view notification_id) {
-  std::string out = join(kInboxPrefix, date);
-  out.push_back('#');
-  out.append(notification_id);
-  return out;
+  return join(kInboxPrefix, date, notification_id);
 }
 std::string state_pk(std::string_view user_id, bool read) {
   std::string out = join(kUserPrefix, user_id);
@@ -40,10 +44,7 @@ std::string run_pk(std::string_view date) {
   return join(kRunPrefix, date);
 }
 std::string chain_sk(std::string_view notification_id, std::string_view run) {
-  std::string out = join(kChainPrefix, notification_id);
-  out.push_back('#');
-  out.append(run);
-  return out;
+  return join(kChainPrefix, notification_id, run);
 }
 
 std::string_view strip_prefix(std::string_view key, std::string_view prefix) {
