@@ -93,6 +93,14 @@ HttpResponse body_of(std::size_t size) {
   return {.status = 200, .body = std::string(size, 'b')};
 }
 
+// A 1000-byte body whose sending `fault` cuts after its first 10 bytes.
+HttpResponse cut_after_10_bytes(Fault fault) {
+  auto response = body_of(1000);
+  response.fault = fault;
+  response.fault_after_bytes = 10;
+  return response;
+}
+
 TEST(HttpServer, RecordsRequestsAsSentAndAnswersFromTheHandler) {
   HttpServer server(script({{.status = 201, .headers = {{"X-Answer", "yes"}}, .body = "done"}}));
   RawClient client(server);
@@ -174,10 +182,7 @@ TEST(HttpServer, ResetSendsNothingAndResetsTheConnection) {
 }
 
 TEST(HttpServer, TruncateSendsTheHeadAndPartOfTheBodyThenCloses) {
-  auto response = body_of(1000);
-  response.fault = Fault::truncate;
-  response.fault_after_bytes = 10;
-  HttpServer server(script({response}));
+  HttpServer server(script({cut_after_10_bytes(Fault::truncate)}));
   RawClient client(server);
   client.send(kPost);
   const auto got = client.read(100000, kWait);
@@ -189,10 +194,7 @@ TEST(HttpServer, TruncateSendsTheHeadAndPartOfTheBodyThenCloses) {
 }
 
 TEST(HttpServer, StallSendsPartOfTheBodyThenHoldsTheConnection) {
-  auto response = body_of(1000);
-  response.fault = Fault::stall;
-  response.fault_after_bytes = 10;
-  HttpServer server(script({response}));
+  HttpServer server(script({cut_after_10_bytes(Fault::stall)}));
   RawClient client(server);
   client.send(kPost);
   auto got = client.read(1, kWait);
