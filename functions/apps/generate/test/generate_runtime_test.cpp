@@ -16,9 +16,7 @@
 
 namespace {
 
-using dn::aws::testing::StubRequest;
 using dn::runtime::testing::env_of;
-using dn::runtime::testing::Post;
 using dn::runtime::testing::run_function;
 using nlohmann::json;
 
@@ -60,7 +58,7 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
   dn::aws::testing::FakeAws aws;
   seed(aws, 2400);  // 3 pages of 1000; MAX_PAGES_PER_INVOCATION=2
   std::map<std::string, int> calls;
-  dn::aws::testing::StubServer server([&](const StubRequest& r) {
+  dn::aws::testing::StubServer server([&](const dn::aws::testing::StubRequest& r) {
     ++calls[dn::aws::testing::FakeAws::operation(r)];
     return aws.handle(r);
   });
@@ -84,7 +82,7 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
 
   const auto posts = api.posts();
   ASSERT_EQ(posts.size(), 1U);
-  EXPECT_EQ(posts[0].kind, Post::Kind::response);
+  EXPECT_EQ(posts[0].kind, dn::runtime::testing::Post::Kind::response);
   EXPECT_EQ(json::parse(posts[0].body),
             (json{{"batchItemFailures", {{{"itemIdentifier", "poison"}}}}}));
 
@@ -129,14 +127,11 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
 }
 
 TEST(GenerateRuntime, MissingQueueUrlIsAnInitError) {
-  dn::runtime::testing::StubRuntimeApi api;
   const auto env = env_of({{"TABLE_NAME", "notifications"}});
-  const int rc = run_function([&] { return dn::generate::handler_from_env(env); }, api, 1);
-  EXPECT_NE(rc, 0);
-  const auto posts = api.posts();
-  ASSERT_EQ(posts.size(), 1U);
-  EXPECT_EQ(posts[0].kind, Post::Kind::init_error);
-  EXPECT_NE(posts[0].body.find("QUEUE_URL"), std::string::npos);
+  const auto error =
+      dn::runtime::testing::init_error([&] { return dn::generate::handler_from_env(env); });
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("QUEUE_URL"), std::string::npos);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,16 @@ inline int run_function(const std::function<Handler()>& init, const StubRuntimeA
       run_with_init(init, Options{.endpoint = api.endpoint(), .max_invocations = invocations});
   set_line_sink(nullptr);
   return rc;
+}
+
+// The init error a function whose init is `init` posts (its message), or nullopt when it posts
+// something else or start-up does not end with code 1.
+inline std::optional<std::string> init_error(const std::function<Handler()>& init) {
+  const StubRuntimeApi api;
+  if (run_function(init, api, 1) == 0) return std::nullopt;
+  const auto posts = api.posts();
+  if (posts.size() != 1 || posts[0].kind != Post::Kind::init_error) return std::nullopt;
+  return posts[0].body;
 }
 
 }  // namespace dn::runtime::testing
