@@ -27,12 +27,11 @@ std::int64_t now_epoch_ms() {
 
 // What a POST is, from its path.
 Post to_post(const HttpRequest& request) {
-  Post post;
-  post.method = request.method;
-  post.path = request.target;
-  post.headers = request.headers;
-  post.body = request.body;
-  post.connection = request.connection;
+  Post post{.method = request.method,
+            .path = request.target,
+            .headers = request.headers,
+            .body = request.body,
+            .connection = request.connection};
   const std::string_view target = request.target;
   if (target == kInitErrorPath) {
     post.kind = Post::Kind::init_error;
