@@ -29,19 +29,11 @@ std::chrono::milliseconds Request::remaining() const {
 }
 
 Response Response::success(std::string body, std::string content_type) {
-  Response response;
-  response.success_ = true;
-  response.body_ = std::move(body);
-  response.content_type_ = std::move(content_type);
-  return response;
+  return {true, std::move(body), std::move(content_type), {}, {}};
 }
 
 Response Response::failure(std::string error_type, std::string error_message) {
-  Response response;
-  response.success_ = false;
-  response.error_type_ = std::move(error_type);
-  response.error_message_ = std::move(error_message);
-  return response;
+  return {false, {}, {}, std::move(error_type), std::move(error_message)};
 }
 
 namespace {

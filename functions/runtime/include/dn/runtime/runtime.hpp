@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace dn::runtime {
 
@@ -38,7 +39,13 @@ class Response {
   [[nodiscard]] const std::string& error_message() const { return error_message_; }  // failure
 
  private:
-  Response() = default;
+  Response(bool success, std::string body, std::string content_type, std::string error_type,
+           std::string error_message)
+      : success_(success),
+        body_(std::move(body)),
+        content_type_(std::move(content_type)),
+        error_type_(std::move(error_type)),
+        error_message_(std::move(error_message)) {}
   bool success_ = false;
   std::string body_;
   std::string content_type_;
