@@ -29,21 +29,21 @@ endfunction()
 
 # dn_test(<name> SOURCES ... DEPS ...): a GoogleTest executable registered with CTest.
 function(dn_test name)
-  if(NOT DN_BUILD_TESTS)
-    return()
-  endif()
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
-  add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main dn_options)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "unit;${ARG_LABELS}")
+  if(DN_BUILD_TESTS)
+    add_executable(${name} ${ARG_SOURCES})
+    target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main dn_options)
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "unit;${ARG_LABELS}")
+  endif()
 endfunction()
 
-# dn_function(<name> SOURCES ... [DEPS ...] [TESTS ...]), in apps/<name>/: a Lambda function as
-# library dn_<id> (<id> is <name> with '_' for '-'; src/ holds its headers), the executable <name>
-# from main.cpp (scripts/package.sh zips it as `bootstrap`) and, with TESTS, the test <id>_test,
-# which also links the stub Runtime API and the loopback AWS stub.
+# dn_function(<name> SOURCES ... [DEPS ...] [TESTS ...] [TEST_INCLUDES ...]), in apps/<name>/: a
+# Lambda function as library dn_<id> (<id> is <name> with '_' for '-'; src/ holds its headers), the
+# executable <name> from main.cpp (scripts/package.sh zips it as `bootstrap`) and, with TESTS, the
+# test <id>_test, which also links the stub Runtime API and the loopback AWS stub (aws/test and
+# TEST_INCLUDES are its include folders).
 function(dn_function name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;TESTS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;TESTS;TEST_INCLUDES" ${ARGN})
   string(REPLACE "-" "_" id "${name}")
   dn_library(dn_${id}
     SOURCES ${ARG_SOURCES}
@@ -56,7 +56,8 @@ function(dn_function name)
       SOURCES ${ARG_TESTS}
       DEPS dn_${id} dn_runtime_stub dn_aws_stub
       LABELS ${name})
-    target_include_directories(${id}_test PRIVATE "${CMAKE_SOURCE_DIR}/aws/test")
+    target_include_directories(${id}_test PRIVATE "${CMAKE_SOURCE_DIR}/aws/test"
+                               ${ARG_TEST_INCLUDES})
   endif()
 endfunction()
 

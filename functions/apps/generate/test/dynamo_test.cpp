@@ -73,23 +73,31 @@ struct Overlap {
   }
 };
 
-TEST(GenerateDynamo, APagesWritesRunConcurrentlyAndEveryRecordIsStoredOnce) {
+// The fake table behind the stub, every TransactWriteItems through `overlap`.
+struct OverlappedTable {
   aws::testing::FakeAws fake;
-  aws::testing::StubServer server([&](const StubRequest& r) { return fake.handle(r); });
   Overlap overlap;
-  server.set_hook([&](const StubRequest& r, const dn::testing::Handler& next) {
-    return overlap.around(r, next);
-  });
-  auto client = client_for(server);
+  aws::testing::StubServer server{[this](const StubRequest& r) { return fake.handle(r); }};
+  aws::Client client = client_for(server);
+
+  OverlappedTable() {
+    server.set_hook([this](const StubRequest& r, const dn::testing::Handler& next) {
+      return overlap.around(r, next);
+    });
+  }
+};
+
+TEST(GenerateDynamo, APagesWritesRunConcurrentlyAndEveryRecordIsStoredOnce) {
+  OverlappedTable table;
   CallTimes times;
-  DynamoInbox inbox(client, "notifications", &times, 4);
+  DynamoInbox inbox(table.client, "notifications", &times, 4);
   const auto batch = records(250);
   const auto out = inbox.write(batch);
   EXPECT_FALSE(out.error) << out.error->to_string();
   EXPECT_EQ(out.written, 250U);
-  EXPECT_GE(overlap.max_in_flight, 2);
-  EXPECT_LE(overlap.max_in_flight, 4);
-  EXPECT_EQ(fake.items("USER#", "INBOX#2026-11-24#n1").size(), 250U);
+  EXPECT_GE(table.overlap.max_in_flight, 2);
+  EXPECT_LE(table.overlap.max_in_flight, 4);
+  EXPECT_EQ(table.fake.items("USER#", "INBOX#2026-11-24#n1").size(), 250U);
   EXPECT_EQ(times.to_json()["TransactWriteItems inbox"]["n"], 3);
 }
 
@@ -118,18 +126,12 @@ TEST(GenerateDynamo, OneFailedCallOfAPageLeavesTheStoredPrefixBeforeIt) {
 }
 
 TEST(GenerateDynamo, WithOneCallInFlightTheWritesAreSequential) {
-  aws::testing::FakeAws fake;
-  aws::testing::StubServer server([&](const StubRequest& r) { return fake.handle(r); });
-  Overlap overlap;
-  server.set_hook([&](const StubRequest& r, const dn::testing::Handler& next) {
-    return overlap.around(r, next);
-  });
-  auto client = client_for(server);
-  DynamoInbox inbox(client, "notifications", nullptr, 1);
+  OverlappedTable table;
+  DynamoInbox inbox(table.client, "notifications", nullptr, 1);
   const auto out = inbox.write(records(60));
   EXPECT_FALSE(out.error);
   EXPECT_EQ(out.written, 60U);
-  EXPECT_EQ(overlap.max_in_flight, 1);
+  EXPECT_EQ(table.overlap.max_in_flight, 1);
 }
 
 }  // namespace

@@ -5,12 +5,11 @@
 #include <utility>
 #include <variant>
 
-#include "dn/aws/config.hpp"
 #include "dn/aws/secrets_manager.hpp"
 #include "dn/core/api.hpp"
 #include "dn/core/cursor.hpp"
-#include "dn/core/schedule.hpp"
 #include "dn/runtime/log.hpp"
+#include "inbox_parts.hpp"
 #include "inbox_response.hpp"
 
 namespace dn::get_notifications {
@@ -31,15 +30,10 @@ runtime::Response unknown_user(json log) {
 }  // namespace
 
 runtime::Response Handler::handle(const runtime::Request& request) {
-  auto parsed = core::parse_read_request(request.payload);
-  if (auto* e = std::get_if<core::ApiError>(&parsed)) {
-    return respond(e->status, core::error_response(*e),
-                   {{"outcome", "rejected"}, {"reason", e->message}});
-  }
-  const auto at = clock_();
-  const inbox::Now now{core::format_timestamp(at), at.time_since_epoch().count()};
-  if (auto* c = std::get_if<core::CountRequest>(&parsed)) return count(*c, now);
-  return list(std::get<core::InboxRequest>(parsed), now);
+  return inbox::answer(
+      core::parse_read_request(request.payload), clock_,
+      [this](const core::InboxRequest& req, const inbox::Now& now) { return list(req, now); },
+      [this](const core::CountRequest& req, const inbox::Now& now) { return count(req, now); });
 }
 
 runtime::Response Handler::list(const core::InboxRequest& req, const inbox::Now& now) {
@@ -97,26 +91,14 @@ runtime::Handler handler_from_env(const GetenvFn& getenv) {
   const runtime::Env env(getenv);
   std::string table_name = env.required("TABLE_NAME");
   const std::string secret_id = env.required("CURSOR_SECRET_ARN");
-  auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
-  if (!config.ok()) throw std::runtime_error(config.error().to_string());
-
-  struct State {
-    std::unique_ptr<aws::Client> client;
-    std::unique_ptr<inbox::DynamoInbox> inbox;
-    std::unique_ptr<Handler> handler;
-  };
-  auto state = std::make_shared<State>();
-  state->client = std::make_unique<aws::Client>(std::move(*config));
-  auto key = aws::SecretsManager(*state->client).get_secret_value(secret_id);
+  auto parts = inbox::parts_from_env<Handler>(getenv, std::move(table_name));
+  auto key = aws::SecretsManager(*parts->client).get_secret_value(secret_id);
   if (!key.ok()) throw std::runtime_error("cursor key: " + key.error().to_string());
   if (key->size() < kMinKeyBytes) {
     throw std::runtime_error("cursor key: the secret must hold at least 32 characters");
   }
-  state->inbox = std::make_unique<inbox::DynamoInbox>(*state->client, std::move(table_name));
-  state->handler = std::make_unique<Handler>(std::move(*key), *state->inbox, [] {
-    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  });
-  return runtime::serve(state);
+  parts->handler = std::make_unique<Handler>(std::move(*key), *parts->inbox, inbox::system_now);
+  return runtime::serve(parts);
 }
 
 }  // namespace dn::get_notifications

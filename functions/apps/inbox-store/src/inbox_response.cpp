@@ -1,6 +1,7 @@
 #include "inbox_response.hpp"
 
 #include "dn/core/api.hpp"
+#include "dn/core/schedule.hpp"
 #include "dn/runtime/build.hpp"
 #include "dn/runtime/log.hpp"
 #include "dn/util/json.hpp"
@@ -22,6 +23,15 @@ runtime::Response respond(int status, const std::string& body, const json& log_f
   json proxy = dn::util::parse_json_or_throw(body);
   proxy["headers"]["X-Build-Id"] = std::string(runtime::build_id());
   return runtime::Response::success(dn::util::to_json(proxy));
+}
+
+runtime::Response rejected(const core::ApiError& error) {
+  return respond(error.status, core::error_response(error),
+                 {{"outcome", "rejected"}, {"reason", error.message}});
+}
+
+Now now_at(core::Instant at) {
+  return Now{core::format_timestamp(at), at.time_since_epoch().count()};
 }
 
 runtime::Response store_failed(json log, const aws::Error& error) {

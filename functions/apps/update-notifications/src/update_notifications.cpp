@@ -1,13 +1,11 @@
 #include "update_notifications.hpp"
 
 #include <memory>
-#include <stdexcept>
 #include <utility>
 #include <variant>
 
-#include "dn/aws/config.hpp"
-#include "dn/core/schedule.hpp"
 #include "dn/runtime/log.hpp"
+#include "inbox_parts.hpp"
 #include "inbox_response.hpp"
 
 namespace dn::update_notifications {
@@ -30,15 +28,12 @@ bool near_deadline(const runtime::Request& request, std::chrono::milliseconds re
 }  // namespace
 
 runtime::Response Handler::handle(const runtime::Request& request) {
-  auto parsed = core::parse_write_request(request.payload);
-  if (auto* e = std::get_if<core::ApiError>(&parsed)) {
-    return respond(e->status, core::error_response(*e),
-                   {{"outcome", "rejected"}, {"reason", e->message}});
-  }
-  const auto at = clock_();
-  const inbox::Now now{core::format_timestamp(at), at.time_since_epoch().count()};
-  if (auto* p = std::get_if<core::StateRequest>(&parsed)) return patch(*p, now);
-  return read_all(std::get<core::ReadAllRequest>(parsed), now, request);
+  return inbox::answer(
+      core::parse_write_request(request.payload), clock_,
+      [this](const core::StateRequest& req, const inbox::Now& now) { return patch(req, now); },
+      [&](const core::ReadAllRequest& req, const inbox::Now& now) {
+        return read_all(req, now, request);
+      });
 }
 
 runtime::Response Handler::patch(const core::StateRequest& req, const inbox::Now& now) {
@@ -113,22 +108,9 @@ runtime::Response Handler::read_all(const core::ReadAllRequest& req, const inbox
 
 runtime::Handler handler_from_env(const GetenvFn& getenv) {
   const runtime::Env env(getenv);
-  std::string table_name = env.required("TABLE_NAME");
-  auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
-  if (!config.ok()) throw std::runtime_error(config.error().to_string());
-
-  struct State {
-    std::unique_ptr<aws::Client> client;
-    std::unique_ptr<inbox::DynamoInbox> inbox;
-    std::unique_ptr<Handler> handler;
-  };
-  auto state = std::make_shared<State>();
-  state->client = std::make_unique<aws::Client>(std::move(*config));
-  state->inbox = std::make_unique<inbox::DynamoInbox>(*state->client, std::move(table_name));
-  state->handler = std::make_unique<Handler>(Settings{}, *state->inbox, [] {
-    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  });
-  return runtime::serve(state);
+  auto parts = inbox::parts_from_env<Handler>(getenv, env.required("TABLE_NAME"));
+  parts->handler = std::make_unique<Handler>(Settings{}, *parts->inbox, inbox::system_now);
+  return runtime::serve(parts);
 }
 
 }  // namespace dn::update_notifications

@@ -5,43 +5,26 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
-#include "dn/runtime/testing/function_harness.hpp"
-#include "http_stub.hpp"
+#include "inbox_route_testing.hpp"
 #include "update_notifications.hpp"
 
+namespace dn::inbox::testing {
 namespace {
 
-using dn::aws::testing::json_response;
-using dn::aws::testing::StubRequest;
-using dn::aws::testing::StubResponse;
-using dn::runtime::testing::env_of;
-using dn::runtime::testing::Post;
-using dn::runtime::testing::run_function;
-using nlohmann::json;
-
-json S(const std::string& v) {
-  return json{{"S", v}};
-}
-
-struct FakeAws {
-  std::mutex mutex;
-  std::map<std::string, int> calls;
+// alice's inbox as DynamoDB answers for it; the TransactWriteItems it is sent, in order.
+struct AliceInbox {
   std::vector<json> transactions;
 
-  StubResponse handle(const StubRequest& r) {
-    const std::lock_guard lock(mutex);
-    const std::string target = r.header("x-amz-target");
-    ++calls[target];
-    const json body = json::parse(r.body, nullptr, false);
+  StubResponse answer(const std::string& target, const json& body) {
     if (target == "DynamoDB_20120810.UpdateItem") {
       const std::string sk = body["Key"]["sk"]["S"];
       if (sk == "INBOX#2026-11-24#digest") {  // exists, unread
-        return json_response(200,
-                             json{{"Attributes", {{"pk", S("USER#alice")}, {"sk", S(sk)}}}}.dump());
+        return json_response(
+            200, json{{"Attributes", {{"pk", str("USER#alice")}, {"sk", str(sk)}}}}.dump());
       }
       if (sk == "INBOX#2026-11-23#digest") {  // exists, archived: the condition fails
         return json_response(
@@ -49,10 +32,10 @@ struct FakeAws {
             json{{"__type", "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"},
                  {"message", "The conditional request failed"},
                  {"Item",
-                  {{"pk", S("USER#alice")},
-                   {"sk", S(sk)},
-                   {"readAt", S("2026-11-23T09:00:00Z")},
-                   {"archivedAt", S("2026-11-23T09:00:00Z")},
+                  {{"pk", str("USER#alice")},
+                   {"sk", str(sk)},
+                   {"readAt", str("2026-11-23T09:00:00Z")},
+                   {"archivedAt", str("2026-11-23T09:00:00Z")},
                    {"expiresAt", {{"N", "4102444800"}}}}}}
                 .dump());
       }
@@ -63,7 +46,7 @@ struct FakeAws {
     if (target == "DynamoDB_20120810.Query") {  // one page of three unread records
       json items = json::array();
       for (const char* d : {"03", "02", "01"}) {
-        items.push_back({{"sk", S(std::string("INBOX#2026-11-") + d + "#n")}});
+        items.push_back({{"sk", str(std::string("INBOX#2026-11-") + d + "#n")}});
       }
       return json_response(200, json{{"Items", items}, {"Count", 3}}.dump());
     }
@@ -81,65 +64,50 @@ struct FakeAws {
 };
 
 std::string patch(const std::string& id, const json& body) {
-  return json{{"resource", "/users/{userId}/notifications/{id}"},
-              {"httpMethod", "PATCH"},
-              {"pathParameters", {{"userId", "alice"}, {"id", id}}},
-              {"body", body.dump()}}
-      .dump();
+  return route_event("PATCH", "/users/{userId}/notifications/{id}",
+                     {{"userId", "alice"}, {"id", id}}, std::nullopt, body);
 }
 
 TEST(UpdateNotificationsRuntime, PatchesReadsAllAndAnswersEveryOutcome) {
-  FakeAws aws;
-  dn::aws::testing::StubServer server([&](const StubRequest& r) { return aws.handle(r); });
-  dn::runtime::testing::StubRuntimeApi api;
-  api.enqueue(
-      dn::runtime::testing::invocation("read", patch("2026-11-24.digest", {{"read", true}})));
-  api.enqueue(
-      dn::runtime::testing::invocation("archived", patch("2026-11-23.digest", {{"read", false}})));
-  api.enqueue(
-      dn::runtime::testing::invocation("missing", patch("2026-11-22.digest", {{"read", true}})));
-  api.enqueue(dn::runtime::testing::invocation(
-      "all", json{{"resource", "/users/{userId}/notifications/read-all"},
-                  {"httpMethod", "POST"},
-                  {"pathParameters", {{"userId", "alice"}}}}
-                 .dump()));
+  AliceInbox inbox;
+  ScriptedAws aws(
+      [&](const std::string& target, const json& body) { return inbox.answer(target, body); });
+  StubServer server([&](const auto& r) { return aws.handle(r); });
+  StubRuntimeApi api;
+  api.enqueue(invocation("read", patch("2026-11-24.digest", {{"read", true}})));
+  api.enqueue(invocation("archived", patch("2026-11-23.digest", {{"read", false}})));
+  api.enqueue(invocation("missing", patch("2026-11-22.digest", {{"read", true}})));
+  api.enqueue(invocation(
+      "all", route_event("POST", "/users/{userId}/notifications/read-all", {{"userId", "alice"}})));
 
-  auto vars = dn::aws::testing::stub_aws_env(server.url());
+  auto vars = aws::testing::stub_aws_env(server.url());
   vars.insert({"TABLE_NAME", "notifications"});
   const auto env = env_of(vars);
-  const int rc =
-      run_function([&] { return dn::update_notifications::handler_from_env(env); }, api, 4);
+  const int rc = run_function([&] { return update_notifications::handler_from_env(env); }, api, 4);
   ASSERT_EQ(rc, 0);
-  std::map<std::string, json> by_id;
-  for (const auto& p : api.posts()) {
-    EXPECT_EQ(p.kind, Post::Kind::response) << p.request_id;
-    by_id[p.request_id] = json::parse(p.body);
-  }
+  auto by_id = answers_by_id(api);
   EXPECT_EQ(by_id["read"]["statusCode"], 200);
-  EXPECT_TRUE(json::parse(by_id["read"]["body"].get<std::string>())["changed"]);
+  EXPECT_TRUE(body_of(by_id["read"])["changed"]);
   EXPECT_EQ(by_id["archived"]["statusCode"], 409);
   EXPECT_EQ(by_id["missing"]["statusCode"], 404);
   EXPECT_EQ(by_id["all"]["statusCode"], 200);
-  EXPECT_EQ(json::parse(by_id["all"]["body"].get<std::string>()),
+  EXPECT_EQ(body_of(by_id["all"]),
             json::parse(R"({"userId":"alice","markedRead":2,"complete":true})"));
   // The cancelled transaction is resent without the record that failed its own condition.
-  ASSERT_EQ(aws.transactions.size(), 2U);
-  EXPECT_EQ(aws.transactions[0]["TransactItems"].size(), 3U);
-  ASSERT_EQ(aws.transactions[1]["TransactItems"].size(), 2U);
-  EXPECT_EQ(aws.transactions[1]["TransactItems"][1]["Update"]["Key"]["sk"]["S"],
+  ASSERT_EQ(inbox.transactions.size(), 2U);
+  EXPECT_EQ(inbox.transactions[0]["TransactItems"].size(), 3U);
+  ASSERT_EQ(inbox.transactions[1]["TransactItems"].size(), 2U);
+  EXPECT_EQ(inbox.transactions[1]["TransactItems"][1]["Update"]["Key"]["sk"]["S"],
             "INBOX#2026-11-01#n");
 }
 
 TEST(UpdateNotificationsRuntime, MissingTableNameIsAnInitError) {
-  dn::aws::testing::StubServer server([](const StubRequest&) { return json_response(200, "{}"); });
-  dn::runtime::testing::StubRuntimeApi api;
-  const auto env = env_of(dn::aws::testing::stub_aws_env(server.url()));
-  EXPECT_NE(run_function([&] { return dn::update_notifications::handler_from_env(env); }, api, 1),
-            0);
-  const auto posts = api.posts();
-  ASSERT_EQ(posts.size(), 1U);
-  EXPECT_EQ(posts[0].kind, Post::Kind::init_error);
-  EXPECT_NE(posts[0].body.find("TABLE_NAME"), std::string::npos);
+  StubServer server([](const auto&) { return json_response(200, "{}"); });
+  const auto env = env_of(aws::testing::stub_aws_env(server.url()));
+  const auto error = init_error([&] { return update_notifications::handler_from_env(env); });
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("TABLE_NAME"), std::string::npos);
 }
 
 }  // namespace
+}  // namespace dn::inbox::testing
