@@ -6,6 +6,7 @@
 #include <memory>
 #include <utility>
 
+#include "dn/core/attributes.hpp"
 #include "dn/runtime/log.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 #include "generate.hpp"
@@ -14,13 +15,10 @@
 namespace dn::faults {
 namespace {
 
+using core::attr::str;
 using nlohmann::json;
 
 constexpr const char* kExecutionId = "exec-1";
-
-json S(const std::string& v) {
-  return json{{"S", v}};
-}
 
 std::string member_id(const std::string& segment, int i) {
   std::string n = std::to_string(i);
@@ -48,20 +46,20 @@ Pipeline::Pipeline(Day day, Options options) : day_(std::move(day)), options_(op
   for (const auto& segment : day_.segments) {
     for (int i = 0; i < segment.members; ++i) {
       const std::string u = member_id(segment.name, i);
-      aws_.put({{"pk", S("SEGMENT#" + segment.name)},
-                {"sk", S("USER#" + u)},
-                {"userId", S(u)},
-                {"displayName", S("User " + u)}});
+      aws_.put({{"pk", str("SEGMENT#" + segment.name)},
+                {"sk", str("USER#" + u)},
+                {"userId", str(u)},
+                {"displayName", str("User " + u)}});
     }
   }
   for (const auto& [id, segment] : day_.notifications) {
-    aws_.put({{"pk", S("DAY#" + day_.date)},
-              {"sk", S("NOTIF#" + id)},
-              {"notificationId", S(id)},
-              {"segment", S(segment)},
-              {"title", S("Hello {{displayName}}")},
-              {"body", S("Today for {{userId}}")},
-              {"createdAt", S(day_.date + "T05:00:00Z")}});
+    aws_.put({{"pk", str("DAY#" + day_.date)},
+              {"sk", str("NOTIF#" + id)},
+              {"notificationId", str(id)},
+              {"segment", str(segment)},
+              {"title", str("Hello {{displayName}}")},
+              {"body", str("Today for {{userId}}")},
+              {"createdAt", str(day_.date + "T05:00:00Z")}});
   }
   auto vars = aws::testing::stub_aws_env(server_->url());
   // Pages of 250: the 600-member segment walks three pages, so faults land between pages.

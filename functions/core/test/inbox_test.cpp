@@ -2,14 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "dn/core/attributes.hpp"
+
 namespace dn::core {
 namespace {
 
+using attr::str;
 using nlohmann::json;
-
-json S(const std::string& v) {
-  return json{{"S", v}};
-}
 
 Notification sample() {
   return Notification{"2026-11-24",
@@ -38,8 +37,8 @@ TEST(CoreRender, BoundsTheOutputWithoutSplittingUtf8) {
 }
 
 TEST(CoreInbox, NotificationFromItem) {
-  json item{{"pk", S("DAY#2026-11-24")}, {"sk", S("NOTIF#n1")}, {"segment", S("everyone")},
-            {"title", S("t")},           {"body", S("b")},      {"createdAt", S("c")}};
+  json item{{"pk", str("DAY#2026-11-24")}, {"sk", str("NOTIF#n1")}, {"segment", str("everyone")},
+            {"title", str("t")},           {"body", str("b")},      {"createdAt", str("c")}};
   const auto n = notification_from_item(item);
   ASSERT_TRUE(std::holds_alternative<Notification>(n));
   EXPECT_EQ(std::get<Notification>(n).date, "2026-11-24");
@@ -47,7 +46,7 @@ TEST(CoreInbox, NotificationFromItem) {
   item.erase("segment");
   EXPECT_EQ(std::get<std::string>(notification_from_item(item)),
             "notification has no valid segment");
-  item["segment"] = S("bad#seg");
+  item["segment"] = str("bad#seg");
   EXPECT_TRUE(std::holds_alternative<std::string>(notification_from_item(item)));
   EXPECT_TRUE(std::holds_alternative<std::string>(notification_from_item(json::array())));
 }
@@ -61,10 +60,10 @@ TEST(CoreInbox, ExpiresAtIsTheDayPlusTtlInEpochSeconds) {
 }
 
 TEST(CoreInbox, InboxRecordIsRenderedForTheMember) {
-  const json member{{"pk", S("SEGMENT#everyone")},
-                    {"sk", S("USER#u1")},
-                    {"userId", S("u1")},
-                    {"displayName", S("Ann")}};
+  const json member{{"pk", str("SEGMENT#everyone")},
+                    {"sk", str("USER#u1")},
+                    {"userId", str("u1")},
+                    {"displayName", str("Ann")}};
   const auto r = std::get<InboxRecord>(inbox_record(sample(), member, 42));
   EXPECT_EQ(r.user_id, "u1");
   EXPECT_EQ(r.date, "2026-11-24");
@@ -73,11 +72,11 @@ TEST(CoreInbox, InboxRecordIsRenderedForTheMember) {
   EXPECT_EQ(r.body, "Hello Ann (u1) {{other}}");
   EXPECT_EQ(r.created_at, "2026-11-24T06:00:00Z");
   EXPECT_EQ(r.expires_at, 42);
-  const json nameless{{"sk", S("USER#u2")}};
+  const json nameless{{"sk", str("USER#u2")}};
   EXPECT_EQ(std::get<InboxRecord>(inbox_record(sample(), nameless, 1)).title, "Hi there");
   EXPECT_TRUE(
-      std::holds_alternative<std::string>(inbox_record(sample(), json{{"sk", S("X#1")}}, 1)));
-  const json mismatch{{"sk", S("USER#u1")}, {"userId", S("u9")}};
+      std::holds_alternative<std::string>(inbox_record(sample(), json{{"sk", str("X#1")}}, 1)));
+  const json mismatch{{"sk", str("USER#u1")}, {"userId", str("u9")}};
   EXPECT_EQ(std::get<std::string>(inbox_record(sample(), mismatch, 1)),
             "member userId does not match its key");
 }

@@ -7,18 +7,13 @@
 #include <string>
 #include <vector>
 
+namespace dn::core {
 namespace {
 
-using dn::core::DaySource;
-using dn::core::Instant;
-using dn::core::RunClaim;
-using dn::core::RunDay;
-using dn::core::ScheduleError;
-using dn::core::TimeZone;
 using nlohmann::json;
 
 Instant at(const std::string& iso) {
-  return dn::core::parse_timestamp(iso).value();
+  return parse_timestamp(iso).value();
 }
 
 TimeZone london() {
@@ -31,7 +26,7 @@ TimeZone new_york() {
 
 RunDay resolve(const std::string& event, const std::string& now = "2030-01-01T12:00:00Z",
                const TimeZone& zone = london()) {
-  auto r = dn::core::resolve_run_day(event, at(now), zone);
+  auto r = resolve_run_day(event, at(now), zone);
   if (const auto* e = std::get_if<ScheduleError>(&r)) {
     throw std::runtime_error("unexpected error: " + e->reason);
   }
@@ -39,7 +34,7 @@ RunDay resolve(const std::string& event, const std::string& now = "2030-01-01T12
 }
 
 std::string error_of(const std::string& event) {
-  auto r = dn::core::resolve_run_day(event, at("2030-01-01T12:00:00Z"), london());
+  auto r = resolve_run_day(event, at("2030-01-01T12:00:00Z"), london());
   const auto* e = std::get_if<ScheduleError>(&r);
   return e == nullptr ? "<accepted>" : e->reason;
 }
@@ -59,17 +54,17 @@ TEST(Timestamp, ParsesRfc3339) {
         "2026-11-24T06:00:60Z", "2026-11-24T06:00:00.Z", "2026-11-24T06:00:00+0100",
         "2026-11-24T06:00:00+24:00", "2026-11-24T06:00:00Zjunk", "２026-11-24T06:00:00Z",
         "+2026-11-24T06:00:00Z"}) {
-    EXPECT_FALSE(dn::core::parse_timestamp(bad)) << bad;
+    EXPECT_FALSE(parse_timestamp(bad)) << bad;
   }
 }
 
 TEST(Timestamp, Formats) {
-  EXPECT_EQ(dn::core::format_timestamp(at("2026-11-24T06:07:08Z")), "2026-11-24T06:07:08Z");
-  EXPECT_EQ(dn::core::format_timestamp(Instant{}), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(dn::core::format_timestamp(at("1969-12-31T23:59:59Z")), "1969-12-31T23:59:59Z");
-  EXPECT_EQ(dn::core::format_timestamp(
-                Instant{std::chrono::seconds{std::numeric_limits<std::int64_t>::max()}}),
-            "9999-12-31T23:59:59Z");
+  EXPECT_EQ(format_timestamp(at("2026-11-24T06:07:08Z")), "2026-11-24T06:07:08Z");
+  EXPECT_EQ(format_timestamp(Instant{}), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_timestamp(at("1969-12-31T23:59:59Z")), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(
+      format_timestamp(Instant{std::chrono::seconds{std::numeric_limits<std::int64_t>::max()}}),
+      "9999-12-31T23:59:59Z");
 }
 
 // ------------------------------------------------------------ resolving the day
@@ -80,7 +75,7 @@ TEST(ResolveRunDay, SchedulerEventUsesScheduledTimeInTheZone) {
   EXPECT_EQ(day.date, "2026-11-24");
   EXPECT_FALSE(day.force);
   EXPECT_EQ(day.source, DaySource::scheduled_time);
-  EXPECT_EQ(dn::core::day_source_name(day.source), "scheduledTime");
+  EXPECT_EQ(day_source_name(day.source), "scheduledTime");
 }
 
 TEST(ResolveRunDay, LocalMidnightDecidesTheDay) {
@@ -108,7 +103,7 @@ TEST(ResolveRunDay, PlaceholderOrMissingTimeFallsBackToNow) {
     const auto day = resolve(ev, "2026-07-01T23:30:00Z");  // 00:30 BST on July 2
     EXPECT_EQ(day.date, "2026-07-02") << ev;
     EXPECT_EQ(day.source, DaySource::now) << ev;
-    EXPECT_EQ(dn::core::day_source_name(day.source), "now");
+    EXPECT_EQ(day_source_name(day.source), "now");
   }
 }
 
@@ -122,7 +117,7 @@ TEST(ResolveRunDay, ExplicitDateAndForce) {
   EXPECT_TRUE(day.force);
   EXPECT_FALSE(resolve(R"({"date":"2024-02-29","force":false})").force);
   EXPECT_FALSE(resolve(R"({"date":"2024-02-29","force":null})").force);
-  EXPECT_EQ(dn::core::day_source_name(DaySource::explicit_date), "date");
+  EXPECT_EQ(day_source_name(DaySource::explicit_date), "date");
 }
 
 TEST(ResolveRunDay, RejectsEverythingElseWithAReason) {
@@ -160,54 +155,53 @@ RunClaim claim(bool force = false, const std::string& run = "run-1") {
   return c;
 }
 
-dn::core::RunMarker marker(std::string_view status, const std::string& run,
-                           const std::string& lease) {
-  return dn::core::RunMarker{std::string(status), run, at(lease)};
+RunMarker marker(std::string_view status, const std::string& run, const std::string& lease) {
+  return RunMarker{std::string(status), run, at(lease)};
 }
 
 TEST(RunMarker, NoMarkerOrForceClaims) {
-  using dn::core::ClaimVerdict;
-  EXPECT_EQ(dn::core::decide_claim(std::nullopt, claim()), ClaimVerdict::claim);
-  const auto done = marker(dn::core::kRunCompleted, "other", "2026-11-24T07:00:00Z");
-  EXPECT_EQ(dn::core::decide_claim(done, claim()), ClaimVerdict::completed);
-  EXPECT_EQ(dn::core::decide_claim(done, claim(true)), ClaimVerdict::claim);
+  using ClaimVerdict;
+  EXPECT_EQ(decide_claim(std::nullopt, claim()), ClaimVerdict::claim);
+  const auto done = marker(kRunCompleted, "other", "2026-11-24T07:00:00Z");
+  EXPECT_EQ(decide_claim(done, claim()), ClaimVerdict::completed);
+  EXPECT_EQ(decide_claim(done, claim(true)), ClaimVerdict::claim);
 }
 
 TEST(RunMarker, AnotherRunsLiveLeaseIsInProgressNeverAlreadyRan) {
-  using dn::core::ClaimVerdict;
+  using ClaimVerdict;
   const RunClaim c = claim();
   // Live until 06:00:05 inclusive ("<", not "<="), expired one second later.
-  EXPECT_EQ(dn::core::decide_claim(marker("started", "other", "2026-11-24T06:00:06Z"), c),
+  EXPECT_EQ(decide_claim(marker("started", "other", "2026-11-24T06:00:06Z"), c),
             ClaimVerdict::in_progress);
-  EXPECT_EQ(dn::core::decide_claim(marker("started", "other", "2026-11-24T06:00:05Z"), c),
+  EXPECT_EQ(decide_claim(marker("started", "other", "2026-11-24T06:00:05Z"), c),
             ClaimVerdict::in_progress);
-  EXPECT_EQ(dn::core::decide_claim(marker("started", "other", "2026-11-24T06:00:04Z"), c),
+  EXPECT_EQ(decide_claim(marker("started", "other", "2026-11-24T06:00:04Z"), c),
             ClaimVerdict::claim);
-  EXPECT_EQ(dn::core::decide_claim(marker("failed", "other", "2026-11-24T09:00:00Z"), c),
+  EXPECT_EQ(decide_claim(marker("failed", "other", "2026-11-24T09:00:00Z"), c),
             ClaimVerdict::claim);
   // A status this code does not know is never taken over, and never called completed.
-  EXPECT_EQ(dn::core::decide_claim(marker("paused", "other", "2026-11-24T05:00:00Z"), c),
+  EXPECT_EQ(decide_claim(marker("paused", "other", "2026-11-24T05:00:00Z"), c),
             ClaimVerdict::in_progress);
 }
 
 TEST(RunMarker, TheSameRunTakesItsOwnMarkerAgain) {
-  using dn::core::ClaimVerdict;
+  using ClaimVerdict;
   // A retried claim whose first answer was lost, or Lambda's retry of the same event, finds its
   // own live marker: it may run the day (again), unless it already completed it.
-  EXPECT_EQ(dn::core::decide_claim(marker("started", "run-1", "2026-11-24T09:00:00Z"), claim()),
+  EXPECT_EQ(decide_claim(marker("started", "run-1", "2026-11-24T09:00:00Z"), claim()),
             ClaimVerdict::claim);
-  EXPECT_EQ(dn::core::decide_claim(marker("completed", "run-1", "2026-11-24T09:00:00Z"), claim()),
+  EXPECT_EQ(decide_claim(marker("completed", "run-1", "2026-11-24T09:00:00Z"), claim()),
             ClaimVerdict::completed);
   // An empty run id never matches an empty stored one.
-  EXPECT_EQ(dn::core::decide_claim(marker("started", "", "2026-11-24T09:00:00Z"), claim(false, "")),
+  EXPECT_EQ(decide_claim(marker("started", "", "2026-11-24T09:00:00Z"), claim(false, "")),
             ClaimVerdict::in_progress);
 }
 
 TEST(RunMarker, RunIdIsTheExecutionIdWhenUsable) {
-  EXPECT_EQ(dn::core::run_id_for("3f1c-aa", "req"), "3f1c-aa");
-  EXPECT_EQ(dn::core::run_id_for("", "req"), "req");
-  EXPECT_EQ(dn::core::run_id_for("a#b", "req"), "req");
-  EXPECT_EQ(dn::core::run_id_for(std::string(65, 'a'), "req"), "req");
+  EXPECT_EQ(run_id_for("3f1c-aa", "req"), "3f1c-aa");
+  EXPECT_EQ(run_id_for("", "req"), "req");
+  EXPECT_EQ(run_id_for("a#b", "req"), "req");
+  EXPECT_EQ(run_id_for(std::string(65, 'a'), "req"), "req");
   const auto day = resolve(
       R"({"source":"aws.scheduler","scheduledTime":"2026-11-24T06:00:00Z","executionId":"ex-1"})");
   EXPECT_EQ(day.execution_id, "ex-1");
@@ -217,8 +211,8 @@ TEST(RunMarker, RunIdIsTheExecutionIdWhenUsable) {
 }
 
 TEST(RunMarker, ExpiresNinetyDaysAfterItsDay) {
-  EXPECT_EQ(dn::core::run_marker_expiry("2026-11-24").value(), at("2027-02-22T00:00:00Z"));
-  EXPECT_FALSE(dn::core::run_marker_expiry("2026-02-30"));
+  EXPECT_EQ(run_marker_expiry("2026-11-24").value(), at("2027-02-22T00:00:00Z"));
+  EXPECT_FALSE(run_marker_expiry("2026-02-30"));
 }
 
 // ------------------------------------------------------------ the day's messages
@@ -231,22 +225,21 @@ json notif(const std::string& id, const std::string& segment) {
 }
 
 TEST(DayMessages, OneMessagePerValidItem) {
-  const auto out =
-      dn::core::build_day_messages("2026-11-24", {notif("n1", "all"), notif("n2", "vip")});
+  const auto out = build_day_messages("2026-11-24", {notif("n1", "all"), notif("n2", "vip")});
   ASSERT_EQ(out.messages.size(), 2U);
   EXPECT_TRUE(out.skipped.empty());
   EXPECT_EQ(out.messages[0].date, "2026-11-24");
   EXPECT_EQ(out.messages[0].notification_id, "n1");
   EXPECT_EQ(out.messages[0].segment, "all");
   EXPECT_FALSE(out.messages[0].cursor);
-  EXPECT_EQ(dn::core::encode_message(out.messages[1]),
+  EXPECT_EQ(encode_message(out.messages[1]),
             R"({"date":"2026-11-24","notificationId":"n2","segment":"vip","v":1})");
 }
 
 TEST(DayMessages, IdFromTheSortKeyWhenTheAttributeIsAbsent) {
   json item = notif("n9", "all");
   item.erase("notificationId");
-  const auto out = dn::core::build_day_messages("2026-11-24", {item});
+  const auto out = build_day_messages("2026-11-24", {item});
   ASSERT_EQ(out.messages.size(), 1U);
   EXPECT_EQ(out.messages[0].notification_id, "n9");
 }
@@ -261,7 +254,7 @@ TEST(DayMessages, BadItemsAreReportedNotFatal) {
   mismatch["notificationId"]["S"] = "other";
   json no_id = json{{"segment", {{"S", "all"}}}};
   json bad_id = notif("n 6", "all");
-  const auto out = dn::core::build_day_messages(
+  const auto out = build_day_messages(
       "2026-11-24", {notif("n1", "all"), no_segment, bad_segment, number_segment, mismatch, no_id,
                      bad_id, json::array(), notif("n1", "vip"), notif("n7", "vip")});
   ASSERT_EQ(out.messages.size(), 2U);
@@ -285,9 +278,10 @@ TEST(DayMessages, BadItemsAreReportedNotFatal) {
 }
 
 TEST(DayMessages, EmptyDay) {
-  const auto out = dn::core::build_day_messages("2026-11-24", {});
+  const auto out = build_day_messages("2026-11-24", {});
   EXPECT_TRUE(out.messages.empty());
   EXPECT_TRUE(out.skipped.empty());
 }
 
 }  // namespace
+}  // namespace dn::core

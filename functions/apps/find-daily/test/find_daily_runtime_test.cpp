@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "dn/core/attributes.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 #include "fake_aws.hpp"
 #include "http_stub.hpp"
@@ -15,20 +16,17 @@
 
 namespace {
 
+using dn::core::attr::str;
 using dn::runtime::testing::run_function;
 using nlohmann::json;
-
-json S(const std::string& v) {
-  return json{{"S", v}};
-}
 
 // Three notifications on 1 July 2026 in the fake table.
 void seed(dn::aws::testing::FakeAws& aws) {
   for (const char* id : {"n0", "n1", "n2"}) {
-    aws.put({{"pk", S("DAY#2026-07-01")},
-             {"sk", S(std::string("NOTIF#") + id)},
-             {"notificationId", S(id)},
-             {"segment", S("all")}});
+    aws.put({{"pk", str("DAY#2026-07-01")},
+             {"sk", str(std::string("NOTIF#") + id)},
+             {"notificationId", str(id)},
+             {"segment", str("all")}});
   }
 }
 
@@ -87,8 +85,8 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
   EXPECT_EQ(ids, (std::set<std::string>{"n0", "n1", "n2"}));
   const auto marker = aws.item("RUN#2026-07-01", "RUN");
   ASSERT_TRUE(marker);
-  EXPECT_EQ((*marker)["status"], S("completed"));
-  EXPECT_EQ((*marker)["runId"], S("e"));
+  EXPECT_EQ((*marker)["status"], str("completed"));
+  EXPECT_EQ((*marker)["runId"], str("e"));
   EXPECT_EQ((*marker)["version"]["N"], "1");
   // The marker expires by TTL, 90 days after its day (2026-09-29T00:00:00Z).
   EXPECT_EQ((*marker)["expiresAt"]["N"], "1790640000");
@@ -129,7 +127,7 @@ TEST(FindDailyRuntime, AClaimWhoseAnswerIsLostIsTakenAgainNotAnsweredAlreadyRan)
   EXPECT_EQ(json::parse(posts[0].body)["outcome"], "queued") << posts[0].body;
   EXPECT_EQ(puts, 3);  // applied-and-lost, the retry refused by the condition, the re-claim
   EXPECT_EQ(aws.take_messages(base_env(server.url())["QUEUE_URL"]).size(), 3U);
-  EXPECT_EQ((*aws.item("RUN#2026-07-01", "RUN"))["status"], S("completed"));
+  EXPECT_EQ((*aws.item("RUN#2026-07-01", "RUN"))["status"], str("completed"));
 }
 
 TEST(FindDailyRuntime, UnknownTimezoneIsAnInitError) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dn/core/attributes.hpp"
 #include "dynamo.hpp"
 #include "fake_aws.hpp"
 #include "fakes.hpp"
@@ -17,17 +18,9 @@
 namespace dn::generate {
 namespace {
 
-using aws::testing::FakeAws;
-using aws::testing::Fault;
-using aws::testing::json_response;
-using aws::testing::StubRequest;
-using aws::testing::StubResponse;
-using aws::testing::StubServer;
+using namespace aws::testing;  // the loopback stub, its fake table and faults
+using core::attr::str;
 using nlohmann::json;
-
-json S(const std::string& v) {
-  return json{{"S", v}};
-}
 
 std::vector<core::InboxRecord> records(int n, const std::string& title = "Hi") {
   std::vector<core::InboxRecord> out;
@@ -62,7 +55,7 @@ TEST(DynamoInbox, NewRecordsAreUnreadPutsOfAtMost100PerTransaction) {
   EXPECT_EQ(f.table.writes(), 250U);
   const auto u = f.table.item("USER#u1000", "INBOX#2026-11-24#n1");
   ASSERT_TRUE(u);
-  EXPECT_EQ((*u)["statePk"], S("USER#u1000#unread"));
+  EXPECT_EQ((*u)["statePk"], str("USER#u1000#unread"));
   EXPECT_FALSE(u->contains("readAt"));
   const json first = json::parse(f.server.requests().at(0).body);
   ASSERT_EQ(first["TransactItems"].size(), 100U);
@@ -72,19 +65,19 @@ TEST(DynamoInbox, NewRecordsAreUnreadPutsOfAtMost100PerTransaction) {
 TEST(DynamoInbox, AnExistingRecordIsNeverOverwrittenAndCountsAsStored) {
   Fixture f;
   // u1005 has read its record; a forced re-run renders a new title for everyone.
-  f.table.put({{"pk", S("USER#u1005")},
-               {"sk", S("INBOX#2026-11-24#n1")},
-               {"title", S("Hi")},
-               {"readAt", S("2026-11-24T08:00:00Z")},
-               {"statePk", S("USER#u1005#read")}});
+  f.table.put({{"pk", str("USER#u1005")},
+               {"sk", str("INBOX#2026-11-24#n1")},
+               {"title", str("Hi")},
+               {"readAt", str("2026-11-24T08:00:00Z")},
+               {"statePk", str("USER#u1005#read")}});
   const auto out = f.inbox.write(records(120, "Edited"));
   EXPECT_FALSE(out.error);
   EXPECT_EQ(out.written, 120U);
   const auto kept = *f.table.item("USER#u1005", "INBOX#2026-11-24#n1");
-  EXPECT_EQ(kept["title"], S("Hi"));
-  EXPECT_EQ(kept["readAt"], S("2026-11-24T08:00:00Z"));
-  EXPECT_EQ(kept["statePk"], S("USER#u1005#read"));
-  EXPECT_EQ((*f.table.item("USER#u1006", "INBOX#2026-11-24#n1"))["title"], S("Edited"));
+  EXPECT_EQ(kept["title"], str("Hi"));
+  EXPECT_EQ(kept["readAt"], str("2026-11-24T08:00:00Z"));
+  EXPECT_EQ(kept["statePk"], str("USER#u1005#read"));
+  EXPECT_EQ((*f.table.item("USER#u1006", "INBOX#2026-11-24#n1"))["title"], str("Edited"));
   EXPECT_EQ(f.table.writes(), 119U);
   // The first transaction is cancelled by u1005, its 99 others are resent at once; the
   // second (20 records) commits.
@@ -96,7 +89,7 @@ TEST(DynamoInbox, AnExistingRecordIsNeverOverwrittenAndCountsAsStored) {
   EXPECT_FALSE(again.error);
   EXPECT_EQ(again.written, 120U);
   EXPECT_EQ(f.table.writes(), 119U);
-  EXPECT_EQ((*f.table.item("USER#u1006", "INBOX#2026-11-24#n1"))["title"], S("Edited"));
+  EXPECT_EQ((*f.table.item("USER#u1006", "INBOX#2026-11-24#n1"))["title"], str("Edited"));
 }
 
 TEST(DynamoInbox, ALostAnswerIsResentAndFoundStored) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dn/core/attributes.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 #include "dn/util/text.hpp"
 #include "fake_aws.hpp"
@@ -16,26 +17,24 @@
 
 namespace {
 
+using dn::core::attr::str;
 using dn::runtime::testing::env_of;
 using dn::runtime::testing::run_function;
 using nlohmann::json;
 
-json S(const std::string& v) {
-  return json{{"S", v}};
-}
-
 // The notification n1 of 2026-11-24 for segment "all", whose audience has more pages than fit.
 void seed(dn::aws::testing::FakeAws& aws, int members) {
-  aws.put({{"pk", S("DAY#2026-11-24")},
-           {"sk", S("NOTIF#n1")},
-           {"notificationId", S("n1")},
-           {"segment", S("all")},
-           {"title", S("Hi {{displayName}}")},
-           {"body", S("For {{userId}}")},
-           {"createdAt", S("2026-11-24T06:00:00Z")}});
+  aws.put({{"pk", str("DAY#2026-11-24")},
+           {"sk", str("NOTIF#n1")},
+           {"notificationId", str("n1")},
+           {"segment", str("all")},
+           {"title", str("Hi {{displayName}}")},
+           {"body", str("For {{userId}}")},
+           {"createdAt", str("2026-11-24T06:00:00Z")}});
   for (int i = 1; i <= members; ++i) {
     const std::string u = dn::util::numbered("u", i);
-    aws.put({{"pk", S("SEGMENT#all")}, {"sk", S("USER#" + u)}, {"displayName", S("User " + u)}});
+    aws.put(
+        {{"pk", str("SEGMENT#all")}, {"sk", str("USER#" + u)}, {"displayName", str("User " + u)}});
   }
 }
 
@@ -90,8 +89,8 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
   ASSERT_EQ(inbox.size(), 2000U);
   const auto u1 = aws.item("USER#u1", "INBOX#2026-11-24#n1");
   ASSERT_TRUE(u1);
-  EXPECT_EQ((*u1)["title"], S("Hi User u1"));
-  EXPECT_EQ((*u1)["body"], S("For u1"));
+  EXPECT_EQ((*u1)["title"], str("Hi User u1"));
+  EXPECT_EQ((*u1)["body"], str("For u1"));
   // The chain claim (read + put), the notification, two audience pages, 20 create-only
   // transactions (10 per page of 1000), the continuation and the chain's mark.
   EXPECT_EQ(calls["Query"], 4);
@@ -106,8 +105,8 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
   EXPECT_EQ(next["run"], "r1");
   const auto chain = aws.item("RUN#2026-11-24", "CHAIN#n1#r1");
   ASSERT_TRUE(chain);
-  EXPECT_EQ((*chain)["status"], S("continued"));
-  EXPECT_EQ((*chain)["owner"], S("good"));
+  EXPECT_EQ((*chain)["status"], str("continued"));
+  EXPECT_EQ((*chain)["owner"], str("good"));
   EXPECT_EQ(dn::aws::testing::unsigned_requests(server), std::vector<std::string>{});
 
   // The continuation, delivered twice (SQS is at-least-once; here with two message ids, as a
@@ -121,7 +120,7 @@ TEST(GenerateRuntime, WritesThePagesOfItsBudgetContinuesAndFailsOnlyThePoisonRec
   }
   ASSERT_EQ(run_function([&] { return dn::generate::handler_from_env(env); }, api2, 2), 0);
   EXPECT_EQ(aws.items("USER#", "INBOX#2026-11-24#n1").size(), 2400U);
-  EXPECT_EQ((*aws.item("RUN#2026-11-24", "CHAIN#n1#r1"))["status"], S("done"));
+  EXPECT_EQ((*aws.item("RUN#2026-11-24", "CHAIN#n1#r1"))["status"], str("done"));
   EXPECT_EQ(calls["TransactWriteItems"], 24);  // 400 more records: the copy wrote none
   EXPECT_TRUE(aws.take_messages(vars["QUEUE_URL"]).empty());
 }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <utility>
 
+#include "dn/core/attributes.hpp"
 #include "dn/core/message.hpp"
 #include "dn/runtime/log.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
@@ -18,12 +19,9 @@
 namespace dn::generate {
 namespace {
 
+using core::attr::str;
 using nlohmann::json;
 using Clock = std::chrono::system_clock;
-
-json S(const std::string& v) {
-  return json{{"S", v}};
-}
 
 class FakeStore final : public NotificationStore {
  public:
@@ -141,16 +139,16 @@ struct Fixture {
 
   explicit Fixture(int members = 35, const std::string& segment = "everyone") {
     store.items["2026-11-24/n1"] = {
-        {"pk", S("DAY#2026-11-24")},        {"sk", S("NOTIF#n1")}, {"segment", S(segment)},
-        {"title", S("Hi {{displayName}}")}, {"body", S("b")},      {"createdAt", S("c")}};
+        {"pk", str("DAY#2026-11-24")},        {"sk", str("NOTIF#n1")}, {"segment", str(segment)},
+        {"title", str("Hi {{displayName}}")}, {"body", str("b")},      {"createdAt", str("c")}};
     for (int i = 0; i < members; ++i) {
       std::string id = std::to_string(i);
       id.insert(0, 3 - id.size(), '0');
       id.insert(0, 1, 'u');
-      audience.members[segment][id] = {{"pk", S("SEGMENT#" + segment)},
-                                       {"sk", S("USER#" + id)},
-                                       {"userId", S(id)},
-                                       {"displayName", S(std::string("N") + id)}};
+      audience.members[segment][id] = {{"pk", str("SEGMENT#" + segment)},
+                                       {"sk", str("USER#" + id)},
+                                       {"userId", str(id)},
+                                       {"displayName", str(std::string("N") + id)}};
     }
     runtime::set_line_sink([this](std::string_view l) { lines.emplace_back(l); });
     (void)runtime::metrics().flush();
@@ -371,10 +369,10 @@ TEST(Generate, APermanentWriteErrorFailsTheRecordForRetry) {
 
 TEST(Generate, InvalidDefinitionsAreRejectedOnceRecordedAndCounted) {
   Fixture f(5);
-  f.store.items["2026-11-24/notitle"] = {{"pk", S("DAY#2026-11-24")},
-                                         {"sk", S("NOTIF#notitle")},
-                                         {"segment", S("everyone")},
-                                         {"body", S("b")}};
+  f.store.items["2026-11-24/notitle"] = {{"pk", str("DAY#2026-11-24")},
+                                         {"sk", str("NOTIF#notitle")},
+                                         {"segment", str("everyone")},
+                                         {"body", str("b")}};
   core::GenerateMessage missing{"2026-11-24", "missing", "everyone"};
   missing.run = "run1";
   core::GenerateMessage notitle{"2026-11-24", "notitle", "everyone"};

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dn/core/attributes.hpp"
 #include "fakes.hpp"
 #include "http_stub.hpp"
 
@@ -15,11 +16,8 @@ namespace {
 using aws::testing::json_response;
 using aws::testing::script;
 using aws::testing::StubServer;
+using core::attr::str;
 using nlohmann::json;
-
-json S(const std::string& v) {
-  return json{{"S", v}};
-}
 
 const Now& now() {
   static const Now kNow{"2026-11-26T00:00:00Z", 1795651200};
@@ -42,15 +40,15 @@ const char* kConditionFailed =
 
 TEST(InboxStore, ListQueriesTheFiltersIndexPartitionNewestFirstWithoutExpired) {
   Fixture f(script({json_response(200, json{{"Items",
-                                             {{{"pk", S("USER#u1")},
-                                               {"sk", S("INBOX#2026-11-25#d")},
-                                               {"title", S("t")},
-                                               {"readAt", S("2026-11-25T08:00:00Z")}},
-                                              {{"pk", S("USER#u1")}, {"sk", S("PROFILE")}}}},
+                                             {{{"pk", str("USER#u1")},
+                                               {"sk", str("INBOX#2026-11-25#d")},
+                                               {"title", str("t")},
+                                               {"readAt", str("2026-11-25T08:00:00Z")}},
+                                              {{"pk", str("USER#u1")}, {"sk", str("PROFILE")}}}},
                                             {"LastEvaluatedKey",
-                                             {{"pk", S("USER#u1")},
-                                              {"sk", S("INBOX#2026-11-25#d")},
-                                              {"statePk", S("USER#u1#read")}}}}
+                                             {{"pk", str("USER#u1")},
+                                              {"sk", str("INBOX#2026-11-25#d")},
+                                              {"statePk", str("USER#u1#read")}}}}
                                            .dump())}));
   auto page =
       f.inbox.list("u1", core::InboxFilter::read, 5, std::string("INBOX#2026-11-26#x"), now());
@@ -68,9 +66,9 @@ TEST(InboxStore, ListQueriesTheFiltersIndexPartitionNewestFirstWithoutExpired) {
   EXPECT_EQ(q["ScanIndexForward"], false);
   EXPECT_EQ(q["Limit"], 5);
   // An index Query resumes from the base key plus the index key.
-  EXPECT_EQ(q["ExclusiveStartKey"], (json{{"pk", S("USER#u1")},
-                                          {"sk", S("INBOX#2026-11-26#x")},
-                                          {"statePk", S("USER#u1#read")}}));
+  EXPECT_EQ(q["ExclusiveStartKey"], (json{{"pk", str("USER#u1")},
+                                          {"sk", str("INBOX#2026-11-26#x")},
+                                          {"statePk", str("USER#u1#read")}}));
 }
 
 TEST(InboxStore, AllIsTheUsersPartitionWithoutArchivedAndTheCountIsBounded) {
@@ -90,7 +88,7 @@ TEST(InboxStore, AllIsTheUsersPartitionWithoutArchivedAndTheCountIsBounded) {
       list["FilterExpression"],
       "(attribute_not_exists(expiresAt) OR expiresAt > :now) AND attribute_not_exists(archivedAt)");
   EXPECT_EQ(list["ExclusiveStartKey"],
-            (json{{"pk", S("USER#u1")}, {"sk", S("INBOX#2026-11-26#x")}}));
+            (json{{"pk", str("USER#u1")}, {"sk", str("INBOX#2026-11-26#x")}}));
   auto tally = f.inbox.count_unread("u1", 101, now());
   ASSERT_TRUE(tally.ok());
   EXPECT_EQ(tally->counted, 101);
@@ -102,8 +100,8 @@ TEST(InboxStore, AllIsTheUsersPartitionWithoutArchivedAndTheCountIsBounded) {
 }
 
 TEST(InboxStore, ApplyIsOneConditionalUpdateOfTheUsersRecord) {
-  Fixture f(
-      script({json_response(200, json{{"Attributes", {{"sk", S("INBOX#2026-11-24#d")}}}}.dump())}));
+  Fixture f(script(
+      {json_response(200, json{{"Attributes", {{"sk", str("INBOX#2026-11-24#d")}}}}.dump())}));
   auto r = f.inbox.apply("u1", {"2026-11-24", "d"}, core::StateChange::mark_read, now());
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->kind, Applied::Kind::applied);
@@ -111,7 +109,7 @@ TEST(InboxStore, ApplyIsOneConditionalUpdateOfTheUsersRecord) {
   EXPECT_EQ(r->state.read_at, now().text);
   const auto u = f.request(0);
   EXPECT_EQ(f.server.requests().at(0).header("x-amz-target"), "DynamoDB_20120810.UpdateItem");
-  EXPECT_EQ(u["Key"], (json{{"pk", S("USER#u1")}, {"sk", S("INBOX#2026-11-24#d")}}));
+  EXPECT_EQ(u["Key"], (json{{"pk", str("USER#u1")}, {"sk", str("INBOX#2026-11-24#d")}}));
   EXPECT_EQ(u["UpdateExpression"], "SET readAt = if_not_exists(readAt, :now), statePk = :read");
   EXPECT_EQ(u["ConditionExpression"],
             "attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :epoch) AND "
@@ -122,13 +120,13 @@ TEST(InboxStore, ApplyIsOneConditionalUpdateOfTheUsersRecord) {
 }
 
 TEST(InboxStore, AFailedConditionIsReadFromTheOldItem) {
-  const json archived{{"pk", S("USER#u1")},
-                      {"sk", S("INBOX#2026-11-24#d")},
-                      {"readAt", S("2026-11-24T09:00:00Z")},
-                      {"archivedAt", S("2026-11-24T09:00:00Z")},
+  const json archived{{"pk", str("USER#u1")},
+                      {"sk", str("INBOX#2026-11-24#d")},
+                      {"readAt", str("2026-11-24T09:00:00Z")},
+                      {"archivedAt", str("2026-11-24T09:00:00Z")},
                       {"expiresAt", {{"N", "4102444800"}}}};
   const json expired{
-      {"pk", S("USER#u1")}, {"sk", S("INBOX#2026-11-24#d")}, {"expiresAt", {{"N", "100"}}}};
+      {"pk", str("USER#u1")}, {"sk", str("INBOX#2026-11-24#d")}, {"expiresAt", {{"N", "100"}}}};
   Fixture f(script(
       {json_response(400, std::string(kConditionFailed) + "}"),
        json_response(400, std::string(kConditionFailed) + R"(,"Item":)" + archived.dump() + "}"),
