@@ -75,27 +75,31 @@ class FakeMarkers final : public dn::find_daily::RunMarkers {
   }
   dn::aws::Result<bool> complete(const dn::core::RunClaim& c, Instant, std::size_t queued,
                                  std::size_t skipped) override {
-    ++updates;
-    if (update_error) return *update_error;
-    auto* m = owned(c);
-    if (m == nullptr) return false;
-    m->marker.status = dn::core::kRunCompleted;
-    m->queued = queued;
-    m->skipped = skipped;
-    return true;
+    return update(c, [&](StoredMarker& m) {
+      m.marker.status = dn::core::kRunCompleted;
+      m.queued = queued;
+      m.skipped = skipped;
+    });
   }
   dn::aws::Result<bool> fail(const dn::core::RunClaim& c, Instant,
                              std::string_view reason) override {
+    return update(c, [&](StoredMarker& m) {
+      m.marker.status = dn::core::kRunFailed;
+      m.reason = std::string(reason);
+    });
+  }
+
+ private:
+  // `change` applied to the marker `c` still owns: false when another run owns it.
+  template <class Change>
+  dn::aws::Result<bool> update(const dn::core::RunClaim& c, const Change& change) {
     ++updates;
     if (update_error) return *update_error;
     auto* m = owned(c);
     if (m == nullptr) return false;
-    m->marker.status = dn::core::kRunFailed;
-    m->reason = std::string(reason);
+    change(*m);
     return true;
   }
-
- private:
   StoredMarker* owned(const dn::core::RunClaim& c) {
     const auto it = markers.find(c.day.date);
     return it == markers.end() || it->second.marker.run_id != c.run_id ? nullptr : &it->second;
@@ -150,6 +154,16 @@ dn::core::TimeZone london() {
   return std::get<dn::core::TimeZone>(dn::core::TimeZone::from_posix("GMT0BST,M3.5.0/1,M10.5.0"));
 }
 
+// Whether `r` is a failure of `error_type`.
+::testing::AssertionResult failed_with(const dn::runtime::Response& r,
+                                       std::string_view error_type) {
+  if (r.is_success()) return ::testing::AssertionFailure() << "succeeded: " << r.body();
+  if (r.error_type() != error_type) {
+    return ::testing::AssertionFailure() << "failed with " << r.error_type();
+  }
+  return ::testing::AssertionSuccess();
+}
+
 class FindDaily : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -180,6 +194,24 @@ class FindDaily : public ::testing::Test {
     request.request_id = request_id;
     request.deadline = deadline();
     return handler.handle(request);
+  }
+
+  // A handler over this fixture's ports, with `m` and `q` as its markers and queue.
+  Handler handler_over(dn::find_daily::RunMarkers& m, dn::find_daily::Queue& q) {
+    return Handler{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"},
+                   london(),
+                   m,
+                   day,
+                   q,
+                   [this] { return now; }};
+  }
+
+  // kScheduled as invocation r1, with no deadline.
+  static dn::runtime::Request scheduled() {
+    dn::runtime::Request request;
+    request.payload = kScheduled;
+    request.request_id = "r1";
+    return request;
   }
 
   // The one "daily run" line of the last invocation.
@@ -330,9 +362,7 @@ TEST_F(FindDaily, SendFailureReleasesTheDayForTheRetry) {
 
 TEST_F(FindDaily, QueryFailureReleasesTheDay) {
   day.query_error = Error{"ProvisionedThroughputExceededException", "slow down", 400, true};
-  const auto r = invoke(kScheduled);
-  ASSERT_FALSE(r.is_success());
-  EXPECT_EQ(r.error_type(), "QueryFailed");
+  ASSERT_TRUE(failed_with(invoke(kScheduled), "QueryFailed"));
   EXPECT_EQ(queue.calls, 0);
   EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "failed");
   day.query_error.reset();
@@ -397,15 +427,8 @@ TEST_F(FindDaily, AMarkerThatCannotBeCompletedFailsTheInvocationAndTheRetryCompl
     }
   } flaky;
   flaky.inner = &markers;
-  Handler h{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"},
-            london(),
-            flaky,
-            day,
-            queue,
-            [this] { return now; }};
-  dn::runtime::Request request;
-  request.payload = kScheduled;
-  request.request_id = "r1";
+  Handler h = handler_over(flaky, queue);
+  const auto request = scheduled();
   const auto first = h.handle(request);
   ASSERT_FALSE(first.is_success());
   EXPECT_EQ(first.error_type(), "RunMarkerFailed");
@@ -417,9 +440,7 @@ TEST_F(FindDaily, AMarkerThatCannotBeCompletedFailsTheInvocationAndTheRetryCompl
 
 TEST_F(FindDaily, MarkerErrorIsARetryableFailure) {
   markers.claim_error = Error{"InternalServerError", "boom", 500, true};
-  const auto r = invoke(kScheduled);
-  ASSERT_FALSE(r.is_success());
-  EXPECT_EQ(r.error_type(), "RunMarkerFailed");
+  ASSERT_TRUE(failed_with(invoke(kScheduled), "RunMarkerFailed"));
   EXPECT_EQ(day.queries, 0);
   EXPECT_EQ(queue.calls, 0);
   EXPECT_EQ(run_line()["outcome"], "failed");
@@ -488,15 +509,8 @@ TEST_F(FindDaily, CompletionLostToAForcedRunIsLoggedNotFailed) {
     }
   } racing;
   racing.markers = &markers;
-  Handler h{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"},
-            london(),
-            markers,
-            day,
-            racing,
-            [this] { return now; }};
-  dn::runtime::Request request;
-  request.payload = kScheduled;
-  request.request_id = "r1";
+  Handler h = handler_over(markers, racing);
+  const auto request = scheduled();
   lines.clear();
   const auto r = h.handle(request);
   ASSERT_TRUE(r.is_success());

@@ -46,6 +46,19 @@ struct Fixture {
   }
 };
 
+// DynamoDB's answer to a cancelled TransactWriteItems `r`: one reason per action, `code` for
+// action `index` and `others` for the rest.
+StubResponse cancelled(const StubRequest& r, std::size_t index, const char* code,
+                       const char* others) {
+  json reasons = json::array();
+  for (std::size_t i = 0; i < json::parse(r.body)["TransactItems"].size(); ++i) {
+    reasons.push_back({{"Code", i == index ? code : others}});
+  }
+  return json_response(
+      400,
+      json{{"__type", "TransactionCanceledException"}, {"CancellationReasons", reasons}}.dump());
+}
+
 TEST(DynamoInbox, NewRecordsAreUnreadPutsOfAtMost100PerTransaction) {
   Fixture f;
   const auto out = f.inbox.write(records(250));
@@ -115,13 +128,7 @@ TEST(DynamoInbox, APersistentConflictIsARetryableErrorWithTheExactPrefix) {
   int transactions = 0;
   f.server.set_hook([&](const StubRequest& r, const aws::testing::StubServer::Handler& next) {
     if (++transactions == 1) return next(r);  // the first 100 commit
-    json reasons = json::array();
-    for (std::size_t i = 0; i < json::parse(r.body)["TransactItems"].size(); ++i) {
-      reasons.push_back({{"Code", i == 3 ? "TransactionConflict" : "None"}});
-    }
-    return json_response(
-        400,
-        json{{"__type", "TransactionCanceledException"}, {"CancellationReasons", reasons}}.dump());
+    return cancelled(r, 3, "TransactionConflict", "None");
   });
   const auto out = f.inbox.write(records(150));
   ASSERT_TRUE(out.error);
@@ -135,13 +142,7 @@ TEST(DynamoInbox, APersistentConflictIsARetryableErrorWithTheExactPrefix) {
 TEST(DynamoInbox, ARefusedRecordIsAPermanentError) {
   Fixture f;
   f.server.set_hook([&](const StubRequest& r, const aws::testing::StubServer::Handler&) {
-    json reasons = json::array();
-    for (std::size_t i = 0; i < json::parse(r.body)["TransactItems"].size(); ++i) {
-      reasons.push_back({{"Code", i == 0 ? "ConditionalCheckFailed" : "ValidationError"}});
-    }
-    return json_response(
-        400,
-        json{{"__type", "TransactionCanceledException"}, {"CancellationReasons", reasons}}.dump());
+    return cancelled(r, 0, "ConditionalCheckFailed", "ValidationError");
   });
   const auto out = f.inbox.write(records(10));
   ASSERT_TRUE(out.error);
