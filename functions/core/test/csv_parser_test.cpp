@@ -185,10 +185,7 @@ TEST(CsvParser, UnterminatedQuoteAtEndOfInput) {
 }
 
 TEST(CsvParser, OversizedFieldIsCutAndReportedThenParsingResumes) {
-  csv::Dialect d;
-  d.max_field_bytes = 4;
-  d.max_record_bytes = 16;
-  const auto r = parse("abcdefgh,x\n1,2\n", d);
+  const auto r = parse("abcdefgh,x\n1,2\n", {.max_field_bytes = 4, .max_record_bytes = 16});
   ASSERT_EQ(r.size(), 2U);
   EXPECT_EQ(r[0].fields[0], "abcd");
   EXPECT_EQ(r[0].issues, (Fields{"0:field longer than 4 bytes"}));
@@ -197,10 +194,7 @@ TEST(CsvParser, OversizedFieldIsCutAndReportedThenParsingResumes) {
 }
 
 TEST(CsvParser, OversizedRecordIsReported) {
-  csv::Dialect d;
-  d.max_field_bytes = 4;
-  d.max_record_bytes = 8;
-  const auto r = parse("aaaa,bbbb,cccc,dddd\nok\n", d);
+  const auto r = parse("aaaa,bbbb,cccc,dddd\nok\n", {.max_field_bytes = 4, .max_record_bytes = 8});
   ASSERT_EQ(r.size(), 2U);
   ASSERT_FALSE(r[0].issues.empty());
   EXPECT_EQ(r[0].issues.back(), "*:record longer than 8 bytes");

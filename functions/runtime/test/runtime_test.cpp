@@ -61,6 +61,16 @@ class RuntimeTest : public ::testing::Test {
 
   static nlohmann::json body_json(const Post& post) { return nlohmann::json::parse(post.body); }
 
+  // `post` is invocation `request_id`'s error post, of `error_type`.
+  static void expect_error_post(const Post& post, const std::string& request_id,
+                                const std::string& error_type) {
+    EXPECT_EQ(post.kind, Post::Kind::error);
+    EXPECT_EQ(post.request_id, request_id);
+    EXPECT_EQ(post.path,
+              std::string("/2018-06-01/runtime/invocation/").append(request_id).append("/error"));
+    EXPECT_EQ(post.headers.at("lambda-runtime-function-error-type"), error_type);
+  }
+
   std::unique_ptr<StubRuntimeApi> stub_ = std::make_unique<StubRuntimeApi>();
   test::CapturedLines lines_;
 };
@@ -96,9 +106,7 @@ TEST_F(RuntimeTest, FailureIsPostedToErrorAsJsonWithoutStack) {
   EXPECT_EQ(status, 0);
   const auto posts = stub_->posts();
   ASSERT_EQ(posts.size(), 1U);
-  EXPECT_EQ(posts[0].kind, Post::Kind::error);
-  EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/invocation/req-2/error");
-  EXPECT_EQ(posts[0].headers.at("lambda-runtime-function-error-type"), "Validation");
+  expect_error_post(posts[0], "req-2", "Validation");
   const auto body = body_json(posts[0]);
   EXPECT_EQ(body, (nlohmann::json{{"errorType", "Validation"},
                                   {"errorMessage", "date must be YYYY-MM-DD"}}));
@@ -121,9 +129,7 @@ TEST_F(RuntimeTest, ThrownExceptionBecomesErrorPostAndTheLoopGoesOn) {
   EXPECT_EQ(calls, 2);
   const auto posts = stub_->posts();
   ASSERT_EQ(posts.size(), 2U);
-  EXPECT_EQ(posts[0].kind, Post::Kind::error);
-  EXPECT_EQ(posts[0].request_id, "req-throw");
-  EXPECT_EQ(posts[0].headers.at("lambda-runtime-function-error-type"), "UnhandledException");
+  expect_error_post(posts[0], "req-throw", "UnhandledException");
   EXPECT_EQ(body_json(posts[0]),
             (nlohmann::json{{"errorType", "UnhandledException"}, {"errorMessage", "boom"}}));
   EXPECT_EQ(posts[1].kind, Post::Kind::response);
