@@ -35,6 +35,17 @@ def outputs_file(env: str) -> pathlib.Path:
     return ROOT / ".local" / f"cdk-outputs-{env}.json"
 
 
+def seed_file(env: str) -> pathlib.Path:
+    """What tools.seed wrote to `env`: its date, users and expected inbox records."""
+    return ROOT / ".local" / f"seed-{env}.json"
+
+
+def seed_of(env: str) -> dict | None:
+    """The seed file of `env`, read; None where `env` was never seeded."""
+    path = seed_file(env)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 @dataclass
 class ApiResponse:
     status: int

@@ -12,7 +12,7 @@ import json
 import sys
 import time
 
-from tools.dn_env import ROOT, Environment, poll
+from tools.dn_env import Environment, poll, seed_file
 
 QUEUE_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
                     "ApproximateNumberOfMessagesDelayed"]
@@ -32,7 +32,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     env = Environment(args.env)
-    seed = json.loads((ROOT / ".local" / f"seed-{args.env}.json").read_text())
+    seed = json.loads(seed_file(args.env).read_text())
     date, expected = seed["date"], seed["expectedInbox"]
     sqs = env.client("sqs")
     queue, dlq = env.out("GenerateQueueUrl"), env.out("GenerateDlqUrl")

@@ -10,7 +10,7 @@ import json
 import time
 import zoneinfo
 
-from tools.dn_env import ROOT, Environment
+from tools.dn_env import ROOT, Environment, seed_file
 
 
 def today(tz: str) -> str:
@@ -59,7 +59,7 @@ def main() -> None:
                 "stateUser": users[8],
                 "singleNotificationUser": users[1], "unknownUser": "user-unknown-0"}
     (ROOT / ".local").mkdir(exist_ok=True)
-    (ROOT / ".local" / f"seed-{args.env}.json").write_text(json.dumps(manifest, indent=2))
+    seed_file(args.env).write_text(json.dumps(manifest, indent=2))
     print(f"seed: {len(items)} items ({len(users)} users, {len(notifications)} notifications for {date}, "
           f"{expected} inbox records expected) in {time.monotonic() - start:.1f} s")
 

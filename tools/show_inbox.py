@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from tools.dn_env import ROOT, Environment
+from tools.dn_env import Environment, seed_file
 
 
 def main() -> int:
@@ -16,7 +16,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=2)
     args = ap.parse_args()
     env = Environment(args.env)
-    seed = json.loads((ROOT / ".local" / f"seed-{args.env}.json").read_text())
+    seed = json.loads(seed_file(args.env).read_text())
     user = args.user or seed["sampleUser"]
     first = env.api(user, limit=args.limit)
     print(f"GET /users/{user}/notifications?limit={args.limit} -> {first.status}")

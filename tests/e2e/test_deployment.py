@@ -11,7 +11,7 @@ import os
 import unittest
 import uuid
 
-from tools.dn_env import ROOT, Environment, outputs_file, poll
+from tools.dn_env import Environment, outputs_file, poll, seed_of
 from tools.run_day import queue_depth
 
 ENV = os.environ.get("DN_ENV", "local")
@@ -34,14 +34,13 @@ def needs_seed(test):
 
 class Deployment(unittest.TestCase):
     env: Environment
-    seed: dict
+    seed: dict | None  # None where the environment has no seed data
 
     @classmethod
     def setUpClass(cls):
         cls.env = Environment(ENV)
-        path = ROOT / ".local" / f"seed-{ENV}.json"
         # Without seed data (prod smoke: read-only) only the seed-independent tests run.
-        cls.seed = json.loads(path.read_text()) if path.exists() else None
+        cls.seed = seed_of(ENV)
 
     def user(self) -> str:
         """A user id for input checks: the seeded sample user, or the smoke user (exists nowhere)."""

@@ -5,12 +5,11 @@ the seed's `stateUser` (in all three segments) so the other deployment tests' us
 unread records. Writes to the environment: only with DN_E2E_DESTRUCTIVE=1."""
 from __future__ import annotations
 
-import json
 import os
 import unittest
 import urllib.parse
 
-from tools.dn_env import ROOT, Environment, poll
+from tools.dn_env import Environment, poll, seed_of
 
 ENV = os.environ.get("DN_ENV", "local")
 DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
@@ -27,10 +26,9 @@ class InboxState(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.env = Environment(ENV)
-        path = ROOT / ".local" / f"seed-{ENV}.json"
-        if not path.exists():
+        cls.seed = seed_of(ENV)
+        if cls.seed is None:
             raise unittest.SkipTest("needs seeded data (make seed and make run-day)")
-        cls.seed = json.loads(path.read_text())
         cls.user = cls.seed["stateUser"]
         cls.date = cls.seed["date"]
         cls.ids = [f"{cls.date}.{n}" for n in ("beta-feature", "digest", "premium-offer")]
