@@ -1,16 +1,27 @@
 #include "dn/core/inbox_state.hpp"
 
 #include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "dn/core/keys.hpp"
 #include "dn/core/validate.hpp"
 #include "dn/util/json.hpp"
+#include "dn/util/names.hpp"
 
 namespace dn::core {
 namespace {
 
 using nlohmann::json;
+
+constexpr auto kFilters = std::to_array<util::Name<InboxFilter>>(
+    {{InboxFilter::all, "all"}, {InboxFilter::unread, "unread"}, {InboxFilter::read, "read"}});
+
+constexpr auto kChanges =
+    std::to_array<util::Name<StateChange>>({{StateChange::mark_read, "read"},
+                                            {StateChange::mark_unread, "unread"},
+                                            {StateChange::archive, "archive"},
+                                            {StateChange::unarchive, "unarchive"}});
 
 std::variant<RecordRef, std::string> bad_id(std::string reason) {
   return std::variant<RecordRef, std::string>(std::in_place_index<1>, std::move(reason));
@@ -23,36 +34,15 @@ std::variant<StateChange, std::string> bad_body(std::string reason) {
 }  // namespace
 
 std::string_view filter_name(InboxFilter filter) {
-  switch (filter) {
-    case InboxFilter::unread:
-      return "unread";
-    case InboxFilter::read:
-      return "read";
-    case InboxFilter::all:
-      break;
-  }
-  return "all";
+  return util::name_of(kFilters, filter);
 }
 
 std::optional<InboxFilter> parse_filter(std::string_view text) {
-  for (auto f : {InboxFilter::all, InboxFilter::unread, InboxFilter::read}) {
-    if (text == filter_name(f)) return f;
-  }
-  return std::nullopt;
+  return util::value_named(kFilters, text);
 }
 
 std::string_view change_name(StateChange change) {
-  switch (change) {
-    case StateChange::mark_unread:
-      return "unread";
-    case StateChange::archive:
-      return "archive";
-    case StateChange::unarchive:
-      return "unarchive";
-    case StateChange::mark_read:
-      break;
-  }
-  return "read";
+  return util::name_of(kChanges, change);
 }
 
 std::variant<Transition, TransitionConflict> apply_change(const InboxState& state,
