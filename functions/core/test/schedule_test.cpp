@@ -160,7 +160,6 @@ RunMarker marker(std::string_view status, const std::string& run, const std::str
 }
 
 TEST(RunMarker, NoMarkerOrForceClaims) {
-  using ClaimVerdict;
   EXPECT_EQ(decide_claim(std::nullopt, claim()), ClaimVerdict::claim);
   const auto done = marker(kRunCompleted, "other", "2026-11-24T07:00:00Z");
   EXPECT_EQ(decide_claim(done, claim()), ClaimVerdict::completed);
@@ -168,7 +167,6 @@ TEST(RunMarker, NoMarkerOrForceClaims) {
 }
 
 TEST(RunMarker, AnotherRunsLiveLeaseIsInProgressNeverAlreadyRan) {
-  using ClaimVerdict;
   const RunClaim c = claim();
   // Live until 06:00:05 inclusive ("<", not "<="), expired one second later.
   EXPECT_EQ(decide_claim(marker("started", "other", "2026-11-24T06:00:06Z"), c),
@@ -185,7 +183,6 @@ TEST(RunMarker, AnotherRunsLiveLeaseIsInProgressNeverAlreadyRan) {
 }
 
 TEST(RunMarker, TheSameRunTakesItsOwnMarkerAgain) {
-  using ClaimVerdict;
   // A retried claim whose first answer was lost, or Lambda's retry of the same event, finds its
   // own live marker: it may run the day (again), unless it already completed it.
   EXPECT_EQ(decide_claim(marker("started", "run-1", "2026-11-24T09:00:00Z"), claim()),
