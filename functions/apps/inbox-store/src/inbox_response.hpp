@@ -31,6 +31,8 @@ template <class... Fs>
 struct Overloaded : Fs... {
   using Fs::operator()...;
 };
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;  // (clang before 17 deduces no aggregate's arguments)
 
 // The answer to a parsed request (a std::variant of core::ApiError and the route's requests): a
 // refused one is rejected, any other goes to the one of `routes` that takes it, with the time of
