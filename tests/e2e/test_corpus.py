@@ -39,6 +39,17 @@ FULL_PATH_CASE = "excel_bom_contacts"
 BROKEN_CONTRACT = "corpus_broken_contract"
 BROKEN_MIGRATION = "corpus_broken_migration"
 BROKEN_FILE = b"id,amount\r\n1,2.50\r\n"
+# Deployed with the corpus too: a keyed dataset with a unique e-mail, both enforced by unique
+# indexes, so its first load is COPYed straight into the empty table; the file repeats a key and an
+# e-mail, which sends the load back through the staging table (docs/DATA_PIPELINE.md, First loads).
+FIRST_LOAD = "corpus_first_load_duplicates"
+FIRST_LOAD_FILE = (b"id,email,name\r\n"
+                   b"1,ann@example.com,Ann\r\n"        # line 2
+                   b"2,ben@example.com,Ben\r\n"        # 3
+                   b"x3,cat@example.com,Cat\r\n"       # 4: not an integer
+                   b"1,ann.lee@example.com,Ann Lee\r\n"  # 5: the key of line 2
+                   b"4,ben@example.com,Benedict\r\n"   # 6: the e-mail of line 3
+                   b"5,dan@example.com,Dan\r\n")       # 7
 
 
 def broken_contract(dataset: str, amount_type: str) -> dict:
@@ -58,6 +69,21 @@ def add_broken_datasets(data: Path):
     (data / "migrations" / f"V{last + 1:03d}__{BROKEN_MIGRATION}.sql").write_text(
         f"CREATE TABLE IF NOT EXISTS public.{BROKEN_MIGRATION} "
         "(id integer PRIMARY KEY, amount numbr);\n", encoding="utf-8")
+
+
+def add_first_load_dataset(data: Path):
+    """The first-load dataset's contract and migration (numbered after every other)."""
+    contract = {"dataset": FIRST_LOAD, "version": 1, "schema": "public", "table": FIRST_LOAD,
+                "key": ["id"], "columns": [
+                    {"name": "id", "type": "integer", "required": True},
+                    {"name": "email", "type": "text", "required": True, "unique": True},
+                    {"name": "name", "type": "text"}]}
+    (data / "contracts" / f"{FIRST_LOAD}.json").write_text(json.dumps(contract), encoding="utf-8")
+    last = max(int(m.group(1)) for p in (data / "migrations").glob("V*.sql")
+               if (m := re.match(r"V(\d+)__", p.name)))
+    (data / "migrations" / f"V{last + 1:03d}__{FIRST_LOAD}.sql").write_text(
+        f"CREATE TABLE IF NOT EXISTS public.{FIRST_LOAD} "
+        "(id integer PRIMARY KEY, email text NOT NULL UNIQUE, name text);\n", encoding="utf-8")
 
 
 def cases() -> dict[str, dict]:
@@ -113,6 +139,7 @@ class Corpus(unittest.TestCase):
             if done.returncode != 0:
                 raise AssertionError(f"infer-contract {case} failed:\n{done.stdout}{done.stderr}")
         add_broken_datasets(Path(cls.scratch) / "data")
+        add_first_load_dataset(Path(cls.scratch) / "data")
         started = time.monotonic()
         cls.full_path = cls.make("load-csv", f"FILE={CORPUS / cases()[FULL_PATH_CASE]['file']}",
                                  f"DATASET={dataset(FULL_PATH_CASE)}", "ENV=local")
@@ -182,6 +209,25 @@ class Corpus(unittest.TestCase):
         done = self.make("load-csv", f"FILE={path}", f"DATASET={dataset_name}", "ENV=local")
         key = f"loaded/{dataset_name}/{name}.json"
         return done, json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    def test_a_first_load_repeating_a_key_and_an_email_rejects_them_by_line(self):
+        """The table is empty and its unique indexes enforce the key and the e-mail: the COPY
+        into it is refused by the repeats and the load runs again through the stage. The outcome,
+        the rejects (each by line, the bad row once) and the rows are those of any staged load."""
+        psql(f"TRUNCATE public.{FIRST_LOAD}")  # an earlier run on this environment loaded it
+        self.assertEqual(psql(f"SELECT count(*) FROM public.{FIRST_LOAD}"), [["0"]])
+        done, got = self.load_file(FIRST_LOAD, f"first-load-{RUN}.csv", FIRST_LOAD_FILE)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertEqual({k: got[k] for k in ("status", "rowsRead", "rowsLoaded", "rowsRejected")},
+                         {"status": "loaded", "rowsRead": 6, "rowsLoaded": 3, "rowsRejected": 3}, got)
+        rejects = self.s3.get_object(Bucket=self.bucket, Key=got["rejectsKey"])["Body"].read().decode()
+        lines = [(int(m.group(1)), m.group(2)) for m in re.finditer(r"^(\d+),([^,]*),", rejects, re.M)]
+        self.assertEqual(lines, [(4, "id"), (5, "id"), (6, "email")], rejects)
+        self.assertIn("duplicate key, first seen on line 2", rejects)
+        self.assertIn("duplicate value, first seen on line 3", rejects)
+        self.assertEqual(psql(f"SELECT id, email, name FROM public.{FIRST_LOAD} ORDER BY id"),
+                         [["1", "ann@example.com", "Ann"], ["2", "ben@example.com", "Ben"],
+                          ["5", "dan@example.com", "Dan"]])
 
     def test_a_broken_contract_deployed_anyway_rejects_only_its_own_dataset(self):
         """Two broken datasets went out in the same zip as every corpus contract: each rejects its
