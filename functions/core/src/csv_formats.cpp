@@ -9,13 +9,11 @@
 #include <string>
 #include <system_error>
 
+#include "dn/util/text.hpp"
+
 namespace dn::core::csv {
 
 namespace {
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 char lower(char c) {
   return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -38,7 +36,7 @@ constexpr std::array<std::string_view, 12> kMonths{"january",   "february", "mar
 bool digits(std::string_view s, std::size_t& pos, std::size_t min, std::size_t max, int& out) {
   std::size_t n = 0;
   int v = 0;
-  while (pos + n < s.size() && n < max && is_digit(s[pos + n])) {
+  while (pos + n < s.size() && n < max && util::is_digit(s[pos + n])) {
     v = v * 10 + (s[pos + n] - '0');
     ++n;
   }
@@ -87,7 +85,7 @@ bool offset(std::string_view s, std::size_t& pos, int& minutes) {
   if (pos < s.size() && s[pos] == ':') {
     ++pos;
     if (!digits(s, pos, 2, 2, m)) return false;
-  } else if (pos < s.size() && is_digit(s[pos])) {
+  } else if (pos < s.size() && util::is_digit(s[pos])) {
     if (!digits(s, pos, 2, 2, m)) return false;
   }
   minutes = sign * (h * 60 + m);
@@ -198,9 +196,9 @@ std::optional<bool> read_time(char spec, std::string_view s, std::size_t& pos, D
       return digits(s, pos, 2, 2, out.second);
     case 'f': {
       const std::size_t start = pos;
-      while (pos < s.size() && pos - start < 9 && is_digit(s[pos])) ++pos;
+      while (pos < s.size() && pos - start < 9 && util::is_digit(s[pos])) ++pos;
       out.fraction.assign(s.substr(start, pos - start));
-      return pos > start && (pos >= s.size() || !is_digit(s[pos]));
+      return pos > start && (pos >= s.size() || !util::is_digit(s[pos]));
     }
     default:
       return std::nullopt;
@@ -265,7 +263,7 @@ bool decimal_or_scientific(std::string_view body) {
   std::size_t mantissa = 0;
   const auto digit_run = [&] {
     std::size_t n = 0;
-    while (pos < body.size() && is_digit(body[pos])) ++pos, ++n;
+    while (pos < body.size() && util::is_digit(body[pos])) ++pos, ++n;
     return n;
   };
   mantissa += digit_run();

@@ -8,18 +8,15 @@
 #include <string>
 
 #include "dn/core/csv_formats.hpp"
+#include "dn/util/text.hpp"
 
 namespace dn::core::csv::infer {
 
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 std::size_t digit_run(std::string_view s, std::size_t pos) {
   std::size_t n = 0;
-  while (pos + n < s.size() && is_digit(s[pos + n])) ++n;
+  while (pos + n < s.size() && util::is_digit(s[pos + n])) ++n;
   return n;
 }
 

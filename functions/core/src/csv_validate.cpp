@@ -17,10 +17,6 @@ namespace dn::core::csv {
 
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 std::size_t utf8_length(std::string_view text) {
   std::size_t n = 0;
   for (const char c : text) {
@@ -57,13 +53,13 @@ std::optional<std::string> check_numeric(const Column& col, std::string_view v, 
   if (pos < v.size() && (v[pos] == '+' || v[pos] == '-')) ++pos;
   std::size_t int_digits = 0;
   std::size_t frac_digits = 0;
-  while (pos < v.size() && is_digit(v[pos])) {
+  while (pos < v.size() && util::is_digit(v[pos])) {
     ++pos;
     ++int_digits;
   }
   if (pos < v.size() && v[pos] == '.') {
     ++pos;
-    while (pos < v.size() && is_digit(v[pos])) {
+    while (pos < v.size() && util::is_digit(v[pos])) {
       ++pos;
       ++frac_digits;
     }

@@ -2,6 +2,7 @@
 
 #include "dn/core/attributes.hpp"
 #include "dn/core/keys.hpp"
+#include "dn/core/timezone.hpp"
 #include "dn/core/validate.hpp"
 
 namespace dn::core {
@@ -16,16 +17,6 @@ void truncate_utf8(std::string& s, std::size_t limit) {
   std::size_t cut = limit;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0U) == 0x80U) --cut;
   s.resize(cut);
-}
-
-// Days from 1970-01-01 to y-m-d (proleptic Gregorian).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 }  // namespace
@@ -83,7 +74,7 @@ std::variant<Notification, std::string> notification_from_item(const json& item)
 std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days) {
   const auto d = parse_date(date);
   if (!d || ttl_days < 1) return std::nullopt;
-  return (days_from_civil(d->year, d->month, d->day) + ttl_days) * 86400;
+  return (days_from_civil(d->year, d->month, d->day) + ttl_days) * kSecondsPerDay;
 }
 
 std::variant<InboxRecord, std::string> inbox_record(const Notification& n, const json& member,

@@ -8,13 +8,12 @@
 #include "dn/core/validate.hpp"
 #include "dn/util/json.hpp"
 #include "dn/util/names.hpp"
+#include "dn/util/text.hpp"
 
 namespace dn::core {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::int64_t kSecondsPerDay = 86400;
 
 constexpr auto kDaySources =
     std::to_array<util::Name<DaySource>>({{DaySource::scheduled_time, "scheduledTime"},
@@ -28,15 +27,6 @@ constexpr auto kClaimVerdicts =
 constexpr const char* kEventShape =
     R"(event must be an EventBridge Scheduler event {"source":"aws.scheduler","scheduledTime":...})"
     R"( or {"date":"YYYY-MM-DD","force":true|false})";
-
-bool digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-int to_int(std::string_view s) {
-  int v = 0;
-  for (const char c : s) v = v * 10 + (c - '0');
-  return v;
-}
 
 // The scheduler's literal context attribute, e.g. "<aws.scheduler.scheduled-time>", which a
 // local emulator passes through unexpanded.
@@ -61,14 +51,14 @@ std::optional<Instant> parse_timestamp(std::string_view t) {
     return std::nullopt;
   }
   for (const std::size_t at : {0U, 5U, 8U, 11U, 14U, 17U}) {
-    if (!digits(t.substr(at, at == 0 ? 4 : 2))) return std::nullopt;
+    if (!util::all_digits(t.substr(at, at == 0 ? 4 : 2))) return std::nullopt;
   }
-  const int year = to_int(t.substr(0, 4));
-  const int month = to_int(t.substr(5, 2));
-  const int day = to_int(t.substr(8, 2));
-  const std::int64_t hour = to_int(t.substr(11, 2));
-  const std::int64_t minute = to_int(t.substr(14, 2));
-  const std::int64_t second = to_int(t.substr(17, 2));
+  const int year = util::decimal_value(t.substr(0, 4));
+  const int month = util::decimal_value(t.substr(5, 2));
+  const int day = util::decimal_value(t.substr(8, 2));
+  const std::int64_t hour = util::decimal_value(t.substr(11, 2));
+  const std::int64_t minute = util::decimal_value(t.substr(14, 2));
+  const std::int64_t second = util::decimal_value(t.substr(17, 2));
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
     return std::nullopt;
   }
@@ -86,9 +76,9 @@ std::optional<Instant> parse_timestamp(std::string_view t) {
   if (rest == "Z" || rest == "z") {
     offset = 0;
   } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
-             digits(rest.substr(1, 2)) && digits(rest.substr(4, 2))) {
-    const std::int64_t oh = to_int(rest.substr(1, 2));
-    const std::int64_t om = to_int(rest.substr(4, 2));
+             util::all_digits(rest.substr(1, 2)) && util::all_digits(rest.substr(4, 2))) {
+    const std::int64_t oh = util::decimal_value(rest.substr(1, 2));
+    const std::int64_t om = util::decimal_value(rest.substr(4, 2));
     if (oh > 23 || om > 59) return std::nullopt;
     offset = (rest[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
   } else {

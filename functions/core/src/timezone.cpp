@@ -9,7 +9,6 @@
 namespace dn::core {
 namespace {
 
-constexpr std::int64_t kSecondsPerDay = 86400;
 // The Gregorian calendar (and so every POSIX rule) repeats every 400 years = 146097 days.
 constexpr std::int64_t kCycleSeconds = 146097 * kSecondsPerDay;
 // RFC 8536: a time type's UT offset SHOULD be in [-89999, 93599] (-24:59:59 .. +25:59:59).

@@ -1,5 +1,7 @@
 #include "dn/core/validate.hpp"
 
+#include "dn/util/text.hpp"
+
 namespace dn::core {
 namespace {
 
@@ -17,19 +19,6 @@ std::optional<std::string> check_id(std::string_view what, std::string_view valu
     if (!id_char(c)) return std::string(what) + " may contain only letters, digits, '_' and '-'";
   }
   return std::nullopt;
-}
-
-bool digits(std::string_view s) {
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-int to_int(std::string_view s) {
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
 }
 
 unsigned days_in_month(int year, unsigned month) {
@@ -51,12 +40,13 @@ std::optional<std::string> check_segment(std::string_view value) {
 }
 
 std::optional<CivilDate> parse_date(std::string_view v) {
-  if (v.size() != 10 || v[4] != '-' || v[7] != '-' || !digits(v.substr(0, 4)) ||
-      !digits(v.substr(5, 2)) || !digits(v.substr(8, 2))) {
+  if (v.size() != 10 || v[4] != '-' || v[7] != '-' || !util::all_digits(v.substr(0, 4)) ||
+      !util::all_digits(v.substr(5, 2)) || !util::all_digits(v.substr(8, 2))) {
     return std::nullopt;
   }
-  CivilDate d{to_int(v.substr(0, 4)), static_cast<unsigned>(to_int(v.substr(5, 2))),
-              static_cast<unsigned>(to_int(v.substr(8, 2)))};
+  CivilDate d{util::decimal_value(v.substr(0, 4)),
+              static_cast<unsigned>(util::decimal_value(v.substr(5, 2))),
+              static_cast<unsigned>(util::decimal_value(v.substr(8, 2)))};
   if (d.year < 2000 || d.year > 2999 || d.month < 1 || d.month > 12 || d.day < 1 ||
       d.day > days_in_month(d.year, d.month)) {
     return std::nullopt;

@@ -23,6 +23,20 @@ TEST(UtilText, DoubleQuotedDoublesInnerQuotes) {
   EXPECT_EQ(double_quoted(""), R"("")");
 }
 
+TEST(UtilText, DigitsAreOnlyAsciiZeroToNine) {
+  EXPECT_TRUE(is_digit('0'));
+  EXPECT_TRUE(is_digit('9'));
+  EXPECT_FALSE(is_digit('/'));
+  EXPECT_FALSE(is_digit(':'));
+  EXPECT_FALSE(is_digit('\xD9'));  // a byte of a UTF-8 sequence (Arabic-Indic digits start so)
+  EXPECT_TRUE(all_digits("2026"));
+  EXPECT_FALSE(all_digits(""));
+  EXPECT_FALSE(all_digits("20 6"));
+  EXPECT_FALSE(all_digits("-1"));
+  EXPECT_EQ(decimal_value("0042"), 42);
+  EXPECT_EQ(decimal_value("2026"), 2026);
+}
+
 TEST(UtilText, NumberedAppendsTheDecimalNumber) {
   EXPECT_EQ(numbered("q", 7), "q7");
   EXPECT_EQ(numbered("", 0), "0");

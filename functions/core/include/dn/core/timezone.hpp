@@ -16,6 +16,8 @@ namespace dn::core {
 
 using Instant = std::chrono::sys_seconds;
 
+inline constexpr std::int64_t kSecondsPerDay = 86400;
+
 struct TzError {
   std::string reason;
 };

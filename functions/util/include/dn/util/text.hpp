@@ -1,6 +1,7 @@
 // Small ASCII text helpers shared by every library (header names, settings, HTTP lines).
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <concepts>
 #include <string>
@@ -13,6 +14,23 @@ inline std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+// `c` is one of '0'..'9' (std::isdigit depends on the locale and takes an int).
+constexpr bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// `text` is one or more of '0'..'9'.
+inline bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), is_digit);
+}
+
+// The decimal value of `digits`, which all_digits accepts and which is short enough for an int.
+inline int decimal_value(std::string_view digits) {
+  int v = 0;
+  for (const char c : digits) v = v * 10 + (c - '0');
+  return v;
 }
 
 // `text` without leading and trailing whitespace (spaces, tabs, CR, LF).
