@@ -9,10 +9,10 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto r = dn::core::parse_inbox_request(input);
-  if (r.index() == 1) (void)dn::core::error_response(std::get<1>(r));
+  if (!r.ok()) (void)dn::core::error_response(r.error());
   const auto read = dn::core::parse_read_request(input);
-  if (const auto* e = std::get_if<dn::core::ApiError>(&read)) (void)dn::core::error_response(*e);
+  if (!read.ok()) (void)dn::core::error_response(read.error());
   const auto write = dn::core::parse_write_request(input);
-  if (const auto* e = std::get_if<dn::core::ApiError>(&write)) (void)dn::core::error_response(*e);
+  if (!write.ok()) (void)dn::core::error_response(write.error());
   return 0;
 }

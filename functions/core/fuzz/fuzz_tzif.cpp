@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <limits>
 #include <string_view>
-#include <variant>
 
 #include "dn/core/timezone.hpp"
 
@@ -25,13 +24,11 @@ void exercise(const dn::core::TimeZone& zone) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);  // NOLINT
-  if (auto zone = dn::core::TimeZone::from_tzif(bytes);
-      std::holds_alternative<dn::core::TimeZone>(zone)) {
-    exercise(std::get<dn::core::TimeZone>(zone));
+  if (auto zone = dn::core::TimeZone::from_tzif(bytes); zone.ok()) {
+    exercise(zone.value());
   }
-  if (auto zone = dn::core::TimeZone::from_posix(bytes);
-      std::holds_alternative<dn::core::TimeZone>(zone)) {
-    exercise(std::get<dn::core::TimeZone>(zone));
+  if (auto zone = dn::core::TimeZone::from_posix(bytes); zone.ok()) {
+    exercise(zone.value());
   }
   return 0;
 }

@@ -32,7 +32,7 @@ std::string string_field(const json& object, const char* name) {
   return v != object.end() && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-std::variant<Event, ApiError> parse_event(std::string_view event_json) {
+Refusable<Event> parse_event(std::string_view event_json) {
   auto doc = dn::util::parse_json(event_json);
   if (doc.is_discarded() || !doc.is_object()) return bad("request is not an API Gateway event");
   Event e;
@@ -46,16 +46,16 @@ std::variant<Event, ApiError> parse_event(std::string_view event_json) {
 }
 
 // The query string object (possibly empty), or the 400 when it is not an object or null.
-std::variant<json, ApiError> query_of(const Event& e) {
+Refusable<json> query_of(const Event& e) {
   const auto q = e.doc.find("queryStringParameters");
   if (q == e.doc.end() || q->is_null()) return json::object();
   if (!q->is_object()) return bad("query string is malformed");
   return *q;
 }
 
-std::optional<ApiError> read_limit(const json& query, InboxRequest& r) {
+Refusable<void> read_limit(const json& query, InboxRequest& r) {
   const auto l = query.find("limit");
-  if (l == query.end() || l->is_null()) return std::nullopt;
+  if (l == query.end() || l->is_null()) return {};
   const std::string text = l->is_string() ? l->get<std::string>() : std::string();
   int v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -64,18 +64,18 @@ std::optional<ApiError> read_limit(const json& query, InboxRequest& r) {
     return bad("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
   }
   r.limit = v;
-  return std::nullopt;
+  return {};
 }
 
-std::variant<InboxRequest, ApiError> list_request(const Event& e) {
+Refusable<InboxRequest> list_request(const Event& e) {
   if (!e.method.empty() && e.method != "GET") return only("GET");
   InboxRequest r;
   r.user_id = e.user_id;
   if (auto reason = check_user_id(r.user_id)) return bad(*reason);
   auto query = query_of(e);
-  if (auto* err = std::get_if<ApiError>(&query)) return *err;
-  const auto& q = std::get<json>(query);
-  if (auto err = read_limit(q, r)) return *err;
+  if (!query.ok()) return query.error();
+  const auto& q = *query;
+  if (auto limit = read_limit(q, r); !limit.ok()) return limit.error();
   if (const auto c = q.find("cursor"); c != q.end() && !c->is_null()) {
     if (!c->is_string() || c->get_ref<const std::string&>().empty()) {
       return bad("cursor must be a non-empty string");
@@ -92,7 +92,7 @@ std::variant<InboxRequest, ApiError> list_request(const Event& e) {
 
 // The request body as text: absent and null are empty; a base64-encoded body is refused (the
 // API declares no binary media types, so only a misconfiguration would send one).
-std::variant<std::string, ApiError> body_of(const Event& e) {
+Refusable<std::string> body_of(const Event& e) {
   if (const auto b64 = e.doc.find("isBase64Encoded");
       b64 != e.doc.end() && b64->is_boolean() && b64->get<bool>()) {
     return bad("body must be JSON text");
@@ -103,7 +103,7 @@ std::variant<std::string, ApiError> body_of(const Event& e) {
   return b->get<std::string>();
 }
 
-std::variant<StateRequest, ReadAllRequest, ApiError> state_request(const Event& e) {
+Refusable<WriteRequest> state_request(const Event& e) {
   if (e.method != "PATCH") return only("PATCH");
   StateRequest r;
   r.user_id = e.user_id;
@@ -113,31 +113,31 @@ std::variant<StateRequest, ReadAllRequest, ApiError> state_request(const Event& 
     id = string_field(*path, "id");
   }
   auto record = parse_record_id(id);
-  if (auto* reason = std::get_if<std::string>(&record)) return bad(*reason);
-  r.record = std::get<RecordRef>(std::move(record));
+  if (!record.ok()) return bad(record.error().text);
+  r.record = *std::move(record);
   auto body = body_of(e);
-  if (auto* err = std::get_if<ApiError>(&body)) return *err;
-  auto change = parse_state_patch(std::get<std::string>(body));
-  if (auto* reason = std::get_if<std::string>(&change)) return bad(*reason);
-  r.change = std::get<StateChange>(change);
-  return r;
+  if (!body.ok()) return body.error();
+  auto change = parse_state_patch(*body);
+  if (!change.ok()) return bad(change.error().text);
+  r.change = *change;
+  return WriteRequest{std::move(r)};
 }
 
-std::variant<StateRequest, ReadAllRequest, ApiError> read_all_request(const Event& e) {
+Refusable<WriteRequest> read_all_request(const Event& e) {
   if (e.method != "POST") return only("POST");
   ReadAllRequest r;
   r.user_id = e.user_id;
   if (auto reason = check_user_id(r.user_id)) return bad(*reason);
   auto body = body_of(e);
-  if (auto* err = std::get_if<ApiError>(&body)) return *err;
-  const auto& text = std::get<std::string>(body);
+  if (!body.ok()) return body.error();
+  const auto& text = *body;
   if (!text.empty()) {
     const auto doc = dn::util::parse_json(text);
     if (doc.is_discarded() || !doc.is_object() || !doc.empty()) {
       return bad("read-all takes no body (or {})");
     }
   }
-  return r;
+  return WriteRequest{std::move(r)};
 }
 
 json nullable(const std::optional<std::string>& v) {
@@ -146,34 +146,33 @@ json nullable(const std::optional<std::string>& v) {
 
 }  // namespace
 
-std::variant<InboxRequest, CountRequest, ApiError> parse_read_request(std::string_view event_json) {
+Refusable<ReadRequest> parse_read_request(std::string_view event_json) {
   auto parsed = parse_event(event_json);
-  if (auto* err = std::get_if<ApiError>(&parsed)) return *err;
-  const auto& e = std::get<Event>(parsed);
+  if (!parsed.ok()) return parsed.error();
+  const auto& e = *parsed;
   if (e.resource == kCountResource) {
     if (!e.method.empty() && e.method != "GET") return only("GET");
     if (auto reason = check_user_id(e.user_id)) return bad(*reason);
-    return CountRequest{e.user_id};
+    return ReadRequest{CountRequest{e.user_id}};
   }
   if (!e.resource.empty() && e.resource != kListResource) {
     return ApiError{404, "NotFound", "no such route"};
   }
   auto r = list_request(e);
-  if (auto* err = std::get_if<ApiError>(&r)) return *err;
-  return std::get<InboxRequest>(std::move(r));
+  if (!r.ok()) return r.error();
+  return ReadRequest{*std::move(r)};
 }
 
-std::variant<InboxRequest, ApiError> parse_inbox_request(std::string_view event_json) {
+Refusable<InboxRequest> parse_inbox_request(std::string_view event_json) {
   auto parsed = parse_event(event_json);
-  if (auto* err = std::get_if<ApiError>(&parsed)) return *err;
-  return list_request(std::get<Event>(parsed));
+  if (!parsed.ok()) return parsed.error();
+  return list_request(*parsed);
 }
 
-std::variant<StateRequest, ReadAllRequest, ApiError> parse_write_request(
-    std::string_view event_json) {
+Refusable<WriteRequest> parse_write_request(std::string_view event_json) {
   auto parsed = parse_event(event_json);
-  if (auto* err = std::get_if<ApiError>(&parsed)) return *err;
-  const auto& e = std::get<Event>(parsed);
+  if (!parsed.ok()) return parsed.error();
+  const auto& e = *parsed;
   if (e.resource == kRecordResource) return state_request(e);
   if (e.resource == kReadAllResource) return read_all_request(e);
   return ApiError{404, "NotFound", "no such route"};

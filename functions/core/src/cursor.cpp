@@ -28,8 +28,8 @@ int decode_char(char c) {
   return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
 }
 
-std::variant<std::string, std::string> reject(std::string reason) {
-  return std::variant<std::string, std::string>(std::in_place_index<1>, std::move(reason));
+Reason reject(std::string reason) {
+  return Reason{std::move(reason)};
 }
 
 }  // namespace
@@ -91,8 +91,8 @@ std::string encode_cursor(std::string_view key, std::string_view user_id, InboxF
   return base64url_encode(payload);
 }
 
-std::variant<std::string, std::string> decode_cursor(std::string_view key, std::string_view user_id,
-                                                     InboxFilter filter, std::string_view cursor) {
+Expected<std::string> decode_cursor(std::string_view key, std::string_view user_id,
+                                    InboxFilter filter, std::string_view cursor) {
   if (cursor.empty() || cursor.size() > kMaxCursorLength) return reject("cursor is malformed");
   std::string raw;
   if (!base64url_decode(cursor, raw) || raw.size() < 1 + 1 + kTagSize) {
@@ -117,7 +117,7 @@ std::variant<std::string, std::string> decode_cursor(std::string_view key, std::
   }
   const auto sk = rest;
   if (!sk.starts_with(keys::kInboxPrefix)) return reject("cursor is malformed");
-  return std::variant<std::string, std::string>(std::in_place_index<0>, std::string(sk));
+  return std::string(sk);
 }
 
 }  // namespace dn::core

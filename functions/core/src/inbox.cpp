@@ -46,22 +46,22 @@ std::string render(std::string_view text_in, std::string_view user_id,
   return out;
 }
 
-std::variant<Notification, std::string> notification_from_item(const json& item) {
+Expected<Notification> notification_from_item(const json& item) {
   const auto* pk = text(item, "pk");
   const auto* sk = text(item, "sk");
   const auto* segment = text(item, "segment");
   const auto* title = text(item, "title");
   const auto* body = text(item, "body");
-  if (pk == nullptr || sk == nullptr) return std::string("notification item has no pk/sk");
+  if (pk == nullptr || sk == nullptr) return Reason{"notification item has no pk/sk"};
   const auto date = keys::strip_prefix(*pk, keys::kDayPrefix);
   const auto id = keys::strip_prefix(*sk, keys::kNotificationPrefix);
   if (check_date(date) || check_notification_id(id)) {
-    return std::string("notification item keys are not DAY#<date>/NOTIF#<id>");
+    return Reason{"notification item keys are not DAY#<date>/NOTIF#<id>"};
   }
   if (segment == nullptr || check_segment(*segment)) {
-    return std::string("notification has no valid segment");
+    return Reason{"notification has no valid segment"};
   }
-  if (title == nullptr || body == nullptr) return std::string("notification has no title/body");
+  if (title == nullptr || body == nullptr) return Reason{"notification has no title/body"};
   const auto* created = text(item, "createdAt");
   return Notification{std::string(date),
                       std::string(id),
@@ -77,14 +77,15 @@ std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days) {
   return (days_from_civil(d->year, d->month, d->day) + ttl_days) * kSecondsPerDay;
 }
 
-std::variant<InboxRecord, std::string> inbox_record(const Notification& n, const json& member,
-                                                    std::int64_t expires_at_epoch) {
+Expected<InboxRecord> inbox_record(const Notification& n, const json& member,
+                                   std::int64_t expires_at_epoch) {
   // The user id is the member key's suffix; a userId attribute, when present, must agree.
   const auto* sk = text(member, "sk");
   const std::string_view uid = sk != nullptr ? keys::strip_prefix(*sk, keys::kUserPrefix) : "";
-  if (auto reason = check_user_id(uid)) return "member key is not USER#<userId>: " + *reason;
+  if (auto reason = check_user_id(uid))
+    return Reason{"member key is not USER#<userId>: " + *reason};
   if (const auto* attr = text(member, "userId"); attr != nullptr && *attr != uid) {
-    return std::string("member userId does not match its key");
+    return Reason{"member userId does not match its key"};
   }
   const auto* name = text(member, "displayName");
   const std::string_view display = name != nullptr ? std::string_view(*name) : std::string_view();

@@ -23,12 +23,12 @@ constexpr auto kChanges =
                                             {StateChange::archive, "archive"},
                                             {StateChange::unarchive, "unarchive"}});
 
-std::variant<RecordRef, std::string> bad_id(std::string reason) {
-  return std::variant<RecordRef, std::string>(std::in_place_index<1>, std::move(reason));
+Reason bad_id(std::string reason) {
+  return Reason{std::move(reason)};
 }
 
-std::variant<StateChange, std::string> bad_body(std::string reason) {
-  return std::variant<StateChange, std::string>(std::in_place_index<1>, std::move(reason));
+Reason bad_body(std::string reason) {
+  return Reason{std::move(reason)};
 }
 
 }  // namespace
@@ -45,9 +45,8 @@ std::string_view change_name(StateChange change) {
   return util::name_of(kChanges, change);
 }
 
-std::variant<Transition, TransitionConflict> apply_change(const InboxState& state,
-                                                          StateChange change,
-                                                          std::string_view now) {
+Expected<Transition> apply_change(const InboxState& state, StateChange change,
+                                  std::string_view now) {
   Transition t{state, false};
   switch (change) {
     case StateChange::mark_read:
@@ -55,8 +54,7 @@ std::variant<Transition, TransitionConflict> apply_change(const InboxState& stat
       break;
     case StateChange::mark_unread:
       if (state.archived_at) {
-        return TransitionConflict{
-            "an archived notification is read; unarchive it before marking it unread"};
+        return Reason{"an archived notification is read; unarchive it before marking it unread"};
       }
       t.state.read_at.reset();
       break;
@@ -103,7 +101,7 @@ std::string record_id(std::string_view date, std::string_view notification_id) {
   return out;
 }
 
-std::variant<RecordRef, std::string> parse_record_id(std::string_view id) {
+Expected<RecordRef> parse_record_id(std::string_view id) {
   static constexpr std::string_view kShape =
       "id must be <date>.<notificationId>, e.g. 2026-11-24.digest";
   const auto dot = id.find('.');
@@ -125,7 +123,7 @@ std::optional<RecordRef> record_from_sk(std::string_view sk) {
   return RecordRef{std::string(date), std::string(notification)};
 }
 
-std::variant<StateChange, std::string> parse_state_patch(std::string_view body) {
+Expected<StateChange> parse_state_patch(std::string_view body) {
   static constexpr std::string_view kShape =
       R"(body must be {"read": true|false} or {"archived": true|false})";
   if (body.size() > kMaxPatchBody) {

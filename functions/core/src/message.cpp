@@ -26,12 +26,12 @@ std::string encode_message(const GenerateMessage& message) {
   return dn::util::to_json(j);
 }
 
-std::variant<GenerateMessage, MessageError> decode_message(std::string_view body) {
+Expected<GenerateMessage> decode_message(std::string_view body) {
   const auto j = dn::util::parse_json(body);
-  if (j.is_discarded() || !j.is_object()) return MessageError{"body is not a JSON object"};
+  if (j.is_discarded() || !j.is_object()) return Reason{"body is not a JSON object"};
   const auto v = j.find("v");
   if (v == j.end() || !v->is_number_integer() || v->get<long long>() != kMessageVersion) {
-    return MessageError{"unsupported message version (want v=1)"};
+    return Reason{"unsupported message version (want v=1)"};
   }
   auto text = [&](const char* name) -> const std::string* {
     const auto it = j.find(name);
@@ -41,15 +41,15 @@ std::variant<GenerateMessage, MessageError> decode_message(std::string_view body
   const std::string* id = text("notificationId");
   const std::string* segment = text("segment");
   if (date == nullptr || id == nullptr || segment == nullptr) {
-    return MessageError{"date, notificationId and segment must be strings"};
+    return Reason{"date, notificationId and segment must be strings"};
   }
-  if (auto r = check_date(*date)) return MessageError{*r};
-  if (auto r = check_notification_id(*id)) return MessageError{*r};
-  if (auto r = check_segment(*segment)) return MessageError{*r};
+  if (auto r = check_date(*date)) return Reason{*r};
+  if (auto r = check_notification_id(*id)) return Reason{*r};
+  if (auto r = check_segment(*segment)) return Reason{*r};
   GenerateMessage m{*date, *id, *segment};
   if (const auto c = j.find("cursor"); c != j.end() && !c->is_null()) {
     if (!c->is_string() || c->get_ref<const std::string&>().empty()) {
-      return MessageError{"cursor must be a non-empty string when present"};
+      return Reason{"cursor must be a non-empty string when present"};
     }
     m.cursor = c->get<std::string>();
   }
@@ -58,19 +58,19 @@ std::variant<GenerateMessage, MessageError> decode_message(std::string_view body
     const auto it = j.find(name);
     if (it == j.end() || it->is_null()) continue;
     if (!it->is_string() || check_user_id(it->get_ref<const std::string&>())) {
-      return MessageError{std::string(name) + " must be 1-64 of [A-Za-z0-9_-] when present"};
+      return Reason{std::string(name) + " must be 1-64 of [A-Za-z0-9_-] when present"};
     }
     *field = it->get<std::string>();
   }
   if (const auto h = j.find("hop"); h != j.end() && !h->is_null()) {
     if (!h->is_number_integer() || h->get<long long>() < 0 || h->get<long long>() > kMaxCount) {
-      return MessageError{"hop must be an integer 0..2147483647 when present"};
+      return Reason{"hop must be an integer 0..2147483647 when present"};
     }
     m.hop = h->get<std::int64_t>();
   }
   if (const auto st = j.find("stalls"); st != j.end() && !st->is_null()) {
     if (!st->is_number_integer() || st->get<long long>() < 0 || st->get<long long>() > kMaxCount) {
-      return MessageError{"stalls must be an integer 0..2147483647 when present"};
+      return Reason{"stalls must be an integer 0..2147483647 when present"};
     }
     m.stalls = static_cast<int>(st->get<long long>());
   }

@@ -112,20 +112,19 @@ std::string format_timestamp(Instant instant) {
   return out;
 }
 
-std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Instant now,
-                                                    const TimeZone& zone) {
+Expected<RunDay> resolve_run_day(std::string_view event, Instant now, const TimeZone& zone) {
   const json j = dn::util::parse_json(event);
-  if (j.is_discarded() || !j.is_object()) return ScheduleError{kEventShape};
+  if (j.is_discarded() || !j.is_object()) return Reason{kEventShape};
 
   RunDay day;
   if (const auto f = j.find("force"); f != j.end() && !f->is_null()) {
-    if (!f->is_boolean()) return ScheduleError{"force must be true or false"};
+    if (!f->is_boolean()) return Reason{"force must be true or false"};
     day.force = f->get<bool>();
   }
 
   if (const auto d = j.find("date"); d != j.end()) {
-    if (!d->is_string()) return ScheduleError{"date must be a string written YYYY-MM-DD"};
-    if (auto reason = check_date(d->get_ref<const std::string&>())) return ScheduleError{*reason};
+    if (!d->is_string()) return Reason{"date must be a string written YYYY-MM-DD"};
+    if (auto reason = check_date(d->get_ref<const std::string&>())) return Reason{*reason};
     day.date = d->get<std::string>();
     day.source = DaySource::explicit_date;
     return day;
@@ -134,17 +133,17 @@ std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Inst
   const auto src = j.find("source");
   const auto st = j.find("scheduledTime");
   const bool scheduler = src != j.end() && src->is_string() && *src == "aws.scheduler";
-  if (!scheduler && st == j.end()) return ScheduleError{kEventShape};
+  if (!scheduler && st == j.end()) return Reason{kEventShape};
 
   Instant instant = now;
   day.source = DaySource::now;
   if (st != j.end() && !st->is_null()) {
-    if (!st->is_string()) return ScheduleError{"scheduledTime must be a string"};
+    if (!st->is_string()) return Reason{"scheduledTime must be a string"};
     const auto& text = st->get_ref<const std::string&>();
     if (!text.empty() && !is_placeholder(text)) {
       const auto parsed = parse_timestamp(text);
       if (!parsed) {
-        return ScheduleError{
+        return Reason{
             "scheduledTime must be an RFC 3339 timestamp such as "
             "2026-11-24T06:00:00Z"};
       }
@@ -158,7 +157,7 @@ std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Inst
   }
   const auto local = local_date(instant, zone);
   if (!local || check_date(*local)) {
-    return ScheduleError{
+    return Reason{
         "the scheduled instant falls outside the supported days "
         "(2000-01-01..2999-12-31)"};
   }

@@ -208,13 +208,13 @@ struct Header {
   }
 };
 
-std::variant<Header, TzError> read_header(Bytes& in) {
-  if (in.left() < kHeaderSize) return TzError{"TZif data is truncated (header)"};
-  if (in.take(4) != "TZif") return TzError{"not a TZif file (bad magic)"};
+Expected<Header> read_header(Bytes& in) {
+  if (in.left() < kHeaderSize) return Reason{"TZif data is truncated (header)"};
+  if (in.take(4) != "TZif") return Reason{"not a TZif file (bad magic)"};
   Header h;
   h.version = in.take(1)[0];
   if (h.version != '\0' && (h.version < '2' || h.version > '4')) {
-    return TzError{"unsupported TZif version"};
+    return Reason{"unsupported TZif version"};
   }
   in.take(15);
   h.isutcnt = static_cast<std::uint32_t>(in.be(4));
@@ -224,13 +224,13 @@ std::variant<Header, TzError> read_header(Bytes& in) {
   h.typecnt = static_cast<std::uint32_t>(in.be(4));
   h.charcnt = static_cast<std::uint32_t>(in.be(4));
   if (h.typecnt == 0 || h.typecnt > kMaxTypes) {
-    return TzError{"TZif time type count must be 1-256"};
+    return Reason{"TZif time type count must be 1-256"};
   }
-  if (h.charcnt == 0) return TzError{"TZif designation count must not be zero"};
-  if (h.isutcnt != 0 && h.isutcnt != h.typecnt) return TzError{"TZif isutcnt mismatch"};
-  if (h.isstdcnt != 0 && h.isstdcnt != h.typecnt) return TzError{"TZif isstdcnt mismatch"};
+  if (h.charcnt == 0) return Reason{"TZif designation count must not be zero"};
+  if (h.isutcnt != 0 && h.isutcnt != h.typecnt) return Reason{"TZif isutcnt mismatch"};
+  if (h.isstdcnt != 0 && h.isstdcnt != h.typecnt) return Reason{"TZif isstdcnt mismatch"};
   if (h.leapcnt != 0)
-    return TzError{"TZif files with leap seconds (right/ zones) are not supported"};
+    return Reason{"TZif files with leap seconds (right/ zones) are not supported"};
   return h;
 }
 
@@ -260,22 +260,22 @@ Civil civil_from_days(std::int64_t days) {
 
 // ---------------------------------------------------------------- PosixTz
 
-std::variant<PosixTz, TzError> PosixTz::parse(std::string_view text) {
+Expected<PosixTz> PosixTz::parse(std::string_view text) {
   TzParser p(text);
   PosixTz tz;
   const auto std_name = p.name();
-  if (!std_name) return TzError{"TZ string: standard time name must be 3+ letters or <...>"};
+  if (!std_name) return Reason{"TZ string: standard time name must be 3+ letters or <...>"};
   const auto std_offset = p.hms(kMaxOffsetHours);
-  if (!std_offset) return TzError{"TZ string: standard time offset is missing or invalid"};
+  if (!std_offset) return Reason{"TZ string: standard time offset is missing or invalid"};
   tz.std_ = LocalTimeType{-*std_offset, false, *std_name};
   if (p.done()) return tz;
 
   const auto dst_name = p.name();
-  if (!dst_name) return TzError{"TZ string: daylight time name must be 3+ letters or <...>"};
+  if (!dst_name) return Reason{"TZ string: daylight time name must be 3+ letters or <...>"};
   LocalTimeType dst{tz.std_.utc_offset + 3600, true, *dst_name};
   if (p.offset_follows()) {
     const auto dst_offset = p.hms(kMaxOffsetHours);
-    if (!dst_offset) return TzError{"TZ string: daylight time offset is invalid"};
+    if (!dst_offset) return Reason{"TZ string: daylight time offset is invalid"};
     dst.utc_offset = -*dst_offset;
   }
   tz.dst_ = dst;
@@ -284,12 +284,12 @@ std::variant<PosixTz, TzError> PosixTz::parse(std::string_view text) {
     tz.end_ = Date{Date::Kind::month_week_day, 0, 11, 1, 7200};
     return tz;
   }
-  if (!p.eat(',')) return TzError{"TZ string: expected ',' before the DST rule"};
+  if (!p.eat(',')) return Reason{"TZ string: expected ',' before the DST rule"};
   const auto start = parse_rule_date(p);
-  if (!start || !p.eat(',')) return TzError{"TZ string: DST start rule is invalid"};
+  if (!start || !p.eat(',')) return Reason{"TZ string: DST start rule is invalid"};
   const auto end = parse_rule_date(p);
-  if (!end) return TzError{"TZ string: DST end rule is invalid"};
-  if (!p.done()) return TzError{"TZ string: unexpected characters after the DST rule"};
+  if (!end) return Reason{"TZ string: DST end rule is invalid"};
+  if (!p.done()) return Reason{"TZ string: unexpected characters after the DST rule"};
   tz.start_ = *start;
   tz.end_ = *end;
   return tz;
@@ -310,23 +310,23 @@ LocalTimeType PosixTz::at(Instant instant) const {
 
 // ---------------------------------------------------------------- TimeZone
 
-std::variant<TimeZone, TzError> TimeZone::from_tzif(std::string_view bytes) {
+Expected<TimeZone> TimeZone::from_tzif(std::string_view bytes) {
   Bytes in(bytes);
   auto first = read_header(in);
-  if (auto* e = std::get_if<TzError>(&first)) return std::move(*e);
-  Header h = std::get<Header>(first);
+  if (!first.ok()) return first.error();
+  Header h = *first;
   std::uint64_t time_size = 4;
   const bool v2 = h.version != '\0';
   if (v2) {
     // Skip the 32-bit section: the 64-bit one that follows covers every instant.
-    if (h.body_size(4) > in.left()) return TzError{"TZif data is truncated (v1 body)"};
+    if (h.body_size(4) > in.left()) return Reason{"TZif data is truncated (v1 body)"};
     in.take(static_cast<std::size_t>(h.body_size(4)));
     auto second = read_header(in);
-    if (auto* e = std::get_if<TzError>(&second)) return std::move(*e);
-    h = std::get<Header>(second);
+    if (!second.ok()) return second.error();
+    h = *second;
     time_size = 8;
   }
-  if (h.body_size(time_size) > in.left()) return TzError{"TZif data is truncated (body)"};
+  if (h.body_size(time_size) > in.left()) return Reason{"TZif data is truncated (body)"};
 
   TimeZone zone;
   zone.transitions_.resize(h.timecnt);
@@ -337,12 +337,12 @@ std::variant<TimeZone, TzError> TimeZone::from_tzif(std::string_view bytes) {
   }
   for (std::size_t k = 1; k < zone.transitions_.size(); ++k) {
     if (zone.transitions_[k].at <= zone.transitions_[k - 1].at) {
-      return TzError{"TZif transition times are not in ascending order"};
+      return Reason{"TZif transition times are not in ascending order"};
     }
   }
   for (auto& tr : zone.transitions_) {
     tr.type = static_cast<std::uint8_t>(in.be(1));
-    if (tr.type >= h.typecnt) return TzError{"TZif transition refers to an unknown time type"};
+    if (tr.type >= h.typecnt) return Reason{"TZif transition refers to an unknown time type"};
   }
   struct RawType {
     std::int32_t utoff;
@@ -355,45 +355,45 @@ std::variant<TimeZone, TzError> TimeZone::from_tzif(std::string_view bytes) {
     const auto isdst = in.be(1);
     t.desig = static_cast<std::uint8_t>(in.be(1));
     if (t.utoff < kMinUtcOffset || t.utoff > kMaxUtcOffset) {
-      return TzError{"TZif time type has an out-of-range UT offset"};
+      return Reason{"TZif time type has an out-of-range UT offset"};
     }
-    if (isdst > 1) return TzError{"TZif time type has an invalid isdst flag"};
+    if (isdst > 1) return Reason{"TZif time type has an invalid isdst flag"};
     t.isdst = isdst == 1;
   }
   const std::string_view chars = in.take(h.charcnt);
   for (const auto& t : raw_types) {
-    if (t.desig >= chars.size()) return TzError{"TZif designation index is out of range"};
+    if (t.desig >= chars.size()) return Reason{"TZif designation index is out of range"};
     const auto nul = chars.find('\0', t.desig);
-    if (nul == std::string_view::npos) return TzError{"TZif designation is not NUL-terminated"};
+    if (nul == std::string_view::npos) return Reason{"TZif designation is not NUL-terminated"};
     zone.types_.push_back(
         LocalTimeType{t.utoff, t.isdst, std::string(chars.substr(t.desig, nul - t.desig))});
   }
   for (std::uint64_t k = 0; k < std::uint64_t{h.isstdcnt} + h.isutcnt; ++k) {
-    if (in.be(1) > 1) return TzError{"TZif standard/UT indicator must be 0 or 1"};
+    if (in.be(1) > 1) return Reason{"TZif standard/UT indicator must be 0 or 1"};
   }
 
   if (v2) {
-    if (in.left() < 2 || in.take(1)[0] != '\n') return TzError{"TZif footer is missing"};
+    if (in.left() < 2 || in.take(1)[0] != '\n') return Reason{"TZif footer is missing"};
     const std::string_view rest = in.take(in.left());
     const auto nl = rest.find('\n');
-    if (nl == std::string_view::npos) return TzError{"TZif footer is not terminated"};
-    if (nl + 1 != rest.size()) return TzError{"TZif has unexpected bytes after the footer"};
+    if (nl == std::string_view::npos) return Reason{"TZif footer is not terminated"};
+    if (nl + 1 != rest.size()) return Reason{"TZif has unexpected bytes after the footer"};
     if (nl > 0) {
       auto rule = PosixTz::parse(rest.substr(0, nl));
-      if (auto* e = std::get_if<TzError>(&rule)) return TzError{"TZif footer: " + e->reason};
-      zone.footer_ = std::get<PosixTz>(std::move(rule));
+      if (!rule.ok()) return Reason{"TZif footer: " + rule.error().text};
+      zone.footer_ = *std::move(rule);
     }
   } else if (in.left() != 0) {
-    return TzError{"TZif has unexpected bytes after the v1 body"};
+    return Reason{"TZif has unexpected bytes after the v1 body"};
   }
   return zone;
 }
 
-std::variant<TimeZone, TzError> TimeZone::from_posix(std::string_view text) {
+Expected<TimeZone> TimeZone::from_posix(std::string_view text) {
   auto rule = PosixTz::parse(text);
-  if (auto* e = std::get_if<TzError>(&rule)) return std::move(*e);
+  if (!rule.ok()) return rule.error();
   TimeZone zone;
-  zone.footer_ = std::get<PosixTz>(std::move(rule));
+  zone.footer_ = *std::move(rule);
   zone.types_.push_back(zone.footer_->at(Instant{}));
   return zone;
 }

@@ -26,8 +26,8 @@ InboxState archived(const char* at) {
 
 Transition ok(const InboxState& s, StateChange c, const char* now) {
   auto r = apply_change(s, c, now);
-  EXPECT_EQ(r.index(), 0U) << change_name(c);
-  return r.index() == 0 ? std::get<Transition>(r) : Transition{};
+  EXPECT_TRUE(r.ok()) << change_name(c);
+  return r.ok() ? *r : Transition{};
 }
 
 TEST(CoreInboxState, MarkReadSetsReadAtOnceAndIsIdempotent) {
@@ -62,8 +62,8 @@ TEST(CoreInboxState, ArchivedRecordsAreReadUntilUnarchived) {
   // Marking read is a no-op (already read); marking unread is refused with a reason.
   EXPECT_FALSE(ok(archived(kT1), StateChange::mark_read, kT2).changed);
   const auto refused = apply_change(archived(kT1), StateChange::mark_unread, kT2);
-  ASSERT_EQ(refused.index(), 1U);
-  EXPECT_NE(std::get<TransitionConflict>(refused).reason.find("unarchive"), std::string::npos);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().text.find("unarchive"), std::string::npos);
   const auto back = ok(archived(kT1), StateChange::unarchive, kT2);
   EXPECT_TRUE(back.changed);
   EXPECT_EQ(back.state, read_at(kT1));
@@ -77,11 +77,11 @@ TEST(CoreInboxState, EveryChangeAppliedTwiceEqualsOnce) {
     for (auto c : {StateChange::mark_read, StateChange::mark_unread, StateChange::archive,
                    StateChange::unarchive}) {
       const auto once = apply_change(s, c, kT2);
-      if (once.index() == 1) continue;
-      const auto twice = apply_change(std::get<Transition>(once).state, c, "2027-01-01T00:00:00Z");
-      ASSERT_EQ(twice.index(), 0U);
-      EXPECT_EQ(std::get<Transition>(twice).state, std::get<Transition>(once).state);
-      EXPECT_FALSE(std::get<Transition>(twice).changed);
+      if (!once.ok()) continue;
+      const auto twice = apply_change(once->state, c, "2027-01-01T00:00:00Z");
+      ASSERT_TRUE(twice.ok());
+      EXPECT_EQ(twice->state, once->state);
+      EXPECT_FALSE(twice->changed);
     }
   }
 }
@@ -121,16 +121,16 @@ TEST(CoreInboxState, FilterNamesRoundTrip) {
 TEST(CoreInboxState, RecordIdsRoundTripAndRejectWithReasons) {
   EXPECT_EQ(record_id("2026-11-24", "digest"), "2026-11-24.digest");
   const auto r = parse_record_id("2026-11-24.digest");
-  ASSERT_EQ(r.index(), 0U);
-  EXPECT_EQ(std::get<RecordRef>(r).date, "2026-11-24");
-  EXPECT_EQ(std::get<RecordRef>(r).notification_id, "digest");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->date, "2026-11-24");
+  EXPECT_EQ(r->notification_id, "digest");
   for (const char* bad : {"", "digest", "2026-11-24", "2026-11-24.", "2026-02-30.x", "x.digest",
                           "2026-11-24.a.b", "2026-11-24.a#b", "2026-11-24#digest"}) {
     const auto e = parse_record_id(bad);
-    ASSERT_EQ(e.index(), 1U) << bad;
-    EXPECT_FALSE(std::get<std::string>(e).empty());
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_FALSE(e.error().text.empty());
   }
-  EXPECT_EQ(std::get<std::string>(parse_record_id("2026-11-24." + std::string(65, 'a'))),
+  EXPECT_EQ(parse_record_id("2026-11-24." + std::string(65, 'a')).error().text,
             "id: notificationId must be at most 64 characters");
   const auto from_sk = record_from_sk("INBOX#2026-11-24#digest");
   ASSERT_TRUE(from_sk);
@@ -142,8 +142,7 @@ TEST(CoreInboxState, RecordIdsRoundTripAndRejectWithReasons) {
 TEST(CoreInboxState, PatchBodies) {
   auto change = [](std::string_view body) {
     const auto r = parse_state_patch(body);
-    return r.index() == 0 ? std::string(change_name(std::get<StateChange>(r)))
-                          : "error: " + std::get<std::string>(r);
+    return r.ok() ? std::string(change_name(*r)) : "error: " + r.error().text;
   };
   EXPECT_EQ(change(R"({"read": true})"), "read");
   EXPECT_EQ(change(R"({"read": false})"), "unread");
@@ -178,16 +177,18 @@ TEST(CoreInboxState, UnreadCountIsExactUpToTheCap) {
 TEST(CoreApiRoutes, ReadRoutes) {
   const auto list = parse_read_request(
       R"({"resource":"/users/{userId}/notifications","httpMethod":"GET","pathParameters":{"userId":"u1"},"queryStringParameters":{"status":"unread","limit":"3"}})");
-  ASSERT_EQ(list.index(), 0U);
-  EXPECT_EQ(std::get<InboxRequest>(list).filter, InboxFilter::unread);
-  EXPECT_EQ(std::get<InboxRequest>(list).limit, 3);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->index(), 0U);
+  EXPECT_EQ(std::get<InboxRequest>(*list).filter, InboxFilter::unread);
+  EXPECT_EQ(std::get<InboxRequest>(*list).limit, 3);
   const auto count = parse_read_request(
       R"({"resource":"/users/{userId}/notifications/count","httpMethod":"GET","pathParameters":{"userId":"u1"}})");
-  ASSERT_EQ(count.index(), 1U);
-  EXPECT_EQ(std::get<CountRequest>(count).user_id, "u1");
+  ASSERT_TRUE(count.ok());
+  ASSERT_EQ(count->index(), 1U);
+  EXPECT_EQ(std::get<CountRequest>(*count).user_id, "u1");
   auto error = [](std::string_view e) {
     const auto r = parse_read_request(e);
-    return r.index() == 2 ? std::get<ApiError>(r) : ApiError{0, "", ""};
+    return r.ok() ? ApiError{0, "", ""} : r.error();
   };
   EXPECT_EQ(
       error(R"({"pathParameters":{"userId":"u1"},"queryStringParameters":{"status":"archived"}})")
@@ -210,20 +211,22 @@ TEST(CoreApiRoutes, ReadRoutes) {
 TEST(CoreApiRoutes, WriteRoutes) {
   const auto patch = parse_write_request(
       R"({"resource":"/users/{userId}/notifications/{id}","httpMethod":"PATCH","pathParameters":{"userId":"u1","id":"2026-11-24.digest"},"body":"{\"archived\":true}"})");
-  ASSERT_EQ(patch.index(), 0U);
-  EXPECT_EQ(std::get<StateRequest>(patch).record.notification_id, "digest");
-  EXPECT_EQ(std::get<StateRequest>(patch).change, StateChange::archive);
+  ASSERT_TRUE(patch.ok());
+  ASSERT_EQ(patch->index(), 0U);
+  EXPECT_EQ(std::get<StateRequest>(*patch).record.notification_id, "digest");
+  EXPECT_EQ(std::get<StateRequest>(*patch).change, StateChange::archive);
   for (const char* body : {R"(null)", R"("")", R"("{}")"}) {
     const auto r = parse_write_request(
         std::string(
             R"({"resource":"/users/{userId}/notifications/read-all","httpMethod":"POST","pathParameters":{"userId":"u1"},"body":)") +
         body + "}");
-    ASSERT_EQ(r.index(), 1U) << body;
-    EXPECT_EQ(std::get<ReadAllRequest>(r).user_id, "u1");
+    ASSERT_TRUE(r.ok()) << body;
+    ASSERT_EQ(r->index(), 1U) << body;
+    EXPECT_EQ(std::get<ReadAllRequest>(*r).user_id, "u1");
   }
   auto error = [](std::string_view e) {
     const auto r = parse_write_request(e);
-    return r.index() == 2 ? std::get<ApiError>(r) : ApiError{0, "", ""};
+    return r.ok() ? ApiError{0, "", ""} : r.error();
   };
   const std::string record = R"({"resource":"/users/{userId}/notifications/{id}",)";
   EXPECT_EQ(

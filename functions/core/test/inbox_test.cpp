@@ -40,15 +40,14 @@ TEST(CoreInbox, NotificationFromItem) {
   json item{{"pk", str("DAY#2026-11-24")}, {"sk", str("NOTIF#n1")}, {"segment", str("everyone")},
             {"title", str("t")},           {"body", str("b")},      {"createdAt", str("c")}};
   const auto n = notification_from_item(item);
-  ASSERT_TRUE(std::holds_alternative<Notification>(n));
-  EXPECT_EQ(std::get<Notification>(n).date, "2026-11-24");
-  EXPECT_EQ(std::get<Notification>(n).notification_id, "n1");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n.value().date, "2026-11-24");
+  EXPECT_EQ(n.value().notification_id, "n1");
   item.erase("segment");
-  EXPECT_EQ(std::get<std::string>(notification_from_item(item)),
-            "notification has no valid segment");
+  EXPECT_EQ(notification_from_item(item).error().text, "notification has no valid segment");
   item["segment"] = str("bad#seg");
-  EXPECT_TRUE(std::holds_alternative<std::string>(notification_from_item(item)));
-  EXPECT_TRUE(std::holds_alternative<std::string>(notification_from_item(json::array())));
+  EXPECT_FALSE(notification_from_item(item).ok());
+  EXPECT_FALSE(notification_from_item(json::array()).ok());
 }
 
 TEST(CoreInbox, ExpiresAtIsTheDayPlusTtlInEpochSeconds) {
@@ -64,7 +63,7 @@ TEST(CoreInbox, InboxRecordIsRenderedForTheMember) {
                     {"sk", str("USER#u1")},
                     {"userId", str("u1")},
                     {"displayName", str("Ann")}};
-  const auto r = std::get<InboxRecord>(inbox_record(sample(), member, 42));
+  const auto r = inbox_record(sample(), member, 42).value();
   EXPECT_EQ(r.user_id, "u1");
   EXPECT_EQ(r.date, "2026-11-24");
   EXPECT_EQ(r.notification_id, "n1");
@@ -73,11 +72,10 @@ TEST(CoreInbox, InboxRecordIsRenderedForTheMember) {
   EXPECT_EQ(r.created_at, "2026-11-24T06:00:00Z");
   EXPECT_EQ(r.expires_at, 42);
   const json nameless{{"sk", str("USER#u2")}};
-  EXPECT_EQ(std::get<InboxRecord>(inbox_record(sample(), nameless, 1)).title, "Hi there");
-  EXPECT_TRUE(
-      std::holds_alternative<std::string>(inbox_record(sample(), json{{"sk", str("X#1")}}, 1)));
+  EXPECT_EQ(inbox_record(sample(), nameless, 1).value().title, "Hi there");
+  EXPECT_FALSE(inbox_record(sample(), json{{"sk", str("X#1")}}, 1).ok());
   const json mismatch{{"sk", str("USER#u1")}, {"userId", str("u9")}};
-  EXPECT_EQ(std::get<std::string>(inbox_record(sample(), mismatch, 1)),
+  EXPECT_EQ(inbox_record(sample(), mismatch, 1).error().text,
             "member userId does not match its key");
 }
 

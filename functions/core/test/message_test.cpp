@@ -7,13 +7,16 @@ namespace {
 
 GenerateMessage decoded(std::string_view body) {
   auto r = decode_message(body);
-  if (auto* e = std::get_if<MessageError>(&r)) ADD_FAILURE() << e->reason;
-  return std::get_if<GenerateMessage>(&r) ? std::get<GenerateMessage>(r) : GenerateMessage{};
+  if (!r.ok()) {
+    ADD_FAILURE() << r.error().text;
+    return GenerateMessage{};
+  }
+  return r.value();
 }
 
 std::string reason(std::string_view body) {
   auto r = decode_message(body);
-  return std::holds_alternative<MessageError>(r) ? std::get<MessageError>(r).reason : "";
+  return r.ok() ? "" : r.error().text;
 }
 
 TEST(CoreMessage, RoundTripsWithAndWithoutCursor) {

@@ -18,25 +18,24 @@ Instant at(const std::string& iso) {
 
 TimeZone london() {
   // GMT/BST as a rule (the TZif files are exercised in timezone_test).
-  return std::get<TimeZone>(TimeZone::from_posix("GMT0BST,M3.5.0/1,M10.5.0"));
+  return TimeZone::from_posix("GMT0BST,M3.5.0/1,M10.5.0").value();
 }
 TimeZone new_york() {
-  return std::get<TimeZone>(TimeZone::from_posix("EST5EDT,M3.2.0,M11.1.0"));
+  return TimeZone::from_posix("EST5EDT,M3.2.0,M11.1.0").value();
 }
 
 RunDay resolve(const std::string& event, const std::string& now = "2030-01-01T12:00:00Z",
                const TimeZone& zone = london()) {
   auto r = resolve_run_day(event, at(now), zone);
-  if (const auto* e = std::get_if<ScheduleError>(&r)) {
-    throw std::runtime_error("unexpected error: " + e->reason);
+  if (!r.ok()) {
+    throw std::runtime_error("unexpected error: " + r.error().text);
   }
-  return std::get<RunDay>(r);
+  return r.value();
 }
 
 std::string error_of(const std::string& event) {
   auto r = resolve_run_day(event, at("2030-01-01T12:00:00Z"), london());
-  const auto* e = std::get_if<ScheduleError>(&r);
-  return e == nullptr ? "<accepted>" : e->reason;
+  return r.ok() ? "<accepted>" : r.error().text;
 }
 
 // ------------------------------------------------------------ timestamps

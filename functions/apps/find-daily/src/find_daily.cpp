@@ -68,13 +68,13 @@ runtime::Response Handler::handle(const runtime::Request& request) {
   json log{{"timezone", settings_.timezone_name}};
 
   auto resolved = core::resolve_run_day(request.payload, now, zone_);
-  if (const auto* bad = std::get_if<core::ScheduleError>(&resolved)) {
+  if (!resolved.ok()) {
     log["outcome"] = "rejected";
-    log["reason"] = bad->reason;
+    log["reason"] = resolved.error().text;
     runtime::logger().warn(kLogMessage, log);
-    return runtime::Response::failure("InvalidEvent", bad->reason);
+    return runtime::Response::failure("InvalidEvent", resolved.error().text);
   }
-  const core::RunDay day = std::get<core::RunDay>(std::move(resolved));
+  const core::RunDay day = std::move(resolved).value();
   log["date"] = day.date;
   log["source"] = core::day_source_name(day.source);
   log["force"] = day.force;

@@ -74,16 +74,16 @@ core::TimeZone load_zone(const std::string& name, const std::vector<std::string>
     const auto data = read_file(path);
     if (!data) continue;
     auto zone = core::TimeZone::from_tzif(*data);
-    if (auto* e = std::get_if<core::TzError>(&zone)) {
+    if (!zone.ok()) {
       std::string message = "TIMEZONE ";
       message += name;
       message += ": ";
       message += path;
       message += ": ";
-      message += e->reason;
+      message += zone.error().text;
       throw std::runtime_error(message);
     }
-    return std::get<core::TimeZone>(std::move(zone));
+    return std::move(zone).value();
   }
   if (name == "UTC") return core::TimeZone::utc();
   throw std::runtime_error("TIMEZONE " + name + ": no such zone file");

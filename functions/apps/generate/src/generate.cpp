@@ -137,9 +137,8 @@ RecordOutcome Handler::reject(Walk& w, const std::string& reason) {
 RecordOutcome Handler::process(const std::string& message_id, const std::string& body,
                                const runtime::Request& request) {
   auto decoded = core::decode_message(body);
-  if (auto* e = std::get_if<core::MessageError>(&decoded))
-    return failed("poison message: " + e->reason);
-  Walk w{std::get<core::GenerateMessage>(std::move(decoded))};
+  if (!decoded.ok()) return failed("poison message: " + decoded.error().text);
+  Walk w{std::move(decoded).value()};
   w.owner = w.msg.owner.value_or(message_id);
   w.cursor = w.msg.cursor;
   if (w.msg.run) w.key = ChainKey{w.msg.date, w.msg.notification_id, *w.msg.run};
@@ -178,8 +177,8 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
   }
   if (!*found) return reject(w, "notification " + msg.notification_id + " not found");
   auto parsed = core::notification_from_item(**found);
-  if (auto* reason = std::get_if<std::string>(&parsed)) return reject(w, *reason);
-  const auto& notification = std::get<core::Notification>(parsed);
+  if (!parsed.ok()) return reject(w, parsed.error().text);
+  const auto& notification = parsed.value();
   if (notification.segment != msg.segment)
     return reject(w, "message segment differs from the notification's");
   const auto expires = core::expires_at(notification.date, settings_.inbox_ttl_days);
@@ -203,12 +202,12 @@ RecordOutcome Handler::walk(Walk& w, const runtime::Request& request) {
     records.reserve(page->members.size());
     for (const auto& member : page->members) {
       auto record = core::inbox_record(notification, member, *expires);
-      if (auto* reason = std::get_if<std::string>(&record)) {
+      if (!record.ok()) {
         // One bad audience row must not block everyone else: log it and go on.
-        runtime::logger().warn("member skipped", {{"reason", *reason}});
+        runtime::logger().warn("member skipped", {{"reason", record.error().text}});
         continue;
       }
-      records.push_back(std::get<core::InboxRecord>(std::move(record)));
+      records.push_back(std::move(record).value());
     }
     // Only when another page will still fit after this one: a prefetched page that is handed
     // over unused costs the service a whole Query. Until a page of this invocation is measured

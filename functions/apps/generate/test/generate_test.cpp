@@ -220,7 +220,7 @@ std::string message(const std::optional<std::string>& cursor = std::nullopt,
 }
 
 core::GenerateMessage decoded(const aws::SqsMessage& m) {
-  return std::get<core::GenerateMessage>(core::decode_message(m.body));
+  return (core::decode_message(m.body)).value();
 }
 
 // The invocation failed nothing, wrote `records` records from `pages` audience pages, and

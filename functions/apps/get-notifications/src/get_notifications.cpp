@@ -44,13 +44,13 @@ runtime::Response Handler::list(const core::InboxRequest& req, const inbox::Now&
   std::optional<std::string> start;
   if (req.cursor) {
     auto sk = core::decode_cursor(cursor_key_, req.user_id, req.filter, *req.cursor);
-    if (sk.index() == 1) {
-      const core::ApiError e{400, "BadRequest", std::get<1>(sk)};
+    if (!sk.ok()) {
+      const core::ApiError e{400, "BadRequest", sk.error().text};
       log["outcome"] = "rejected";
       log["reason"] = e.message;
       return respond(400, core::error_response(e), log);
     }
-    start = std::get<0>(std::move(sk));
+    start = *std::move(sk);
   }
   auto page = reader_->list(req.user_id, req.filter, req.limit, start, now);
   if (!page.ok()) return store_failed(log, page.error());

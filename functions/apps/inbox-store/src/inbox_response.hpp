@@ -34,17 +34,15 @@ struct Overloaded : Fs... {
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;  // (clang before 17 deduces no aggregate's arguments)
 
-// The answer to a parsed request (a std::variant of core::ApiError and the route's requests): a
+// The answer to a parsed request (core::Refusable of a std::variant of the route's requests): a
 // refused one is rejected, any other goes to the one of `routes` that takes it, with the time of
 // `clock` (read only for a request that is not refused).
-template <class Parsed, class... Routes>
-runtime::Response answer(const Parsed& parsed, const std::function<core::Instant()>& clock,
-                         Routes... routes) {
+template <class Request, class... Routes>
+runtime::Response answer(const core::Refusable<Request>& parsed,
+                         const std::function<core::Instant()>& clock, Routes... routes) {
+  if (!parsed.ok()) return rejected(parsed.error());
   const Overloaded route{std::move(routes)...};
-  return std::visit(
-      Overloaded{[](const core::ApiError& e) { return rejected(e); },
-                 [&](const auto& request) { return route(request, now_at(clock())); }},
-      parsed);
+  return std::visit([&](const auto& request) { return route(request, now_at(clock())); }, *parsed);
 }
 
 // A store call failed: 500 with the generic body; the error goes to the log only.

@@ -143,10 +143,8 @@ json values_named(const json& values, const ChangeWrite& write) {
 
 Applied decide(const core::InboxState& old, core::StateChange change, const Now& now) {
   auto t = core::apply_change(old, change, now.text);
-  if (auto* c = std::get_if<core::TransitionConflict>(&t)) {
-    return Applied{Applied::Kind::conflict, old, false, c->reason};
-  }
-  const auto& done = std::get<core::Transition>(t);
+  if (!t.ok()) return Applied{Applied::Kind::conflict, old, false, t.error().text};
+  const auto& done = *t;
   return Applied{Applied::Kind::applied, done.state, done.changed, {}};
 }
 

@@ -105,10 +105,10 @@ class FakeInbox final : public Reader, public StateWriter {
       return Applied{Applied::Kind::not_found, {}, false, {}};
     }
     auto t = core::apply_change(it->second.record.state, change, now.text);
-    if (auto* c = std::get_if<core::TransitionConflict>(&t)) {
-      return Applied{Applied::Kind::conflict, it->second.record.state, false, c->reason};
+    if (!t.ok()) {
+      return Applied{Applied::Kind::conflict, it->second.record.state, false, t.error().text};
     }
-    const auto& done = std::get<core::Transition>(t);
+    const auto& done = *t;
     it->second.record.state = done.state;
     return Applied{Applied::Kind::applied, done.state, done.changed, {}};
   }

@@ -1,10 +1,9 @@
-// Result<T>: a value or an AWS-flavoured Error (C++20 has no std::expected).
+// Result<T>: a value or an AWS-flavoured Error (util::Expected, as everywhere else).
 #pragma once
 
-#include <stdexcept>
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "dn/util/expected.hpp"
 
 namespace dn::aws {
 
@@ -27,66 +26,9 @@ struct Error {
 };
 
 // Thrown only when value() is read from a failed Result (a programming error).
-class BadResultAccess : public std::logic_error {
- public:
-  explicit BadResultAccess(const Error& error)
-      : std::logic_error("Result holds an error: " + error.to_string()) {}
-};
+using BadResultAccess = util::BadExpectedAccess;
 
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT implicit
-  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT implicit
-
-  [[nodiscard]] bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  [[nodiscard]] T& value() & {
-    check();
-    return std::get<0>(state_);
-  }
-  [[nodiscard]] const T& value() const& {
-    check();
-    return std::get<0>(state_);
-  }
-  [[nodiscard]] T&& value() && {
-    check();
-    return std::get<0>(std::move(state_));
-  }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  // Precondition: !ok().
-  [[nodiscard]] const Error& error() const { return std::get<1>(state_); }
-
- private:
-  void check() const {
-    if (!ok()) throw BadResultAccess(std::get<1>(state_));
-  }
-  std::variant<T, Error> state_;
-};
-
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT implicit
-
-  [[nodiscard]] bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  // Throws BadResultAccess when the call failed; a no-op otherwise.
-  void value() const {
-    if (!ok_) throw BadResultAccess(error_);
-  }
-  // Precondition: !ok().
-  [[nodiscard]] const Error& error() const { return error_; }
-
- private:
-  Error error_{};
-  bool ok_ = true;
-};
+using Result = util::Expected<T, Error>;
 
 }  // namespace dn::aws

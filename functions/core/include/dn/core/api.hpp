@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "dn/core/expected.hpp"
 #include "dn/core/inbox_state.hpp"
 
 namespace dn::core {
@@ -57,14 +58,20 @@ struct ApiError {
   std::string message;  // a sentence safe to show the caller
 };
 
+// A request, or the ApiError that refuses it (core's Expected, with the API's status and code).
+template <class T>
+using Refusable = Expected<T, ApiError>;
+
+using ReadRequest = std::variant<InboxRequest, CountRequest>;
+using WriteRequest = std::variant<StateRequest, ReadAllRequest>;
+
 // get-notifications' two routes, told apart by the event's `resource` (an event without one is
 // the list route, as API Gateway's test events are).
-std::variant<InboxRequest, CountRequest, ApiError> parse_read_request(std::string_view event_json);
+Refusable<ReadRequest> parse_read_request(std::string_view event_json);
 // The list route alone.
-std::variant<InboxRequest, ApiError> parse_inbox_request(std::string_view event_json);
+Refusable<InboxRequest> parse_inbox_request(std::string_view event_json);
 // update-notifications' two routes.
-std::variant<StateRequest, ReadAllRequest, ApiError> parse_write_request(
-    std::string_view event_json);
+Refusable<WriteRequest> parse_write_request(std::string_view event_json);
 
 // One record as the API shows it.
 struct InboxEntry {

@@ -10,8 +10,8 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
 
+#include "dn/core/expected.hpp"
 #include "dn/core/inbox_state.hpp"
 
 namespace dn::core {
@@ -26,9 +26,9 @@ bool base64url_decode(std::string_view text, std::string& out);
 std::string encode_cursor(std::string_view key, std::string_view user_id, InboxFilter filter,
                           std::string_view sk);
 
-// Index 0: the inbox sort key to resume after; index 1: why the cursor is rejected (safe to show).
-// A cursor issued for another user or another filter is rejected like a forged one.
-std::variant<std::string, std::string> decode_cursor(std::string_view key, std::string_view user_id,
-                                                     InboxFilter filter, std::string_view cursor);
+// The inbox sort key to resume after, or why the cursor is rejected (safe to show). A cursor
+// issued for another user or another filter is rejected like a forged one.
+Expected<std::string> decode_cursor(std::string_view key, std::string_view user_id,
+                                    InboxFilter filter, std::string_view cursor);
 
 }  // namespace dn::core

@@ -8,7 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
+
+#include "dn/core/expected.hpp"
 
 namespace dn::core {
 
@@ -31,7 +32,7 @@ struct Notification {
 };
 
 // The DAY#<date>/NOTIF#<id> item (AttributeValue form) as a Notification, or why it is unusable.
-std::variant<Notification, std::string> notification_from_item(const nlohmann::json& item);
+Expected<Notification> notification_from_item(const nlohmann::json& item);
 
 // Seconds since the epoch at 00:00 UTC of `date` plus `ttl_days` days (the TTL attribute).
 std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days);
@@ -51,8 +52,7 @@ struct InboxRecord {
 
 // The inbox record of `member` (a SEGMENT# item, AttributeValue form) for `notification`, or why
 // the member is unusable.
-std::variant<InboxRecord, std::string> inbox_record(const Notification& notification,
-                                                    const nlohmann::json& member,
-                                                    std::int64_t expires_at_epoch);
+Expected<InboxRecord> inbox_record(const Notification& notification, const nlohmann::json& member,
+                                   std::int64_t expires_at_epoch);
 
 }  // namespace dn::core

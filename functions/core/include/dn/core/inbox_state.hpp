@@ -10,7 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
+
+#include "dn/core/expected.hpp"
 
 namespace dn::core {
 
@@ -39,16 +40,12 @@ struct Transition {
   bool changed = false;  // false: the record already was in the asked-for state (idempotent)
 };
 
-// Why a change cannot be applied (a 409 with this sentence).
-struct TransitionConflict {
-  std::string reason{};
-};
-
 // The state after `change` at `now`. Every change is idempotent: applied twice, the second is a
 // no-op that keeps the first timestamps. mark_unread of an archived record is a conflict (an
-// archived record is read by definition; unarchive it first).
-std::variant<Transition, TransitionConflict> apply_change(const InboxState& state,
-                                                          StateChange change, std::string_view now);
+// archived record is read by definition; unarchive it first). The Reason of a refused change is
+// a conflict (a 409 with that sentence).
+Expected<Transition> apply_change(const InboxState& state, StateChange change,
+                                  std::string_view now);
 
 // Does a record in `state` belong in the list of `filter`?
 bool in_filter(const InboxState& state, InboxFilter filter);
@@ -83,8 +80,8 @@ struct RecordRef {
   std::string notification_id{};
 };
 
-// Index 0: the record; index 1: why `id` is not a record id (a sentence for a 400).
-std::variant<RecordRef, std::string> parse_record_id(std::string_view id);
+// The record, or why `id` is not a record id (a sentence for a 400).
+Expected<RecordRef> parse_record_id(std::string_view id);
 // The record a sort key INBOX#<date>#<notificationId> names, or nullopt.
 std::optional<RecordRef> record_from_sk(std::string_view sk);
 
@@ -94,8 +91,8 @@ std::optional<RecordRef> record_from_sk(std::string_view sk);
 inline constexpr std::size_t kMaxPatchBody = 1024;
 
 // A PATCH body: a JSON object with exactly one of {"read": true|false} or
-// {"archived": true|false}. Index 1: the reason for a 400.
-std::variant<StateChange, std::string> parse_state_patch(std::string_view body);
+// {"archived": true|false}; else the reason for a 400.
+Expected<StateChange> parse_state_patch(std::string_view body);
 
 // ---- the unread count
 

@@ -12,7 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
+
+#include "dn/core/expected.hpp"
 
 namespace dn::core {
 
@@ -29,12 +30,9 @@ struct GenerateMessage {
   int stalls = 0;
 };
 
-// The reason a body is not a valid GenerateMessage (a poison message: never retried forever).
-struct MessageError {
-  std::string reason;
-};
-
 std::string encode_message(const GenerateMessage& message);
-std::variant<GenerateMessage, MessageError> decode_message(std::string_view body);
+// The message, or why the body is not a valid GenerateMessage (a poison message: never retried
+// forever).
+Expected<GenerateMessage> decode_message(std::string_view body);
 
 }  // namespace dn::core

@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "dn/core/message.hpp"
@@ -32,17 +31,12 @@ struct RunDay {
   std::string execution_id{};
 };
 
-struct ScheduleError {
-  std::string reason;  // a sentence for the log and the invocation error
-};
-
 // The find-daily event:
 //   {"source":"aws.scheduler","scheduledTime":"2026-11-24T06:00:00Z",...} -> that instant's day
 //     in `zone` (a missing or placeholder scheduledTime falls back to `now`);
 //   {"date":"YYYY-MM-DD","force":true|false} -> that day (force defaults to false);
-//   anything else -> ScheduleError.
-std::variant<RunDay, ScheduleError> resolve_run_day(std::string_view event, Instant now,
-                                                    const TimeZone& zone);
+//   anything else -> the Reason (a sentence for the log and the invocation error).
+Expected<RunDay> resolve_run_day(std::string_view event, Instant now, const TimeZone& zone);
 
 // RFC 3339 timestamps: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM); fractions are dropped.
 std::optional<Instant> parse_timestamp(std::string_view text);

@@ -9,18 +9,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "dn/core/expected.hpp"
 
 namespace dn::core {
 
 using Instant = std::chrono::sys_seconds;
 
 inline constexpr std::int64_t kSecondsPerDay = 86400;
-
-struct TzError {
-  std::string reason;
-};
 
 // What applies at one instant.
 struct LocalTimeType {
@@ -35,7 +32,7 @@ class PosixTz {
  public:
   // std offset [dst [offset] [,start[/time],end[/time]]]; a zone with DST but no rule gets the
   // US rule ",M3.2.0,M11.1.0" (what tzcode does when no posixrules file is present).
-  static std::variant<PosixTz, TzError> parse(std::string_view text);
+  static Expected<PosixTz> parse(std::string_view text);
 
   [[nodiscard]] LocalTimeType at(Instant instant) const;
   [[nodiscard]] bool has_dst() const { return dst_.has_value(); }
@@ -61,9 +58,9 @@ class TimeZone {
  public:
   // A TZif file, any version. Uses the 64-bit section of v2+ files and their footer rule for
   // instants past the last transition. Leap-second files ("right/" zones) are refused.
-  static std::variant<TimeZone, TzError> from_tzif(std::string_view bytes);
+  static Expected<TimeZone> from_tzif(std::string_view bytes);
   // A zone defined only by a POSIX TZ string, e.g. "<+0530>-5:30" or "UTC0".
-  static std::variant<TimeZone, TzError> from_posix(std::string_view text);
+  static Expected<TimeZone> from_posix(std::string_view text);
   static TimeZone utc();
 
   [[nodiscard]] LocalTimeType at(Instant instant) const;
