@@ -71,7 +71,7 @@ Refusable<InboxRequest> list_request(const Event& e) {
   if (!e.method.empty() && e.method != "GET") return only("GET");
   InboxRequest r;
   r.user_id = e.user_id;
-  if (auto reason = check_user_id(r.user_id)) return bad(*reason);
+  if (auto reason = check_user_id(r.user_id); !reason.ok()) return bad(reason.error().text);
   auto query = query_of(e);
   if (!query.ok()) return query.error();
   const auto& q = *query;
@@ -107,7 +107,7 @@ Refusable<WriteRequest> state_request(const Event& e) {
   if (e.method != "PATCH") return only("PATCH");
   StateRequest r;
   r.user_id = e.user_id;
-  if (auto reason = check_user_id(r.user_id)) return bad(*reason);
+  if (auto reason = check_user_id(r.user_id); !reason.ok()) return bad(reason.error().text);
   std::string id;
   if (const auto path = e.doc.find("pathParameters"); path != e.doc.end()) {
     id = string_field(*path, "id");
@@ -127,7 +127,7 @@ Refusable<WriteRequest> read_all_request(const Event& e) {
   if (e.method != "POST") return only("POST");
   ReadAllRequest r;
   r.user_id = e.user_id;
-  if (auto reason = check_user_id(r.user_id)) return bad(*reason);
+  if (auto reason = check_user_id(r.user_id); !reason.ok()) return bad(reason.error().text);
   auto body = body_of(e);
   if (!body.ok()) return body.error();
   const auto& text = *body;
@@ -152,7 +152,7 @@ Refusable<ReadRequest> parse_read_request(std::string_view event_json) {
   const auto& e = *parsed;
   if (e.resource == kCountResource) {
     if (!e.method.empty() && e.method != "GET") return only("GET");
-    if (auto reason = check_user_id(e.user_id)) return bad(*reason);
+    if (auto reason = check_user_id(e.user_id); !reason.ok()) return bad(reason.error().text);
     return ReadRequest{CountRequest{e.user_id}};
   }
   if (!e.resource.empty() && e.resource != kListResource) {

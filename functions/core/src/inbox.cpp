@@ -55,10 +55,10 @@ Expected<Notification> notification_from_item(const json& item) {
   if (pk == nullptr || sk == nullptr) return Reason{"notification item has no pk/sk"};
   const auto date = keys::strip_prefix(*pk, keys::kDayPrefix);
   const auto id = keys::strip_prefix(*sk, keys::kNotificationPrefix);
-  if (check_date(date) || check_notification_id(id)) {
+  if (!check_date(date).ok() || !check_notification_id(id).ok()) {
     return Reason{"notification item keys are not DAY#<date>/NOTIF#<id>"};
   }
-  if (segment == nullptr || check_segment(*segment)) {
+  if (segment == nullptr || !check_segment(*segment).ok()) {
     return Reason{"notification has no valid segment"};
   }
   if (title == nullptr || body == nullptr) return Reason{"notification has no title/body"};
@@ -82,8 +82,8 @@ Expected<InboxRecord> inbox_record(const Notification& n, const json& member,
   // The user id is the member key's suffix; a userId attribute, when present, must agree.
   const auto* sk = text(member, "sk");
   const std::string_view uid = sk != nullptr ? keys::strip_prefix(*sk, keys::kUserPrefix) : "";
-  if (auto reason = check_user_id(uid))
-    return Reason{"member key is not USER#<userId>: " + *reason};
+  if (auto reason = check_user_id(uid); !reason.ok())
+    return Reason{"member key is not USER#<userId>: " + reason.error().text};
   if (const auto* attr = text(member, "userId"); attr != nullptr && *attr != uid) {
     return Reason{"member userId does not match its key"};
   }

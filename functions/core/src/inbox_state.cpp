@@ -108,8 +108,9 @@ Expected<RecordRef> parse_record_id(std::string_view id) {
   if (id.empty() || dot == std::string_view::npos) return bad_id(std::string(kShape));
   const auto date = id.substr(0, dot);
   const auto notification = id.substr(dot + 1);
-  if (check_date(date)) return bad_id(std::string(kShape));
-  if (auto reason = check_notification_id(notification)) return bad_id("id: " + *reason);
+  if (!check_date(date).ok()) return bad_id(std::string(kShape));
+  if (auto reason = check_notification_id(notification); !reason.ok())
+    return bad_id("id: " + reason.error().text);
   return RecordRef{std::string(date), std::string(notification)};
 }
 
@@ -119,7 +120,7 @@ std::optional<RecordRef> record_from_sk(std::string_view sk) {
   if (hash == std::string_view::npos) return std::nullopt;
   const auto date = rest.substr(0, hash);
   const auto notification = rest.substr(hash + 1);
-  if (check_date(date) || check_notification_id(notification)) return std::nullopt;
+  if (!check_date(date).ok() || !check_notification_id(notification).ok()) return std::nullopt;
   return RecordRef{std::string(date), std::string(notification)};
 }
 

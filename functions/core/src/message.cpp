@@ -43,9 +43,9 @@ Expected<GenerateMessage> decode_message(std::string_view body) {
   if (date == nullptr || id == nullptr || segment == nullptr) {
     return Reason{"date, notificationId and segment must be strings"};
   }
-  if (auto r = check_date(*date)) return Reason{*r};
-  if (auto r = check_notification_id(*id)) return Reason{*r};
-  if (auto r = check_segment(*segment)) return Reason{*r};
+  if (auto r = check_date(*date); !r.ok()) return r.error();
+  if (auto r = check_notification_id(*id); !r.ok()) return r.error();
+  if (auto r = check_segment(*segment); !r.ok()) return r.error();
   GenerateMessage m{*date, *id, *segment};
   if (const auto c = j.find("cursor"); c != j.end() && !c->is_null()) {
     if (!c->is_string() || c->get_ref<const std::string&>().empty()) {
@@ -57,7 +57,7 @@ Expected<GenerateMessage> decode_message(std::string_view body) {
   for (const auto& [name, field] : {std::pair{"run", &m.run}, std::pair{"owner", &m.owner}}) {
     const auto it = j.find(name);
     if (it == j.end() || it->is_null()) continue;
-    if (!it->is_string() || check_user_id(it->get_ref<const std::string&>())) {
+    if (!it->is_string() || !check_user_id(it->get_ref<const std::string&>()).ok()) {
       return Reason{std::string(name) + " must be 1-64 of [A-Za-z0-9_-] when present"};
     }
     *field = it->get<std::string>();

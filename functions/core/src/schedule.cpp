@@ -124,7 +124,8 @@ Expected<RunDay> resolve_run_day(std::string_view event, Instant now, const Time
 
   if (const auto d = j.find("date"); d != j.end()) {
     if (!d->is_string()) return Reason{"date must be a string written YYYY-MM-DD"};
-    if (auto reason = check_date(d->get_ref<const std::string&>())) return Reason{*reason};
+    if (auto reason = check_date(d->get_ref<const std::string&>()); !reason.ok())
+      return reason.error();
     day.date = d->get<std::string>();
     day.source = DaySource::explicit_date;
     return day;
@@ -156,7 +157,7 @@ Expected<RunDay> resolve_run_day(std::string_view event, Instant now, const Time
     if (!is_placeholder(text)) day.execution_id = text;
   }
   const auto local = local_date(instant, zone);
-  if (!local || check_date(*local)) {
+  if (!local || !check_date(*local).ok()) {
     return Reason{
         "the scheduled instant falls outside the supported days "
         "(2000-01-01..2999-12-31)"};
@@ -179,7 +180,7 @@ ClaimVerdict decide_claim(const std::optional<RunMarker>& stored, const RunClaim
 }
 
 std::string run_id_for(std::string_view execution_id, std::string_view request_id) {
-  if (!execution_id.empty() && !check_user_id(execution_id)) return std::string(execution_id);
+  if (!execution_id.empty() && check_user_id(execution_id).ok()) return std::string(execution_id);
   return std::string(request_id);
 }
 
@@ -213,8 +214,8 @@ DayMessages build_day_messages(std::string_view date, const std::vector<json>& i
       skip("notificationId is missing");
       continue;
     }
-    if (auto reason = check_notification_id(id)) {
-      skip(*reason);
+    if (auto reason = check_notification_id(id); !reason.ok()) {
+      skip(reason.error().text);
       continue;
     }
     if (sk != nullptr && *sk != keys::notification_sk(id)) {
@@ -226,8 +227,8 @@ DayMessages build_day_messages(std::string_view date, const std::vector<json>& i
       skip("segment is missing");
       continue;
     }
-    if (auto reason = check_segment(*segment)) {
-      skip(*reason);
+    if (auto reason = check_segment(*segment); !reason.ok()) {
+      skip(reason.error().text);
       continue;
     }
     if (!seen.insert(id).second) {

@@ -10,15 +10,18 @@ bool id_char(char c) {
          c == '-';
 }
 
-std::optional<std::string> check_id(std::string_view what, std::string_view value) {
-  if (value.empty()) return std::string(what) + " is required";
+Expected<void> check_id(std::string_view what, std::string_view value) {
+  if (value.empty()) return Reason{std::string(what) + " is required"};
   if (value.size() > kMaxIdLength) {
-    return std::string(what) + " must be at most " + std::to_string(kMaxIdLength) + " characters";
+    return Reason{std::string(what) + " must be at most " + std::to_string(kMaxIdLength) +
+                  " characters"};
   }
   for (char c : value) {
-    if (!id_char(c)) return std::string(what) + " may contain only letters, digits, '_' and '-'";
+    if (!id_char(c)) {
+      return Reason{std::string(what) + " may contain only letters, digits, '_' and '-'"};
+    }
   }
-  return std::nullopt;
+  return {};
 }
 
 unsigned days_in_month(int year, unsigned month) {
@@ -29,13 +32,13 @@ unsigned days_in_month(int year, unsigned month) {
 
 }  // namespace
 
-std::optional<std::string> check_user_id(std::string_view value) {
+Expected<void> check_user_id(std::string_view value) {
   return check_id("userId", value);
 }
-std::optional<std::string> check_notification_id(std::string_view value) {
+Expected<void> check_notification_id(std::string_view value) {
   return check_id("notificationId", value);
 }
-std::optional<std::string> check_segment(std::string_view value) {
+Expected<void> check_segment(std::string_view value) {
   return check_id("segment", value);
 }
 
@@ -54,12 +57,12 @@ std::optional<CivilDate> parse_date(std::string_view v) {
   return d;
 }
 
-std::optional<std::string> check_date(std::string_view value) {
-  if (value.empty()) return std::string("date is required");
+Expected<void> check_date(std::string_view value) {
+  if (value.empty()) return Reason{"date is required"};
   if (!parse_date(value)) {
-    return std::string("date must be a calendar day written YYYY-MM-DD (2000-01-01..2999-12-31)");
+    return Reason{"date must be a calendar day written YYYY-MM-DD (2000-01-01..2999-12-31)"};
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string format_date(const CivilDate& date) {

@@ -131,7 +131,7 @@ runtime::Response Handler::run(const runtime::Request& request, const core::RunC
 
   // The chain check in generate needs a run id it can store; a request id outside the id
   // alphabet (never one of Lambda's) only loses that check.
-  const bool chained = !core::check_user_id(claim.run_id);
+  const bool chained = core::check_user_id(claim.run_id).ok();
   std::vector<aws::SqsMessage> messages;
   messages.reserve(built.messages.size());
   for (std::size_t i = 0; i < built.messages.size(); ++i) {

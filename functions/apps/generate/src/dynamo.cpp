@@ -103,7 +103,7 @@ aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
   if (!page->last_evaluated_key.is_null()) {
     const auto* sk = text(page->last_evaluated_key, "sk");
     const auto user = sk != nullptr ? core::keys::strip_prefix(*sk, core::keys::kUserPrefix) : "";
-    if (core::check_user_id(user)) {
+    if (!core::check_user_id(user).ok()) {
       return aws::Error{"InvalidResponse", "audience returned a key that is not a member key", 200,
                         false};
     }

@@ -142,8 +142,9 @@ RecordOutcome Handler::process(const std::string& message_id, const std::string&
   w.owner = w.msg.owner.value_or(message_id);
   w.cursor = w.msg.cursor;
   if (w.msg.run) w.key = ChainKey{w.msg.date, w.msg.notification_id, *w.msg.run};
-  if (w.msg.cursor && core::check_user_id(*w.msg.cursor)) {
-    return failed("invalid continuation cursor: " + *core::check_user_id(*w.msg.cursor));
+  if (w.msg.cursor) {
+    if (auto bad = core::check_user_id(*w.msg.cursor); !bad.ok())
+      return failed("invalid continuation cursor: " + bad.error().text);
   }
   // Hand the record over untouched: an earlier record used the time (or, for the first one, the
   // invocation had too little: a stall, so a misconfigured reserve cannot loop forever).

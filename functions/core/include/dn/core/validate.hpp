@@ -1,22 +1,24 @@
-// Input validation shared by every handler. Each check returns the reason a value is rejected
-// (a sentence safe to show a client) or nullopt when the value is acceptable.
+// Input validation shared by every handler. Each check answers ok, or the Reason a value is
+// rejected (a sentence safe to show a client).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "dn/core/expected.hpp"
+
 namespace dn::core {
 
 // User ids: 1-64 characters of [A-Za-z0-9_-] (no '#', so a user id cannot reach into another
 // key's namespace).
 inline constexpr std::size_t kMaxIdLength = 64;
-std::optional<std::string> check_user_id(std::string_view value);
+Expected<void> check_user_id(std::string_view value);
 // Notification ids and segment names: the same alphabet and length as user ids.
-std::optional<std::string> check_notification_id(std::string_view value);
-std::optional<std::string> check_segment(std::string_view value);
+Expected<void> check_notification_id(std::string_view value);
+Expected<void> check_segment(std::string_view value);
 // Dates: YYYY-MM-DD, a real calendar day (leap years included) between 2000-01-01 and 2999-12-31.
-std::optional<std::string> check_date(std::string_view value);
+Expected<void> check_date(std::string_view value);
 
 struct CivilDate {
   int year = 0;

@@ -75,7 +75,8 @@ class [[nodiscard]] Expected<void, E> {
   Expected(E error) : error_(std::move(error)), ok_(false) {}  // NOLINT implicit
 
   [[nodiscard]] bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
+  // No conversion to bool: `if (check(x))` would read as "passed" to some and "failed" to others.
+  explicit operator bool() const = delete;
   // Throws BadExpectedAccess when there is an error; a no-op otherwise.
   void value() const {
     if (!ok_) throw BadExpectedAccess(detail::describe(error_));
