@@ -113,8 +113,8 @@ Column parse_column(const nlohmann::json& entry) {
   }
   if (col.type == ColumnType::Date && col.formats.empty()) col.formats = {"%Y-%m-%d"};
   for (const auto& f : col.formats) {
-    if (auto problem = format_problem(col.type, f)) {
-      throw std::invalid_argument("column '" + col.name + "': " + *problem);
+    if (auto problem = format_problem(col.type, f); !problem.ok()) {
+      throw std::invalid_argument("column '" + col.name + "': " + problem.error().text);
     }
   }
   if (col.precision < 0 || col.scale < 0 || (col.precision > 0 && col.scale > col.precision)) {

@@ -114,21 +114,21 @@ struct FieldCount {
 };
 
 // Counts the fields of a format; the reason when a conversion is unknown or a field repeats.
-std::optional<std::string> count_fields(std::string_view format, FieldCount& count) {
+Expected<void> count_fields(std::string_view format, FieldCount& count) {
   for (std::size_t i = 0; i < format.size(); ++i) {
     if (format[i] != '%') continue;
-    if (i + 1 >= format.size()) return "ends with a lone %";
+    if (i + 1 >= format.size()) return Reason{"ends with a lone %"};
     const char spec = format[++i];
     if (spec == '%') continue;
     const auto field = std::find_if(kFieldSpecs.begin(), kFieldSpecs.end(), [&](auto specs) {
       return specs.find(spec) != std::string_view::npos;
     });
-    if (field == kFieldSpecs.end()) return "unknown conversion %" + std::string(1, spec);
+    if (field == kFieldSpecs.end()) return Reason{"unknown conversion %" + std::string(1, spec)};
     if (++count.n.at(static_cast<std::size_t>(field - kFieldSpecs.begin())) > 1) {
-      return "a field appears twice";
+      return Reason{"a field appears twice"};
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 bool any_time(const FieldCount& c) {
@@ -137,14 +137,14 @@ bool any_time(const FieldCount& c) {
 }
 
 // What the time of day of a timestamp needs (a zone is checked per type).
-std::optional<std::string> time_rules(const FieldCount& c) {
-  if (c.has(Hour) && (c.has(Hour12) || c.has(AmPm))) return ": %H with %I/%p";
-  if (c.has(Hour12) != c.has(AmPm)) return ": %I and %p go together";
-  if (any_time(c) && !c.has(Hour) && !c.has(Hour12)) return ": a time needs an hour";
+Expected<void> time_rules(const FieldCount& c) {
+  if (c.has(Hour) && (c.has(Hour12) || c.has(AmPm))) return Reason{": %H with %I/%p"};
+  if (c.has(Hour12) != c.has(AmPm)) return Reason{": %I and %p go together"};
+  if (any_time(c) && !c.has(Hour) && !c.has(Hour12)) return Reason{": a time needs an hour"};
   if ((c.has(Second) && !c.has(Minute)) || (c.has(Fraction) && !c.has(Second))) {
-    return ": seconds need minutes, a fraction needs seconds";
+    return Reason{": seconds need minutes, a fraction needs seconds"};
   }
-  return std::nullopt;
+  return {};
 }
 
 // Conversions of the date, the time of day and the zone: each reads its field at pos, or
@@ -317,28 +317,29 @@ FormatMatch parse_datetime(std::string_view format, std::string_view s, DateTime
   return calendar_check(out, clock);
 }
 
-std::optional<std::string> format_problem(ColumnType type, std::string_view format) {
+Expected<void> format_problem(ColumnType type, std::string_view format) {
   if (type != ColumnType::Date && type != ColumnType::Timestamp &&
       type != ColumnType::Timestamptz) {
-    return "formats apply only to date, timestamp and timestamptz columns";
+    return Reason{"formats apply only to date, timestamp and timestamptz columns"};
   }
   const std::string quoted = "format '" + std::string(format) + "'";
   FieldCount c;
-  if (auto why = count_fields(format, c)) return quoted + ": " + *why;
+  if (auto why = count_fields(format, c); !why.ok())
+    return Reason{quoted + ": " + why.error().text};
   if (!c.has(Year) || !c.has(Month) || !c.has(Day))
-    return quoted + " needs a year, a month and a day";
+    return Reason{quoted + " needs a year, a month and a day"};
   if (type == ColumnType::Date) {
-    if (any_time(c) || c.has(Zone)) return quoted + ": a date has no time or time zone";
-    return std::nullopt;
+    if (any_time(c) || c.has(Zone)) return Reason{quoted + ": a date has no time or time zone"};
+    return {};
   }
-  if (auto why = time_rules(c)) return quoted + *why;
+  if (auto why = time_rules(c); !why.ok()) return Reason{quoted + why.error().text};
   if (type == ColumnType::Timestamp && c.has(Zone)) {
-    return quoted + ": a timestamp has no time zone (use timestamptz)";
+    return Reason{quoted + ": a timestamp has no time zone (use timestamptz)"};
   }
   if (type == ColumnType::Timestamptz && !c.has(Zone)) {
-    return quoted + ": a timestamptz needs %z or %Z (the offset)";
+    return Reason{quoted + ": a timestamptz needs %z or %Z (the offset)"};
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string iso_date(const DateTime& v) {
@@ -372,21 +373,21 @@ std::string iso_timestamptz(const DateTime& v) {
   return out;
 }
 
-std::optional<std::string> check_double(std::string_view v, std::string& out) {
+Expected<void> check_double(std::string_view v, std::string& out) {
   std::string_view body = v;
   const bool signed_value = !body.empty() && (body.front() == '+' || body.front() == '-');
   const bool negative = signed_value && body.front() == '-';
   if (signed_value) body.remove_prefix(1);
-  if (special_double(body, signed_value, negative, out)) return std::nullopt;
-  if (!decimal_or_scientific(body)) return "not a number";
+  if (special_double(body, signed_value, negative, out)) return {};
+  if (!decimal_or_scientific(body)) return Reason{"not a number"};
   double value = 0;
   const auto [ptr, ec] = std::from_chars(body.data(), body.data() + body.size(), value);
-  if (ec == std::errc::result_out_of_range) return "out of range for double precision";
-  if (ec != std::errc() || ptr != body.data() + body.size()) return "not a number";
+  if (ec == std::errc::result_out_of_range) return Reason{"out of range for double precision"};
+  if (ec != std::errc() || ptr != body.data() + body.size()) return Reason{"not a number"};
   out.clear();
   if (negative) out += '-';
   out.append(body);
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace dn::core::csv

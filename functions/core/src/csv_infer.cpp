@@ -79,7 +79,7 @@ std::vector<std::string> normalised_values(const InferredColumn& col, const Colu
   std::string norm;
   for (const auto& row : cells) {
     const std::string& v = col.field < row.size() ? row[col.field] : std::string();
-    out.push_back(normalise_value(contract_col, v, norm) ? v : norm);
+    out.push_back(normalise_value(contract_col, v, norm).ok() ? norm : v);
   }
   return out;
 }

@@ -289,7 +289,7 @@ NumberShape number_shape(std::string_view v) {
     return NumberShape::Decimal;
   }
   std::string ignored;
-  if (!check_double(v, ignored))
+  if (check_double(v, ignored).ok())
     return plus || leading_zero ? NumberShape::Code : NumberShape::Float;
   return NumberShape::None;
 }

@@ -25,30 +25,30 @@ std::size_t utf8_length(std::string_view text) {
   return n;
 }
 
-std::optional<std::string> check_integer(const Column& col, std::string_view v, std::string& out,
-                                         long long lo, long long hi) {
+Expected<void> check_integer(const Column& col, std::string_view v, std::string& out, long long lo,
+                             long long hi) {
   std::string_view digits = v;
   if (!digits.empty() && digits.front() == '+') {
     digits.remove_prefix(1);
-    if (!digits.empty() && digits.front() == '-') return "not an integer";
+    if (!digits.empty() && digits.front() == '-') return Reason{"not an integer"};
   }
   long long value = 0;
   const auto* end = digits.data() + digits.size();
   const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
   if (digits.empty() || ptr != end || (ec != std::errc() && ec != std::errc::result_out_of_range) ||
       (digits.front() == '-' && digits.size() == 1)) {
-    return "not an integer";
+    return Reason{"not an integer"};
   }
   if (ec == std::errc::result_out_of_range || value < lo || value > hi) {
-    return "integer out of range";
+    return Reason{"integer out of range"};
   }
-  if (col.min && value < *col.min) return "below the minimum " + std::to_string(*col.min);
-  if (col.max && value > *col.max) return "above the maximum " + std::to_string(*col.max);
+  if (col.min && value < *col.min) return Reason{"below the minimum " + std::to_string(*col.min)};
+  if (col.max && value > *col.max) return Reason{"above the maximum " + std::to_string(*col.max)};
   out = std::to_string(value);
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> check_numeric(const Column& col, std::string_view v, std::string& out) {
+Expected<void> check_numeric(const Column& col, std::string_view v, std::string& out) {
   std::size_t pos = 0;
   if (pos < v.size() && (v[pos] == '+' || v[pos] == '-')) ++pos;
   std::size_t int_digits = 0;
@@ -64,7 +64,7 @@ std::optional<std::string> check_numeric(const Column& col, std::string_view v, 
       ++frac_digits;
     }
   }
-  if (pos != v.size() || int_digits + frac_digits == 0) return "not a decimal number";
+  if (pos != v.size() || int_digits + frac_digits == 0) return Reason{"not a decimal number"};
   if (col.precision > 0) {
     // Leading zeros do not count towards precision.
     std::size_t start = (v[0] == '+' || v[0] == '-') ? 1 : 0;
@@ -74,18 +74,18 @@ std::optional<std::string> check_numeric(const Column& col, std::string_view v, 
       --significant;
     }
     if (frac_digits > static_cast<std::size_t>(col.scale)) {
-      return "more than " + std::to_string(col.scale) + " digits after the decimal point";
+      return Reason{"more than " + std::to_string(col.scale) + " digits after the decimal point"};
     }
     if (significant > static_cast<std::size_t>(col.precision - col.scale)) {
-      return "too many digits for numeric(" + std::to_string(col.precision) + "," +
-             std::to_string(col.scale) + ")";
+      return Reason{"too many digits for numeric(" + std::to_string(col.precision) + "," +
+                    std::to_string(col.scale) + ")"};
     }
   }
   out.assign(v.front() == '+' ? v.substr(1) : v);
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> check_boolean(std::string_view v, std::string& out) {
+Expected<void> check_boolean(std::string_view v, std::string& out) {
   std::string lower(v);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower == "true" || lower == "t" || lower == "yes" || lower == "y" || lower == "1") {
@@ -93,14 +93,13 @@ std::optional<std::string> check_boolean(std::string_view v, std::string& out) {
   } else if (lower == "false" || lower == "f" || lower == "no" || lower == "n" || lower == "0") {
     out.assign(1, 'f');
   } else {
-    return "not a boolean (true/false, yes/no, 1/0)";
+    return Reason{"not a boolean (true/false, yes/no, 1/0)"};
   }
-  return std::nullopt;
+  return {};
 }
 
 // A date, timestamp or timestamptz in one of the column's formats (the first that reads it).
-std::optional<std::string> check_formatted(const Column& col, std::string_view v,
-                                           std::string& out) {
+Expected<void> check_formatted(const Column& col, std::string_view v, std::string& out) {
   bool shape_ok = false;
   DateTime parsed;
   for (const auto& format : col.formats) {
@@ -111,17 +110,18 @@ std::optional<std::string> check_formatted(const Column& col, std::string_view v
     out = col.type == ColumnType::Date        ? iso_date(parsed)
           : col.type == ColumnType::Timestamp ? iso_timestamp(parsed)
                                               : iso_timestamptz(parsed);
-    return std::nullopt;
+    return {};
   }
   const std::string_view what = col.type == ColumnType::Date ? "date" : "date and time";
   if (shape_ok)
-    return col.type == ColumnType::Date ? "not a calendar date" : "not a valid date and time";
+    return Reason{col.type == ColumnType::Date ? "not a calendar date"
+                                               : "not a valid date and time"};
   std::string accepted;
   for (const auto& f : col.formats) {
     if (!accepted.empty()) accepted += " or ";
     accepted += f;
   }
-  return "not a " + std::string(what) + " in the accepted format(s) " + accepted;
+  return Reason{"not a " + std::string(what) + " in the accepted format(s) " + accepted};
 }
 
 // ISO 8601 as PostgreSQL writes it: YYYY-MM-DD[T ]HH:MM[:SS[.fraction]], then an offset for
@@ -140,22 +140,23 @@ FormatMatch parse_iso(std::string_view v, bool zoned, DateTime& parsed) {
   return FormatMatch::NoMatch;
 }
 
-std::optional<std::string> check_iso(std::string_view v, bool zoned, std::string& out) {
+Expected<void> check_iso(std::string_view v, bool zoned, std::string& out) {
   DateTime parsed;
   switch (parse_iso(v, zoned, parsed)) {
     case FormatMatch::Ok:
       out = zoned ? iso_timestamptz(parsed) : iso_timestamp(parsed);
-      return std::nullopt;
+      return {};
     case FormatMatch::Invalid:
-      return "not a valid date and time";
+      return Reason{"not a valid date and time"};
     case FormatMatch::NoMatch:
       break;
   }
   if (parse_iso(v, !zoned, parsed) != FormatMatch::NoMatch) {
-    return zoned ? "timestamp without a time zone offset (add Z or +HH:MM)"
-                 : "timestamp with a time zone offset (the column is timestamp without time zone)";
+    return Reason{
+        zoned ? "timestamp without a time zone offset (add Z or +HH:MM)"
+              : "timestamp with a time zone offset (the column is timestamp without time zone)"};
   }
-  return "not an ISO-8601 timestamp";
+  return Reason{"not an ISO-8601 timestamp"};
 }
 
 bool email_local_char(char c) {
@@ -163,17 +164,17 @@ bool email_local_char(char c) {
   return std::string_view(".!#$%&'*+/=?^_`{|}~-").find(c) != std::string_view::npos;
 }
 
-std::optional<std::string> check_email(std::string_view v, std::string& out) {
+Expected<void> check_email(std::string_view v, std::string& out) {
   const auto at = v.rfind('@');
-  if (at == std::string_view::npos || v.find('@') != at) return "not an e-mail address";
+  if (at == std::string_view::npos || v.find('@') != at) return Reason{"not an e-mail address"};
   const auto local = v.substr(0, at);
   const auto domain = v.substr(at + 1);
   if (v.size() > 254 || local.empty() || local.size() > 64 || domain.empty()) {
-    return "not an e-mail address";
+    return Reason{"not an e-mail address"};
   }
   if (!std::all_of(local.begin(), local.end(), email_local_char) || local.front() == '.' ||
       local.back() == '.' || local.find("..") != std::string_view::npos) {
-    return "not an e-mail address (local part)";
+    return Reason{"not an e-mail address (local part)"};
   }
   std::size_t labels = 0;
   std::size_t start = 0;
@@ -185,16 +186,16 @@ std::optional<std::string> check_email(std::string_view v, std::string& out) {
         !std::all_of(label.begin(), label.end(), [](char c) {
           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
         })) {
-      return "not an e-mail address (domain)";
+      return Reason{"not an e-mail address (domain)"};
     }
     ++labels;
     start = dot + 1;
   }
-  if (labels < 2) return "not an e-mail address (domain has no dot)";
+  if (labels < 2) return Reason{"not an e-mail address (domain has no dot)"};
   out.assign(local);
   out += '@';
   for (const char c : domain) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return std::nullopt;
+  return {};
 }
 
 std::string csv_field(std::string_view value) {
@@ -204,16 +205,15 @@ std::string csv_field(std::string_view value) {
 
 }  // namespace
 
-std::optional<std::string> normalise_value(const Column& column, std::string_view value,
-                                           std::string& out) {
-  if (value.find('\0') != std::string_view::npos) return "contains a NUL byte";
+Expected<void> normalise_value(const Column& column, std::string_view value, std::string& out) {
+  if (value.find('\0') != std::string_view::npos) return Reason{"contains a NUL byte"};
   switch (column.type) {
     case ColumnType::Text:
       if (column.max_length > 0 && utf8_length(value) > column.max_length) {
-        return "longer than " + std::to_string(column.max_length) + " characters";
+        return Reason{"longer than " + std::to_string(column.max_length) + " characters"};
       }
       out.assign(value);
-      return std::nullopt;
+      return {};
     case ColumnType::Integer:
       return check_integer(column, value, out, std::numeric_limits<int>::min(),
                            std::numeric_limits<int>::max());
@@ -236,7 +236,7 @@ std::optional<std::string> normalise_value(const Column& column, std::string_vie
       return check_double(value, out);
     case ColumnType::Email:
       if (column.max_length > 0 && utf8_length(value) > column.max_length) {
-        return "longer than " + std::to_string(column.max_length) + " characters";
+        return Reason{"longer than " + std::to_string(column.max_length) + " characters"};
       }
       return check_email(value, out);
     case ColumnType::Enum:
@@ -246,12 +246,12 @@ std::optional<std::string> normalise_value(const Column& column, std::string_vie
           if (!accepted.empty()) accepted += ", ";
           accepted += v;
         }
-        return "not one of: " + accepted;
+        return Reason{"not one of: " + accepted};
       }
       out.assign(value);
-      return std::nullopt;
+      return {};
   }
-  return "unsupported type";
+  return Reason{"unsupported type"};
 }
 
 bool keeps_empty_string(ColumnType type) {
@@ -332,9 +332,9 @@ std::optional<Reject> Validator::accept(const Record& record, std::string& copy_
               : "\\N\t";
       continue;
     }
-    if (auto problem = normalise_value(col, value, scratch_)) {
+    if (auto problem = normalise_value(col, value, scratch_); !problem.ok()) {
       copy_out.resize(rollback);
-      return Reject{record.line, col.name, std::move(*problem)};
+      return Reject{record.line, col.name, problem.error().text};
     }
     append_copy_escaped(copy_out, scratch_);
     copy_out += '\t';

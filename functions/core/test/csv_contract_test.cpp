@@ -56,7 +56,9 @@ std::optional<std::string> check(csv::ColumnType type, const std::string& value,
               {"key", {"k"}},
               {"columns", {{{"name", "k"}, {"type", "text"}, {"required", true}}, column}}};
   const auto contract = csv::parse_contract(doc);
-  return csv::normalise_value(contract.columns[1], value, out);
+  auto checked = csv::normalise_value(contract.columns[1], value, out);
+  if (checked.ok()) return std::nullopt;
+  return checked.error().text;
 }
 
 }  // namespace

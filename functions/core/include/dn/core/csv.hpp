@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dn/core/expected.hpp"
+
 namespace dn::core::csv {
 
 struct Dialect {
@@ -239,9 +241,8 @@ class Validator {
 };
 
 // Checks and normalises one non-empty value; on success writes the COPY-ready form to `out`
-// (not yet escaped) and returns nullopt, else the reason.
-std::optional<std::string> normalise_value(const Column& column, std::string_view value,
-                                           std::string& out);
+// (not yet escaped) and returns ok, else the Reason.
+Expected<void> normalise_value(const Column& column, std::string_view value, std::string& out);
 
 // Appends `value` escaped for COPY text format (backslash, tab, CR, LF).
 void append_copy_escaped(std::string& out, std::string_view value);

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "dn/core/csv.hpp"
+#include "dn/core/expected.hpp"
 
 namespace dn::core::csv {
 
@@ -43,8 +44,8 @@ enum class FormatMatch : std::uint8_t {
 FormatMatch parse_datetime(std::string_view format, std::string_view value, DateTime& out);
 
 // Why `format` cannot be used for a column of `type` (a date needs a year, month and day and no
-// time; a timestamp no offset; a timestamptz an offset), or nullopt when it can.
-std::optional<std::string> format_problem(ColumnType type, std::string_view format);
+// time; a timestamp no offset; a timestamptz an offset), or ok when it can.
+Expected<void> format_problem(ColumnType type, std::string_view format);
 
 // The forms written for COPY: 2001-01-05, 2001-01-05 13:00:00[.f], 2001-01-05T13:00:00[.f]+05:30.
 std::string iso_date(const DateTime& value);
@@ -52,7 +53,7 @@ std::string iso_timestamp(const DateTime& value);
 std::string iso_timestamptz(const DateTime& value);
 
 // A finite decimal or scientific number in double precision's range, or NaN / Infinity /
-// -Infinity (any case, also inf); `out` gets the form PostgreSQL reads.
-std::optional<std::string> check_double(std::string_view value, std::string& out);
+// -Infinity (any case, also inf): ok, and `out` gets the form PostgreSQL reads; else the Reason.
+Expected<void> check_double(std::string_view value, std::string& out);
 
 }  // namespace dn::core::csv
