@@ -114,8 +114,8 @@ TEST_P(Corpus, InfersTheExpectedContractAndAcceptsTheFile) {
       file.string(), got.encoding, contract.dialect, [&](const csv::Record& r) {
         if (!validator) {  // the header, mapped as the loader maps it
           auto mapped = csv::map_header(contract, r);
-          ASSERT_TRUE(mapped.map) << mapped.error;
-          validator.emplace(contract, std::move(*mapped.map));
+          ASSERT_TRUE(mapped.ok()) << mapped.error().text;
+          validator.emplace(contract, std::move(*mapped));
           return;
         }
         ++rows;

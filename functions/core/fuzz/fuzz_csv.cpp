@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   csv::Parser parser(c.dialect, [&](const csv::Record& r) {
     if (!validator) {
       const auto header = csv::map_header(c, r);
-      validator.emplace(c, header.map ? *header.map : csv::positional_header(c));
+      validator.emplace(c, header.ok() ? *header : csv::positional_header(c));
       return;
     }
     if (auto reject = validator->accept(r, copy)) {

@@ -263,11 +263,9 @@ HeaderMap positional_header(const Contract& contract) {
   return map;
 }
 
-HeaderResult map_header(const Contract& contract, const Record& header) {
-  HeaderResult result;
+Expected<HeaderMap> map_header(const Contract& contract, const Record& header) {
   if (!header.issues.empty()) {
-    result.error = "the header line is malformed: " + header.issues.front().reason;
-    return result;
+    return Reason{"the header line is malformed: " + header.issues.front().reason};
   }
   HeaderMap map;
   map.source.assign(contract.columns.size(), Issue::kWholeRecord);
@@ -312,17 +310,15 @@ HeaderResult map_header(const Contract& contract, const Record& header) {
       missing.push_back(std::move(label));
     }
   }
-  if (!missing.empty()) {
-    result.error = "missing required column(s) in the header: " + join(missing);
-  } else if (!repeated.empty()) {
-    result.error = "column(s) listed twice in the header: " + join(repeated) +
-                   " (the contract's occurrence says which one to read)";
-  } else if (!unknown.empty() && !contract.ignore_extra_columns) {
-    result.error = "unknown column(s) in the header: " + join(unknown);
-  } else {
-    result.map = std::move(map);
+  if (!missing.empty()) return Reason{"missing required column(s) in the header: " + join(missing)};
+  if (!repeated.empty()) {
+    return Reason{"column(s) listed twice in the header: " + join(repeated) +
+                  " (the contract's occurrence says which one to read)"};
   }
-  return result;
+  if (!unknown.empty() && !contract.ignore_extra_columns) {
+    return Reason{"unknown column(s) in the header: " + join(unknown)};
+  }
+  return map;
 }
 
 }  // namespace dn::core::csv

@@ -248,9 +248,10 @@ void Inferrer::check_header_mapping(const Inference& out) const {
   Record header;
   for (const auto& h : header_) header.fields.emplace_back(h);
   const auto mapped = map_header(contract, header);
-  if (!mapped.map) throw std::logic_error("inferred contract: header not mapped: " + mapped.error);
+  if (!mapped.ok())
+    throw std::logic_error("inferred contract: header not mapped: " + mapped.error().text);
   for (std::size_t i = 0; i < out.columns.size(); ++i) {
-    if (mapped.map->source.at(i) != out.columns[i].field) {
+    if (mapped->source.at(i) != out.columns[i].field) {
       throw std::logic_error("inferred contract: column " + out.columns[i].name +
                              " would read another header field");
     }

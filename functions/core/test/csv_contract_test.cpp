@@ -109,20 +109,20 @@ TEST(CsvHeader, MapsByNameInAnyOrderAfterTrimmingBlanks) {
   std::deque<std::string> storage;
   const auto recs = records_of(" email\t,user_id,extra\n", storage);
   const auto h = csv::map_header(c, recs[0]);
-  ASSERT_TRUE(h.map) << h.error;
-  EXPECT_EQ(h.map->source[0], 1U);
-  EXPECT_EQ(h.map->source[1], 0U);
-  EXPECT_EQ(h.map->source[2], csv::Issue::kWholeRecord);  // optional and absent
-  EXPECT_EQ(h.map->field_count, 3U);
+  ASSERT_TRUE(h.ok()) << h.error().text;
+  EXPECT_EQ(h->source[0], 1U);
+  EXPECT_EQ(h->source[1], 0U);
+  EXPECT_EQ(h->source[2], csv::Issue::kWholeRecord);  // optional and absent
+  EXPECT_EQ(h->field_count, 3U);
 }
 
 TEST(CsvHeader, MatchIsExactApartFromSurroundingBlanks) {
   const auto c = csv::parse_contract(users_contract_json());
   std::deque<std::string> storage;
   // Case is kept: USER_ID is another header than user_id.
-  EXPECT_EQ(csv::map_header(c, records_of("USER_ID,email\n", storage)[0]).error,
+  EXPECT_EQ(csv::map_header(c, records_of("USER_ID,email\n", storage)[0]).error().text,
             "missing required column(s) in the header: user_id");
-  EXPECT_EQ(csv::map_header(c, records_of("user id,email\n", storage)[0]).error,
+  EXPECT_EQ(csv::map_header(c, records_of("user id,email\n", storage)[0]).error().text,
             "missing required column(s) in the header: user_id");
 }
 
@@ -146,9 +146,9 @@ TEST(CsvHeader, AnyHeaderTextMapsOntoAnyColumnName) {
       "Amount, Contact Phone Number ,Entity,Amount,Prénom (given),x\n7,+44 20,E1,8,Zoë,q\n",
       storage);
   const auto h = csv::map_header(c, recs[0]);
-  ASSERT_TRUE(h.map) << h.error;
-  EXPECT_EQ(h.map->source, (std::vector<std::size_t>{2, 1, 4, 0, 3, 5}));
-  csv::Validator v(c, *h.map);
+  ASSERT_TRUE(h.ok()) << h.error().text;
+  EXPECT_EQ(h->source, (std::vector<std::size_t>{2, 1, 4, 0, 3, 5}));
+  csv::Validator v(c, *h);
   std::string out;
   EXPECT_FALSE(v.accept(recs[1], out));
   EXPECT_EQ(out, "E1\t+44 20\tZoë\t7\t8\tq\t2\n");
@@ -158,7 +158,7 @@ TEST(CsvHeader, RepeatedHeaderNeedsAnOccurrence) {
   const auto c = csv::parse_contract(users_contract_json());
   std::deque<std::string> storage;
   // The contract does not say which e-mail column it means.
-  EXPECT_EQ(csv::map_header(c, records_of("user_id,email,email\n", storage)[0]).error,
+  EXPECT_EQ(csv::map_header(c, records_of("user_id,email,email\n", storage)[0]).error().text,
             "column(s) listed twice in the header: email (the contract's occurrence says which "
             "one to read)");
   // Once it does, the other one is just an extra column.
@@ -166,18 +166,20 @@ TEST(CsvHeader, RepeatedHeaderNeedsAnOccurrence) {
   doc["columns"][1]["occurrence"] = 2;
   const auto second = csv::parse_contract(doc);
   const auto h = csv::map_header(second, records_of("user_id,email,email\n", storage)[0]);
-  ASSERT_TRUE(h.map) << h.error;
-  EXPECT_EQ(h.map->source[1], 2U);
+  ASSERT_TRUE(h.ok()) << h.error().text;
+  EXPECT_EQ(h->source[1], 2U);
   doc["ignore_extra_columns"] = false;
   EXPECT_EQ(
       csv::map_header(csv::parse_contract(doc), records_of("user_id,email,email\n", storage)[0])
-          .error,
+          .error()
+          .text,
       "unknown column(s) in the header: email");
   // A required column whose occurrence the file lacks.
   doc["columns"][1]["occurrence"] = 3;
   EXPECT_EQ(
       csv::map_header(csv::parse_contract(doc), records_of("user_id,email,email\n", storage)[0])
-          .error,
+          .error()
+          .text,
       "missing required column(s) in the header: email (occurrence 3)");
 }
 
@@ -231,8 +233,8 @@ TEST(CsvValidator, QuotedEmptyIsTheEmptyStringUnquotedEmptyIsNull) {
   std::deque<std::string> storage;
   const auto recs = records_of("k,note,n,must\na,\"\",\"\",x\nb,,,x\nc,\"\",1,\"\"\n", storage);
   const auto h = csv::map_header(c, recs[0]);
-  ASSERT_TRUE(h.map);
-  csv::Validator v(c, *h.map);
+  ASSERT_TRUE(h.ok());
+  csv::Validator v(c, *h);
   std::string out;
   EXPECT_FALSE(v.accept(recs[1], out));
   EXPECT_FALSE(v.accept(recs[2], out));
@@ -248,8 +250,8 @@ TEST(CsvHeader, MissingRequiredColumnRejectsTheFile) {
   const auto c = csv::parse_contract(users_contract_json());
   std::deque<std::string> storage;
   const auto h = csv::map_header(c, records_of("user_id,age\n", storage)[0]);
-  EXPECT_FALSE(h.map);
-  EXPECT_EQ(h.error, "missing required column(s) in the header: email");
+  EXPECT_FALSE(h.ok());
+  EXPECT_EQ(h.error().text, "missing required column(s) in the header: email");
 }
 
 TEST(CsvHeader, UnknownColumnsAndMalformedHeader) {
@@ -257,11 +259,12 @@ TEST(CsvHeader, UnknownColumnsAndMalformedHeader) {
   doc["ignore_extra_columns"] = false;
   const auto c = csv::parse_contract(doc);
   std::deque<std::string> storage;
-  EXPECT_EQ(csv::map_header(c, records_of("user_id,email,shoe\n", storage)[0]).error,
+  EXPECT_EQ(csv::map_header(c, records_of("user_id,email,shoe\n", storage)[0]).error().text,
             "unknown column(s) in the header: shoe");
-  EXPECT_NE(
-      csv::map_header(c, records_of("user_id,\"em\xFF\"\n", storage)[0]).error.find("malformed"),
-      std::string::npos);
+  EXPECT_NE(csv::map_header(c, records_of("user_id,\"em\xFF\"\n", storage)[0])
+                .error()
+                .text.find("malformed"),
+            std::string::npos);
 }
 
 TEST(CsvValidator, AcceptsAndEncodesForCopy) {
@@ -273,8 +276,8 @@ TEST(CsvValidator, AcceptsAndEncodesForCopy) {
       "u2,\"b\\\\c\tx@ex.org\",,,,,,,\n",
       storage);
   const auto h = csv::map_header(c, recs[0]);
-  ASSERT_TRUE(h.map);
-  csv::Validator v(c, *h.map);
+  ASSERT_TRUE(h.ok());
+  csv::Validator v(c, *h);
   std::string out;
   EXPECT_FALSE(v.accept(recs[1], out));
   EXPECT_EQ(out,
@@ -292,8 +295,8 @@ TEST(CsvValidator, NullsForEmptyOptionalAndMissingColumns) {
   std::deque<std::string> storage;
   const auto recs = records_of("email,user_id\nx@ex.org,u9\n", storage);
   const auto h = csv::map_header(c, recs[0]);
-  ASSERT_TRUE(h.map);
-  csv::Validator v(c, *h.map);
+  ASSERT_TRUE(h.ok());
+  csv::Validator v(c, *h);
   std::string out;
   EXPECT_FALSE(v.accept(recs[1], out));
   EXPECT_EQ(out, "u9\tx@ex.org\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t2\n");
@@ -311,8 +314,8 @@ TEST(CsvValidator, RejectsNameLineColumnAndReason) {
       "toolong12345,a@b.co,1\n",
       storage);
   const auto h = csv::map_header(c, recs[0]);
-  ASSERT_TRUE(h.map);
-  csv::Validator v(c, *h.map);
+  ASSERT_TRUE(h.ok());
+  csv::Validator v(c, *h);
   std::string out;
   const auto r1 = v.accept(recs[1], out);
   ASSERT_TRUE(r1);

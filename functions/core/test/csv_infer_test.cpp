@@ -317,8 +317,8 @@ TEST(CsvInferSample, TheContractAcceptsItsOwnSample) {
     csv::Parser parser({}, [&](const csv::Record& r) {
       if (!validator) {  // the header, mapped as the loader maps it
         auto mapped = csv::map_header(contract, r);
-        ASSERT_TRUE(mapped.map) << mapped.error << text;
-        validator.emplace(contract, std::move(*mapped.map));
+        ASSERT_TRUE(mapped.ok()) << mapped.error().text << text;
+        validator.emplace(contract, std::move(*mapped));
         return;
       }
       const auto reject = validator->accept(r, copy);

@@ -136,11 +136,11 @@ Staged Run::stage(const csv::Contract& contract, CopyInto into) {
       if (!validator) {
         if (contract.header) {
           auto h = csv::map_header(contract, r);
-          if (!h.map) {
-            staged.whole_file = h.error;
+          if (!h.ok()) {
+            staged.whole_file = h.error().text;
             return;
           }
-          validator.emplace(contract, std::move(*h.map));
+          validator.emplace(contract, std::move(*h));
           return;
         }
         validator.emplace(contract, csv::positional_header(contract));

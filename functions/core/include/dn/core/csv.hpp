@@ -201,14 +201,10 @@ struct HeaderMap {
 
 // Maps the header record onto the contract: a field matches a column when its text equals the
 // column's header after trimming surrounding spaces and tabs, the n-th such field for
-// occurrence n. The error (a whole-file rejection reason) names the missing required columns, a
+// occurrence n. Its Reason (a whole-file rejection) names the missing required columns, a
 // mapped header the file repeats without the contract saying which one (occurrence), or unknown
 // columns when they are not allowed.
-struct HeaderResult {
-  std::optional<HeaderMap> map{};
-  std::string error{};
-};
-HeaderResult map_header(const Contract& contract, const Record& header);
+Expected<HeaderMap> map_header(const Contract& contract, const Record& header);
 HeaderMap positional_header(const Contract& contract);
 
 struct Reject {
