@@ -6,7 +6,7 @@
 #include <memory>
 #include <utility>
 
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 #include "dn/runtime/log.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 #include "generate.hpp"
@@ -15,7 +15,7 @@
 namespace dn::faults {
 namespace {
 
-using core::attr::str;
+using aws::attr::str;
 using nlohmann::json;
 
 constexpr const char* kExecutionId = "exec-1";

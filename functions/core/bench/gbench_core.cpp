@@ -2,7 +2,6 @@
 // what get-notifications does per request (cursor encode/decode).
 #include <benchmark/benchmark.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -35,9 +34,7 @@ void core_inbox_record(benchmark::State& state) {
   n.title = "Your daily digest";
   n.body = "Good morning {{displayName}}, here is your day.";
   n.created_at = "2026-11-24T06:00:00Z";
-  const nlohmann::json member = {{"pk", {{"S", "SEGMENT#everyone"}}},
-                                 {"sk", {{"S", "USER#user-0001234"}}},
-                                 {"displayName", {{"S", "Ada Lovelace"}}}};
+  const dn::core::StoredMember member{.sk = "USER#user-0001234", .display_name = "Ada Lovelace"};
   for (auto _ : state) {
     auto item = dn::core::inbox_record(n, member, 1796083200);
     benchmark::DoNotOptimize(item);

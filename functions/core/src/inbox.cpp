@@ -1,15 +1,11 @@
 #include "dn/core/inbox.hpp"
 
-#include "dn/core/attributes.hpp"
 #include "dn/core/keys.hpp"
 #include "dn/core/timezone.hpp"
 #include "dn/core/validate.hpp"
 
 namespace dn::core {
 namespace {
-
-using attr::text;
-using nlohmann::json;
 
 // Cuts `s` to at most `limit` bytes without splitting a UTF-8 sequence.
 void truncate_utf8(std::string& s, std::size_t limit) {
@@ -46,29 +42,28 @@ std::string render(std::string_view text_in, std::string_view user_id,
   return out;
 }
 
-Expected<Notification> notification_from_item(const json& item) {
-  const auto* pk = text(item, "pk");
-  const auto* sk = text(item, "sk");
-  const auto* segment = text(item, "segment");
-  const auto* title = text(item, "title");
-  const auto* body = text(item, "body");
-  if (pk == nullptr || sk == nullptr) return Reason{"notification item has no pk/sk"};
+Expected<Notification> notification_from_item(const StoredNotification& item) {
+  const auto& pk = item.pk;
+  const auto& sk = item.sk;
+  const auto& segment = item.segment;
+  const auto& title = item.title;
+  const auto& body = item.body;
+  if (!pk || !sk) return Reason{"notification item has no pk/sk"};
   const auto date = keys::strip_prefix(*pk, keys::kDayPrefix);
   const auto id = keys::strip_prefix(*sk, keys::kNotificationPrefix);
   if (!check_date(date).ok() || !check_notification_id(id).ok()) {
     return Reason{"notification item keys are not DAY#<date>/NOTIF#<id>"};
   }
-  if (segment == nullptr || !check_segment(*segment).ok()) {
+  if (!segment || !check_segment(*segment).ok()) {
     return Reason{"notification has no valid segment"};
   }
-  if (title == nullptr || body == nullptr) return Reason{"notification has no title/body"};
-  const auto* created = text(item, "createdAt");
+  if (!title || !body) return Reason{"notification has no title/body"};
   return Notification{std::string(date),
                       std::string(id),
                       *segment,
                       *title,
                       *body,
-                      created != nullptr ? *created : std::string()};
+                      item.created_at.value_or(std::string())};
 }
 
 std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days) {
@@ -77,18 +72,18 @@ std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days) {
   return (days_from_civil(d->year, d->month, d->day) + ttl_days) * kSecondsPerDay;
 }
 
-Expected<InboxRecord> inbox_record(const Notification& n, const json& member,
+Expected<InboxRecord> inbox_record(const Notification& n, const StoredMember& member,
                                    std::int64_t expires_at_epoch) {
   // The user id is the member key's suffix; a userId attribute, when present, must agree.
-  const auto* sk = text(member, "sk");
-  const std::string_view uid = sk != nullptr ? keys::strip_prefix(*sk, keys::kUserPrefix) : "";
+  const std::string_view uid =
+      member.sk ? keys::strip_prefix(*member.sk, keys::kUserPrefix) : std::string_view();
   if (auto reason = check_user_id(uid); !reason.ok())
     return Reason{"member key is not USER#<userId>: " + reason.error().text};
-  if (const auto* attr = text(member, "userId"); attr != nullptr && *attr != uid) {
+  if (member.user_id && *member.user_id != uid) {
     return Reason{"member userId does not match its key"};
   }
-  const auto* name = text(member, "displayName");
-  const std::string_view display = name != nullptr ? std::string_view(*name) : std::string_view();
+  const std::string_view display =
+      member.display_name ? std::string_view(*member.display_name) : std::string_view();
   return InboxRecord{std::string(uid),
                      n.date,
                      n.notification_id,

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "dn/core/attributes.hpp"
 #include "dn/core/keys.hpp"
 #include "dn/core/validate.hpp"
 #include "dn/util/json.hpp"
@@ -191,23 +190,22 @@ std::optional<Instant> run_marker_expiry(std::string_view date) {
   return Instant{std::chrono::seconds{days * kSecondsPerDay}};
 }
 
-DayMessages build_day_messages(std::string_view date, const std::vector<json>& items) {
+DayMessages build_day_messages(std::string_view date, const std::vector<DayItem>& items) {
   DayMessages out;
   std::set<std::string, std::less<>> seen;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const json& item = items[i];
-    const std::string* sk = attr::text(item, "sk");
-    const std::string key = sk != nullptr ? *sk : "item " + std::to_string(i);
+    const DayItem& item = items[i];
+    const auto& sk = item.sk;
+    const std::string key = sk ? *sk : "item " + std::to_string(i);
     auto skip = [&](std::string reason) { out.skipped.push_back({key, std::move(reason)}); };
-    if (!item.is_object()) {
-      skip("item is not an object");
+    if (item.unreadable) {
+      skip(*item.unreadable);
       continue;
     }
-    const std::string* id_attr = attr::text(item, "notificationId");
     std::string id;
-    if (id_attr != nullptr) {
-      id = *id_attr;
-    } else if (sk != nullptr) {
+    if (item.notification_id) {
+      id = *item.notification_id;
+    } else if (sk) {
       id = std::string(keys::strip_prefix(*sk, keys::kNotificationPrefix));
     }
     if (id.empty()) {
@@ -218,12 +216,12 @@ DayMessages build_day_messages(std::string_view date, const std::vector<json>& i
       skip(reason.error().text);
       continue;
     }
-    if (sk != nullptr && *sk != keys::notification_sk(id)) {
+    if (sk && *sk != keys::notification_sk(id)) {
       skip("notificationId does not match the sort key");
       continue;
     }
-    const std::string* segment = attr::text(item, "segment");
-    if (segment == nullptr) {
+    const auto& segment = item.segment;
+    if (!segment) {
       skip("segment is missing");
       continue;
     }

@@ -2,13 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dn/core/attributes.hpp"
-
 namespace dn::core {
 namespace {
-
-using attr::str;
-using nlohmann::json;
 
 Notification sample() {
   return Notification{"2026-11-24",
@@ -37,17 +32,21 @@ TEST(CoreRender, BoundsTheOutputWithoutSplittingUtf8) {
 }
 
 TEST(CoreInbox, NotificationFromItem) {
-  json item{{"pk", str("DAY#2026-11-24")}, {"sk", str("NOTIF#n1")}, {"segment", str("everyone")},
-            {"title", str("t")},           {"body", str("b")},      {"createdAt", str("c")}};
+  StoredNotification item{.pk = "DAY#2026-11-24",
+                          .sk = "NOTIF#n1",
+                          .segment = "everyone",
+                          .title = "t",
+                          .body = "b",
+                          .created_at = "c"};
   const auto n = notification_from_item(item);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n.value().date, "2026-11-24");
   EXPECT_EQ(n.value().notification_id, "n1");
-  item.erase("segment");
+  item.segment.reset();
   EXPECT_EQ(notification_from_item(item).error().text, "notification has no valid segment");
-  item["segment"] = str("bad#seg");
+  item.segment = "bad#seg";
   EXPECT_FALSE(notification_from_item(item).ok());
-  EXPECT_FALSE(notification_from_item(json::array()).ok());
+  EXPECT_FALSE(notification_from_item(StoredNotification{}).ok());
 }
 
 TEST(CoreInbox, ExpiresAtIsTheDayPlusTtlInEpochSeconds) {
@@ -59,10 +58,7 @@ TEST(CoreInbox, ExpiresAtIsTheDayPlusTtlInEpochSeconds) {
 }
 
 TEST(CoreInbox, InboxRecordIsRenderedForTheMember) {
-  const json member{{"pk", str("SEGMENT#everyone")},
-                    {"sk", str("USER#u1")},
-                    {"userId", str("u1")},
-                    {"displayName", str("Ann")}};
+  const StoredMember member{.sk = "USER#u1", .user_id = "u1", .display_name = "Ann"};
   const auto r = inbox_record(sample(), member, 42).value();
   EXPECT_EQ(r.user_id, "u1");
   EXPECT_EQ(r.date, "2026-11-24");
@@ -71,10 +67,10 @@ TEST(CoreInbox, InboxRecordIsRenderedForTheMember) {
   EXPECT_EQ(r.body, "Hello Ann (u1) {{other}}");
   EXPECT_EQ(r.created_at, "2026-11-24T06:00:00Z");
   EXPECT_EQ(r.expires_at, 42);
-  const json nameless{{"sk", str("USER#u2")}};
+  const StoredMember nameless{.sk = "USER#u2"};
   EXPECT_EQ(inbox_record(sample(), nameless, 1).value().title, "Hi there");
-  EXPECT_FALSE(inbox_record(sample(), json{{"sk", str("X#1")}}, 1).ok());
-  const json mismatch{{"sk", str("USER#u1")}, {"userId", str("u9")}};
+  EXPECT_FALSE(inbox_record(sample(), StoredMember{.sk = "X#1"}, 1).ok());
+  const StoredMember mismatch{.sk = "USER#u1", .user_id = "u9"};
   EXPECT_EQ(inbox_record(sample(), mismatch, 1).error().text,
             "member userId does not match its key");
 }

@@ -3,13 +3,13 @@
 #include <exception>
 #include <utility>
 
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 #include "dn/core/keys.hpp"
 
 namespace dn::find_daily {
 namespace {
 
-namespace attr = core::attr;
+namespace attr = aws::attr;
 using nlohmann::json;
 
 std::int64_t epoch(core::Instant t) {
@@ -126,8 +126,16 @@ aws::Result<bool> DynamoRunMarkers::fail(const core::RunClaim& claim, core::Inst
   return r->status == aws::WriteStatus::written;
 }
 
-aws::Result<std::vector<json>> DynamoDayNotifications::items(std::string_view date) {
-  return db_.query_all(json{
+core::DayItem day_item_of(const json& item) {
+  if (!item.is_object()) return core::DayItem{.unreadable = "item is not an object"};
+  return core::DayItem{.sk = attr::maybe_text(item, "sk"),
+                       .notification_id = attr::maybe_text(item, "notificationId"),
+                       .segment = attr::maybe_text(item, "segment"),
+                       .unreadable = std::nullopt};
+}
+
+aws::Result<std::vector<core::DayItem>> DynamoDayNotifications::items(std::string_view date) {
+  auto items = db_.query_all(json{
       {"TableName", table_},
       {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
       {"ExpressionAttributeValues",
@@ -138,6 +146,11 @@ aws::Result<std::vector<json>> DynamoDayNotifications::items(std::string_view da
       {"ExpressionAttributeNames", {{"#segment", "segment"}}},
       {"ConsistentRead", true},
   });
+  if (!items.ok()) return items.error();
+  std::vector<core::DayItem> out;
+  out.reserve(items->size());
+  for (const auto& item : *items) out.push_back(day_item_of(item));
+  return out;
 }
 
 }  // namespace dn::find_daily

@@ -34,7 +34,7 @@ class DynamoDayNotifications final : public DayNotifications {
  public:
   DynamoDayNotifications(aws::Client& client, std::string table)
       : db_(client), table_(std::move(table)) {}
-  aws::Result<std::vector<nlohmann::json>> items(std::string_view date) override;
+  aws::Result<std::vector<core::DayItem>> items(std::string_view date) override;
 
  private:
   aws::DynamoDb db_;
@@ -57,5 +57,7 @@ class SqsQueue final : public Queue {
 // stored item describes (nullopt when the item is null). Exposed for the adapter's tests.
 nlohmann::json marker_item(const core::RunClaim& claim);
 std::optional<core::RunMarker> marker_of(const nlohmann::json& item);
+// The day item a stored item describes (its string attributes; `unreadable` when it is no map).
+core::DayItem day_item_of(const nlohmann::json& item);
 
 }  // namespace dn::find_daily

@@ -52,8 +52,8 @@ class RunMarkers {
 class DayNotifications {
  public:
   virtual ~DayNotifications() = default;
-  // Every DAY#<date> / NOTIF# item of the day (AttributeValue form), strongly consistent.
-  virtual aws::Result<std::vector<nlohmann::json>> items(std::string_view date) = 0;
+  // Every DAY#<date> / NOTIF# item of the day, strongly consistent.
+  virtual aws::Result<std::vector<core::DayItem>> items(std::string_view date) = 0;
 };
 
 class Queue {

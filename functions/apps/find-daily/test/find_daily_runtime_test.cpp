@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 #include "fake_aws.hpp"
 #include "http_stub.hpp"
@@ -16,7 +16,7 @@
 
 namespace {
 
-using dn::core::attr::str;
+using dn::aws::attr::str;
 using dn::runtime::testing::run_function;
 using nlohmann::json;
 

@@ -19,6 +19,7 @@
 #include "dn/core/keys.hpp"
 #include "dn/core/message.hpp"
 #include "dn/runtime/log.hpp"
+#include "dynamo.hpp"
 #include "setup.hpp"
 
 namespace {
@@ -113,12 +114,14 @@ class FakeDay final : public dn::find_daily::DayNotifications {
   int queries = 0;
 
   void add(const json& item) { items_by_key[{attr(item, "pk"), attr(item, "sk")}] = item; }
-  dn::aws::Result<std::vector<json>> items(std::string_view date) override {
+  // Stored as items, read through the adapter's own reading of an item.
+  dn::aws::Result<std::vector<dn::core::DayItem>> items(std::string_view date) override {
     ++queries;
     if (query_error) return *query_error;
-    std::vector<json> out;
+    std::vector<dn::core::DayItem> out;
     for (const auto& [key, item] : items_by_key) {
-      if (key.first == dn::core::keys::day_pk(date)) out.push_back(item);
+      if (key.first == dn::core::keys::day_pk(date))
+        out.push_back(dn::find_daily::day_item_of(item));
     }
     return out;
   }
@@ -486,6 +489,18 @@ TEST_F(FindDaily, BadItemsAreSkippedAndReported) {
   EXPECT_EQ(line["skippedItems"],
             (json::array({{{"key", "NOTIF#zz"}, {"reason", "segment is missing"}}})));
   EXPECT_EQ(markers.marker("2026-11-24")->skipped, 1U);
+}
+
+TEST(FindDailyDynamo, ADayItemIsReadFromItsStringAttributes) {
+  const auto read = dn::find_daily::day_item_of(notification("2026-11-24", "n1", "all"));
+  EXPECT_EQ(read.sk, "NOTIF#n1");
+  EXPECT_EQ(read.notification_id, "n1");
+  EXPECT_EQ(read.segment, "all");
+  EXPECT_FALSE(read.unreadable);
+  json number_segment = notification("2026-11-24", "n4", "all");
+  number_segment["segment"] = json{{"N", "5"}};
+  EXPECT_FALSE(dn::find_daily::day_item_of(number_segment).segment);  // another type: absent
+  EXPECT_EQ(dn::find_daily::day_item_of(json::array()).unreadable, "item is not an object");
 }
 
 TEST_F(FindDaily, EmptyDayCompletesWithoutSending) {

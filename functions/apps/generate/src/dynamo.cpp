@@ -10,8 +10,8 @@
 #include <thread>
 #include <utility>
 
+#include "dn/aws/attributes.hpp"
 #include "dn/aws/retry.hpp"
-#include "dn/core/attributes.hpp"
 #include "dn/core/keys.hpp"
 #include "dn/core/schedule.hpp"
 #include "dn/core/validate.hpp"
@@ -19,9 +19,10 @@
 namespace dn::generate {
 namespace {
 
-using core::attr::num;
-using core::attr::str;
-using core::attr::text;
+using aws::attr::num;
+using aws::attr::str;
+using aws::attr::text;
+namespace attr = aws::attr;
 using nlohmann::json;
 
 // Times one call into `times` (when set).
@@ -71,8 +72,23 @@ std::optional<core::ChainState> chain_of(const json& item) {
   return state;
 }
 
-aws::Result<std::optional<json>> DynamoNotifications::load(std::string_view date,
-                                                           std::string_view notification_id) {
+core::StoredNotification notification_of(const json& item) {
+  return core::StoredNotification{.pk = attr::maybe_text(item, "pk"),
+                                  .sk = attr::maybe_text(item, "sk"),
+                                  .segment = attr::maybe_text(item, "segment"),
+                                  .title = attr::maybe_text(item, "title"),
+                                  .body = attr::maybe_text(item, "body"),
+                                  .created_at = attr::maybe_text(item, "createdAt")};
+}
+
+core::StoredMember member_of(const json& item) {
+  return core::StoredMember{.sk = attr::maybe_text(item, "sk"),
+                            .user_id = attr::maybe_text(item, "userId"),
+                            .display_name = attr::maybe_text(item, "displayName")};
+}
+
+aws::Result<std::optional<core::StoredNotification>> DynamoNotifications::load(
+    std::string_view date, std::string_view notification_id) {
   const json q{{"TableName", table_},
                {"KeyConditionExpression", "pk = :pk AND sk = :sk"},
                {"ExpressionAttributeValues",
@@ -81,8 +97,8 @@ aws::Result<std::optional<json>> DynamoNotifications::load(std::string_view date
                {"ConsistentRead", true}};
   auto page = timed(times_, "Query notification", [&] { return db_.query(q); });
   if (!page.ok()) return page.error();
-  if (page->items.empty()) return std::optional<json>{};
-  return std::optional<json>{page->items.front()};
+  if (page->items.empty()) return std::optional<core::StoredNotification>{};
+  return std::optional<core::StoredNotification>{notification_of(page->items.front())};
 }
 
 aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
@@ -99,7 +115,9 @@ aws::Result<AudiencePage> DynamoAudience::page(std::string_view segment,
   if (own_) own_->set_deadline(deadline_of_->deadline());
   auto page = timed(times_, "Query audience", [&] { return db_.query(q); });
   if (!page.ok()) return page.error();
-  AudiencePage out{std::move(page->items), std::nullopt};
+  AudiencePage out;
+  out.members.reserve(page->items.size());
+  for (const auto& item : page->items) out.members.push_back(member_of(item));
   if (!page->last_evaluated_key.is_null()) {
     const auto* sk = text(page->last_evaluated_key, "sk");
     const auto user = sk != nullptr ? core::keys::strip_prefix(*sk, core::keys::kUserPrefix) : "";

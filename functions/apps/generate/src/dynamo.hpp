@@ -19,8 +19,8 @@ class DynamoNotifications final : public NotificationStore {
  public:
   DynamoNotifications(aws::Client& client, std::string table, CallTimes* times = nullptr)
       : db_(client), table_(std::move(table)), times_(times) {}
-  aws::Result<std::optional<nlohmann::json>> load(std::string_view date,
-                                                  std::string_view notification_id) override;
+  aws::Result<std::optional<core::StoredNotification>> load(
+      std::string_view date, std::string_view notification_id) override;
 
  private:
   aws::DynamoDb db_;
@@ -102,5 +102,8 @@ class SqsQueue final : public Queue {
 // for the adapters' tests.
 nlohmann::json inbox_item(const core::InboxRecord& record);
 std::optional<core::ChainState> chain_of(const nlohmann::json& item);
+// What a stored notification or audience member item says (its string attributes).
+core::StoredNotification notification_of(const nlohmann::json& item);
+core::StoredMember member_of(const nlohmann::json& item);
 
 }  // namespace dn::generate

@@ -36,15 +36,14 @@ namespace dn::generate {
 class NotificationStore {
  public:
   virtual ~NotificationStore() = default;
-  // The DAY#<date> / NOTIF#<id> item (AttributeValue form), strongly consistent; nullopt when
-  // there is none.
-  virtual aws::Result<std::optional<nlohmann::json>> load(std::string_view date,
-                                                          std::string_view notification_id) = 0;
+  // The DAY#<date> / NOTIF#<id> item, strongly consistent; nullopt when there is none.
+  virtual aws::Result<std::optional<core::StoredNotification>> load(
+      std::string_view date, std::string_view notification_id) = 0;
 };
 
 struct AudiencePage {
-  std::vector<nlohmann::json> members{};  // SEGMENT# items, in key order
-  std::optional<std::string> next{};      // the user id to resume after; nullopt at the end
+  std::vector<core::StoredMember> members{};  // SEGMENT# items, in key order
+  std::optional<std::string> next{};          // the user id to resume after; nullopt at the end
 };
 
 class Audience {

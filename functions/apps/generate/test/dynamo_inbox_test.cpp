@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 #include "dynamo.hpp"
 #include "fake_aws.hpp"
 #include "fakes.hpp"
@@ -19,8 +19,25 @@ namespace dn::generate {
 namespace {
 
 using namespace aws::testing;  // the loopback stub, its fake table and faults
-using core::attr::str;
+using aws::attr::str;
 using nlohmann::json;
+
+TEST(GenerateDynamo, StoredItemsAreReadFromTheirStringAttributes) {
+  const auto n = notification_of(json{{"pk", str("DAY#2026-11-24")},
+                                      {"sk", str("NOTIF#n1")},
+                                      {"segment", json{{"N", "5"}}},
+                                      {"title", str("t")}});
+  EXPECT_EQ(n.pk, "DAY#2026-11-24");
+  EXPECT_EQ(n.sk, "NOTIF#n1");
+  EXPECT_FALSE(n.segment);  // another type reads as absent
+  EXPECT_EQ(n.title, "t");
+  EXPECT_FALSE(n.body);
+  EXPECT_FALSE(notification_of(json::array()).pk);  // not an item at all
+  const auto m = member_of(json{{"sk", str("USER#u1")}, {"displayName", str("Ann")}});
+  EXPECT_EQ(m.sk, "USER#u1");
+  EXPECT_FALSE(m.user_id);
+  EXPECT_EQ(m.display_name, "Ann");
+}
 
 std::vector<core::InboxRecord> records(int n, const std::string& title = "Hi") {
   std::vector<core::InboxRecord> out;

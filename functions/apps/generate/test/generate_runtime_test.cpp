@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 #include "dn/util/text.hpp"
 #include "fake_aws.hpp"
@@ -17,7 +17,7 @@
 
 namespace {
 
-using dn::core::attr::str;
+using dn::aws::attr::str;
 using dn::runtime::testing::env_of;
 using dn::runtime::testing::run_function;
 using nlohmann::json;

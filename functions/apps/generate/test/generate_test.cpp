@@ -10,16 +10,17 @@
 #include <mutex>
 #include <utility>
 
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 #include "dn/core/message.hpp"
 #include "dn/runtime/log.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 #include "dn/util/text.hpp"
+#include "dynamo.hpp"
 
 namespace dn::generate {
 namespace {
 
-using core::attr::str;
+using aws::attr::str;
 using nlohmann::json;
 using Clock = std::chrono::system_clock;
 
@@ -27,11 +28,13 @@ class FakeStore final : public NotificationStore {
  public:
   std::map<std::string, json> items;  // "<date>/<id>" -> item
   std::optional<aws::Error> error;
-  aws::Result<std::optional<json>> load(std::string_view date, std::string_view id) override {
+  // Stored as items, read through the adapter's own reading of an item.
+  aws::Result<std::optional<core::StoredNotification>> load(std::string_view date,
+                                                            std::string_view id) override {
     if (error) return *error;
     const auto it = items.find(std::string(date) + "/" + std::string(id));
-    if (it == items.end()) return std::optional<json>{};
-    return std::optional<json>{it->second};
+    if (it == items.end()) return std::optional<core::StoredNotification>{};
+    return std::optional<core::StoredNotification>{notification_of(it->second)};
   }
 };
 
@@ -48,7 +51,7 @@ class FakeAudience final : public Audience {
     auto it = after ? part.upper_bound(*after) : part.begin();
     AudiencePage out;
     for (; it != part.end() && out.members.size() < static_cast<std::size_t>(limit); ++it) {
-      out.members.push_back(it->second);
+      out.members.push_back(member_of(it->second));
     }
     if (it != part.end()) out.next = std::prev(it)->first;
     return out;

@@ -109,7 +109,7 @@ TEST(GetNotificationsRuntime, AnExpiredRecordIsNeverServedBeforeTtlDeletesIt) {
   for (const auto& [date, expires] : {std::pair{std::string("2026-11-03"), now + 3600},
                                       std::pair{std::string("2026-11-02"), now - 1}}) {
     auto record = alice_record(date);
-    record["expiresAt"] = core::attr::num(expires);
+    record["expiresAt"] = aws::attr::num(expires);
     table.put(record);
   }
   StubServer server([&](const auto& r) {

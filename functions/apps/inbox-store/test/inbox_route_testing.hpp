@@ -12,7 +12,7 @@
 #include <string>
 #include <utility>
 
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 #include "dn/runtime/testing/function_harness.hpp"
 #include "dn/runtime/testing/stub_runtime_api.hpp"
 #include "http_stub.hpp"
@@ -20,10 +20,10 @@
 namespace dn::inbox::testing {
 
 // The vocabulary of these tests (they live in this namespace).
+using aws::attr::str;
 using aws::testing::json_response;
 using aws::testing::StubResponse;
 using aws::testing::StubServer;
-using core::attr::str;
 using nlohmann::json;
 using runtime::testing::env_of;
 using runtime::testing::init_error;

@@ -6,17 +6,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 #include "fakes.hpp"
 #include "http_stub.hpp"
 
 namespace dn::inbox {
 namespace {
 
+using aws::attr::str;
 using aws::testing::json_response;
 using aws::testing::script;
 using aws::testing::StubServer;
-using core::attr::str;
 using nlohmann::json;
 
 const Now& now() {

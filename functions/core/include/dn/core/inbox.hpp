@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,8 +30,19 @@ struct Notification {
   std::string created_at;
 };
 
-// The DAY#<date>/NOTIF#<id> item (AttributeValue form) as a Notification, or why it is unusable.
-Expected<Notification> notification_from_item(const nlohmann::json& item);
+// A DAY#<date>/NOTIF#<id> item's string attributes, as generate's adapter read them (an attribute
+// that is absent or of another type is nullopt).
+struct StoredNotification {
+  std::optional<std::string> pk{};
+  std::optional<std::string> sk{};
+  std::optional<std::string> segment{};
+  std::optional<std::string> title{};
+  std::optional<std::string> body{};
+  std::optional<std::string> created_at{};
+};
+
+// The stored item as a Notification, or why it is unusable.
+Expected<Notification> notification_from_item(const StoredNotification& item);
 
 // Seconds since the epoch at 00:00 UTC of `date` plus `ttl_days` days (the TTL attribute).
 std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days);
@@ -50,9 +60,15 @@ struct InboxRecord {
   std::int64_t expires_at = 0;  // epoch seconds (the table's TTL attribute)
 };
 
-// The inbox record of `member` (a SEGMENT# item, AttributeValue form) for `notification`, or why
-// the member is unusable.
-Expected<InboxRecord> inbox_record(const Notification& notification, const nlohmann::json& member,
+// A SEGMENT#<segment>/USER#<userId> item's string attributes, as generate's adapter read them.
+struct StoredMember {
+  std::optional<std::string> sk{};
+  std::optional<std::string> user_id{};
+  std::optional<std::string> display_name{};
+};
+
+// The inbox record of `member` for `notification`, or why the member is unusable.
+Expected<InboxRecord> inbox_record(const Notification& notification, const StoredMember& member,
                                    std::int64_t expires_at_epoch);
 
 }  // namespace dn::core

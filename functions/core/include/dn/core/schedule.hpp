@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstddef>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -109,9 +108,18 @@ struct DayMessages {
   std::vector<SkippedItem> skipped{};
 };
 
-// One GenerateMessage per valid item (DynamoDB AttributeValue form); an item without a valid
-// notificationId or segment, with a notificationId that contradicts its sort key, or repeating a
-// notificationId, is reported in `skipped` instead.
-DayMessages build_day_messages(std::string_view date, const std::vector<nlohmann::json>& items);
+// A DAY#<date>/NOTIF#<id> item's string attributes, as find-daily's adapter read them (an
+// attribute that is absent or of another type is nullopt).
+struct DayItem {
+  std::optional<std::string> sk{};
+  std::optional<std::string> notification_id{};
+  std::optional<std::string> segment{};
+  std::optional<std::string> unreadable{};  // why the item could not be read at all
+};
+
+// One GenerateMessage per valid item; an unreadable item, one without a valid notificationId or
+// segment, with a notificationId that contradicts its sort key, or repeating a notificationId, is
+// reported in `skipped` instead.
+DayMessages build_day_messages(std::string_view date, const std::vector<DayItem>& items);
 
 }  // namespace dn::core

@@ -1,14 +1,16 @@
 // A DynamoDB item's attributes in their wire form ({"title": {"S": "Hello"}}, {"N": "42"}), as
-// core reads items and the adapters write them: one writer of each form and one reader, so an
-// absent or mistyped attribute reads the same in every function.
+// the adapters write and read them: one writer of each form and one reader, so an absent or
+// mistyped attribute reads the same in every function. Core never sees this form: the adapters
+// hand it plain structs (core::DayItem, StoredNotification, StoredMember).
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
-namespace dn::core::attr {
+namespace dn::aws::attr {
 
 // {"S": v}
 nlohmann::json str(std::string_view v);
@@ -17,5 +19,7 @@ nlohmann::json num(std::int64_t v);
 // The S value of attribute `name` of `item`; nullptr when `item` is not an object, has no such
 // attribute or holds another type there.
 const std::string* text(const nlohmann::json& item, std::string_view name);
+// The same S value as a copy, nullopt where text() gives nullptr.
+std::optional<std::string> maybe_text(const nlohmann::json& item, std::string_view name);
 
-}  // namespace dn::core::attr
+}  // namespace dn::aws::attr

@@ -1,6 +1,6 @@
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 
-namespace dn::core::attr {
+namespace dn::aws::attr {
 
 nlohmann::json str(std::string_view v) {
   return nlohmann::json{{"S", std::string(v)}};
@@ -18,4 +18,9 @@ const std::string* text(const nlohmann::json& item, std::string_view name) {
   return s != a->end() && s->is_string() ? s->get_ptr<const std::string*>() : nullptr;
 }
 
-}  // namespace dn::core::attr
+std::optional<std::string> maybe_text(const nlohmann::json& item, std::string_view name) {
+  const auto* value = text(item, name);
+  return value != nullptr ? std::optional<std::string>(*value) : std::nullopt;
+}
+
+}  // namespace dn::aws::attr

@@ -1,8 +1,8 @@
-#include "dn/core/attributes.hpp"
+#include "dn/aws/attributes.hpp"
 
 #include <gtest/gtest.h>
 
-namespace dn::core::attr {
+namespace dn::aws::attr {
 namespace {
 
 using nlohmann::json;
@@ -24,4 +24,4 @@ TEST(Attributes, TextReadsOnlyAnSAttributeOfAnObject) {
 }
 
 }  // namespace
-}  // namespace dn::core::attr
+}  // namespace dn::aws::attr
