@@ -131,19 +131,31 @@ class DataPipeline(unittest.TestCase):
             FunctionName=self.env.out("LoaderFunctionName"))
         timeout_ms = int(loader["Environment"]["Variables"]["HTTP_REQUEST_TIMEOUT_MS"])
         size_mb = max(100, timeout_ms // 1000 * 40)
+        for attempt in range(2):
+            got = self.load_generated(f"long-transfer-{attempt}.csv", size_mb)
+            if got["transferMs"] > timeout_ms:
+                break
+            # This machine streamed the file faster than assumed: size the next one from the rate
+            # just measured, to take about three request timeouts.
+            size_mb = min(1000, size_mb * 3 * timeout_ms // max(got["transferMs"], 1) + 1)
+        self.assertGreater(got["transferMs"], timeout_ms,
+                           f"the {size_mb} MB GET did not outlast the {timeout_ms} ms request timeout")
+
+    def load_generated(self, name, size_mb):
+        """Generates a clean file of `size_mb` MB, uploads it and returns its outcome, asserting that
+        every row loaded."""
         with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "long.csv")
+            path = os.path.join(tmp, name)
             subprocess.run([sys.executable, str(ROOT / "data" / "generate_sample.py"), "--size",
                             f"{size_mb}MB", "--seed", "31", "--out", path], check=True,
                            capture_output=True)
             with open(path, "rb") as f:
                 rows = sum(1 for _ in f) - 1
             with open(path, "rb") as body:
-                key, sent = self.upload("long-transfer.csv", body)
+                key, sent = self.upload(name, body)
         got = self.outcome(key, sent["VersionId"])
         self.assertEqual((got["status"], got["rowsLoaded"], got["rowsRejected"]), ("loaded", rows, 0))
-        self.assertGreater(got["transferMs"], timeout_ms,
-                           f"the {size_mb} MB GET did not outlast the {timeout_ms} ms request timeout")
+        return got
 
     def test_a_redelivered_object_event_changes_nothing(self):
         body, _ = generate(rows=300, seed=23)
