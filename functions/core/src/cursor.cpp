@@ -28,10 +28,6 @@ int decode_char(char c) {
   return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
 }
 
-Reason reject(std::string reason) {
-  return Reason{std::move(reason)};
-}
-
 }  // namespace
 
 std::string base64url_encode(std::string_view bytes) {
@@ -93,30 +89,30 @@ std::string encode_cursor(std::string_view key, std::string_view user_id, InboxF
 
 Expected<std::string> decode_cursor(std::string_view key, std::string_view user_id,
                                     InboxFilter filter, std::string_view cursor) {
-  if (cursor.empty() || cursor.size() > kMaxCursorLength) return reject("cursor is malformed");
+  if (cursor.empty() || cursor.size() > kMaxCursorLength) return Reason{"cursor is malformed"};
   std::string raw;
   if (!base64url_decode(cursor, raw) || raw.size() < 1 + 1 + kTagSize) {
-    return reject("cursor is malformed");
+    return Reason{"cursor is malformed"};
   }
   const std::string_view payload(raw.data(), raw.size() - kTagSize);
   const auto expected = tag(key, payload);
   if (CRYPTO_memcmp(expected.data(), raw.data() + payload.size(), kTagSize) != 0) {
-    return reject("cursor is invalid or was issued for another request");
+    return Reason{"cursor is invalid or was issued for another request"};
   }
   if (static_cast<unsigned char>(payload[0]) != kCursorVersion) {
-    return reject("cursor version is not supported");
+    return Reason{"cursor version is not supported"};
   }
   // Fields are split on 0x00, which neither a user id nor a filter name can contain.
   auto rest = payload.substr(1);
   for (const std::string_view field : {user_id, filter_name(filter)}) {
     const auto nul = rest.find('\0');
     if (nul == std::string_view::npos || rest.substr(0, nul) != field) {
-      return reject("cursor is invalid or was issued for another request");
+      return Reason{"cursor is invalid or was issued for another request"};
     }
     rest = rest.substr(nul + 1);
   }
   const auto sk = rest;
-  if (!sk.starts_with(keys::kInboxPrefix)) return reject("cursor is malformed");
+  if (!sk.starts_with(keys::kInboxPrefix)) return Reason{"cursor is malformed"};
   return std::string(sk);
 }
 

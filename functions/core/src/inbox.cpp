@@ -43,27 +43,18 @@ std::string render(std::string_view text_in, std::string_view user_id,
 }
 
 Expected<Notification> notification_from_item(const StoredNotification& item) {
-  const auto& pk = item.pk;
-  const auto& sk = item.sk;
-  const auto& segment = item.segment;
-  const auto& title = item.title;
-  const auto& body = item.body;
-  if (!pk || !sk) return Reason{"notification item has no pk/sk"};
-  const auto date = keys::strip_prefix(*pk, keys::kDayPrefix);
-  const auto id = keys::strip_prefix(*sk, keys::kNotificationPrefix);
+  if (!item.pk || !item.sk) return Reason{"notification item has no pk/sk"};
+  const auto date = keys::strip_prefix(*item.pk, keys::kDayPrefix);
+  const auto id = keys::strip_prefix(*item.sk, keys::kNotificationPrefix);
   if (!check_date(date).ok() || !check_notification_id(id).ok()) {
     return Reason{"notification item keys are not DAY#<date>/NOTIF#<id>"};
   }
-  if (!segment || !check_segment(*segment).ok()) {
+  if (!item.segment || !check_segment(*item.segment).ok()) {
     return Reason{"notification has no valid segment"};
   }
-  if (!title || !body) return Reason{"notification has no title/body"};
-  return Notification{std::string(date),
-                      std::string(id),
-                      *segment,
-                      *title,
-                      *body,
-                      item.created_at.value_or(std::string())};
+  if (!item.title || !item.body) return Reason{"notification has no title/body"};
+  return Notification{std::string(date), std::string(id), *item.segment,
+                      *item.title,       *item.body,      item.created_at.value_or(std::string())};
 }
 
 std::optional<std::int64_t> expires_at(std::string_view date, int ttl_days) {

@@ -23,14 +23,6 @@ constexpr auto kChanges =
                                             {StateChange::archive, "archive"},
                                             {StateChange::unarchive, "unarchive"}});
 
-Reason bad_id(std::string reason) {
-  return Reason{std::move(reason)};
-}
-
-Reason bad_body(std::string reason) {
-  return Reason{std::move(reason)};
-}
-
 }  // namespace
 
 std::string_view filter_name(InboxFilter filter) {
@@ -105,12 +97,12 @@ Expected<RecordRef> parse_record_id(std::string_view id) {
   static constexpr std::string_view kShape =
       "id must be <date>.<notificationId>, e.g. 2026-11-24.digest";
   const auto dot = id.find('.');
-  if (id.empty() || dot == std::string_view::npos) return bad_id(std::string(kShape));
+  if (id.empty() || dot == std::string_view::npos) return Reason{std::string(kShape)};
   const auto date = id.substr(0, dot);
   const auto notification = id.substr(dot + 1);
-  if (!check_date(date).ok()) return bad_id(std::string(kShape));
+  if (!check_date(date).ok()) return Reason{std::string(kShape)};
   if (auto reason = check_notification_id(notification); !reason.ok())
-    return bad_id("id: " + reason.error().text);
+    return Reason{"id: " + reason.error().text};
   return RecordRef{std::string(date), std::string(notification)};
 }
 
@@ -128,17 +120,17 @@ Expected<StateChange> parse_state_patch(std::string_view body) {
   static constexpr std::string_view kShape =
       R"(body must be {"read": true|false} or {"archived": true|false})";
   if (body.size() > kMaxPatchBody) {
-    return bad_body("body must be at most " + std::to_string(kMaxPatchBody) + " bytes");
+    return Reason{"body must be at most " + std::to_string(kMaxPatchBody) + " bytes"};
   }
   const auto doc = dn::util::parse_json(body);
   if (doc.is_discarded() || !doc.is_object() || doc.size() != 1) {
-    return bad_body(std::string(kShape));
+    return Reason{std::string(kShape)};
   }
   const auto field = doc.begin();
   const std::string& name = field.key();
   const auto& value = field.value();
-  if (name != "read" && name != "archived") return bad_body(std::string(kShape));
-  if (!value.is_boolean()) return bad_body(name + " must be true or false");
+  if (name != "read" && name != "archived") return Reason{std::string(kShape)};
+  if (!value.is_boolean()) return Reason{name + " must be true or false"};
   const bool on = value.get<bool>();
   if (name == "read") return on ? StateChange::mark_read : StateChange::mark_unread;
   return on ? StateChange::archive : StateChange::unarchive;
