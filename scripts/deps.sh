@@ -68,9 +68,11 @@ if ((${#missing[@]})); then
   echo "deps: installing Debian packages: ${missing[*]}"
   sudo_cmd=()
   [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-  run "apt-get update" "${sudo_cmd[@]}" apt-get update -qq
+  # Another apt (unattended upgrades, a second install) may hold dpkg's lock: wait for it.
+  lock_wait=(-o DPkg::Lock::Timeout=600)
+  run "apt-get update" "${sudo_cmd[@]}" apt-get "${lock_wait[@]}" update -qq
   run "apt-get install ${missing[*]}" env DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" \
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    apt-get "${lock_wait[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # The static libraries build (CPU) while pip and go download (network): side by side, each
