@@ -46,6 +46,7 @@ export function baseConfig(name: EnvName): EnvConfig {
       throttlingRateLimit: 100,
       throttlingBurstLimit: 200,
       callerRoleArns: [],
+      adminRoleArns: [],
     },
     deploymentTests: { suite: 'full' },
     functions: {
@@ -53,6 +54,7 @@ export function baseConfig(name: EnvName): EnvConfig {
       generate: { memoryMb: 1024, timeoutSeconds: 120, reservedConcurrency: 10 },
       getNotifications: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 10 },
       updateNotifications: { memoryMb: 512, timeoutSeconds: 25, reservedConcurrency: 10 },
+      manageNotifications: { memoryMb: 256, timeoutSeconds: 10, reservedConcurrency: 2 },
       logLevel: 'info',
       metricsNamespace: 'DailyNotifications',
       maxPagesPerInvocation: 5,
@@ -78,6 +80,18 @@ export function baseConfig(name: EnvName): EnvConfig {
       tls: { sslMode: 'verify-full', rootCertPath: '/var/task/certs/rds-global-bundle.pem' },
       database: AURORA,
       vpcEndpointRestriction: { enabled: true },
+    },
+    audiences: {
+      dataset: 'users',
+      segments: [
+        { name: 'all-users', rule: { kind: 'everyone' } },
+        { name: 'marketing', rule: { kind: 'everyone' }, marketing: true },
+        { name: 'push', rule: { kind: 'equals', column: 'preferred_channel', value: 'push' } },
+        { name: 'locale-en', rule: { kind: 'prefix', column: 'locale', prefix: 'en' } },
+      ],
+      // One pass at a time (an advisory lock in PostgreSQL); a pass continues across invocations.
+      sync: { memoryMb: 512, timeoutSeconds: 300, reservedConcurrency: 2 },
+      queue: { maxReceiveCount: 5, retentionDays: 4, dlqRetentionDays: 14 },
     },
     removalPolicy: 'destroy',
   };

@@ -2,6 +2,7 @@ import { dev } from './dev';
 import { local } from './local';
 import { prod } from './prod';
 import { qa } from './qa';
+import { readContract, segmentProblems } from './segments';
 import type { EnvConfig, EnvName } from './types';
 
 export type { EnvConfig, EnvName } from './types';
@@ -72,6 +73,8 @@ export function validateConfig(cfg: EnvConfig): string[] {
     generate: cfg.functions.generate,
     getNotifications: cfg.functions.getNotifications,
     updateNotifications: cfg.functions.updateNotifications,
+    manageNotifications: cfg.functions.manageNotifications,
+    audienceSync: cfg.audiences.sync,
   })) {
     if (s.timeoutSeconds < 1 || s.timeoutSeconds > 900) problems.push(`${fn}.timeoutSeconds must be 1..900`);
     if (s.memoryMb < 128 || s.memoryMb > 10240) problems.push(`${fn}.memoryMb must be 128..10240`);
@@ -88,5 +91,10 @@ export function validateConfig(cfg: EnvConfig): string[] {
     problems.push(`awsEndpointUrl '${cfg.awsEndpointUrl}' is not an http(s) URL`);
   }
   if (cfg.data.inboxTtlDays < 1) problems.push('data.inboxTtlDays must be >= 1');
+  if (cfg.functions.manageNotifications.timeoutSeconds > 28) {
+    problems.push("manageNotifications.timeoutSeconds must be <= 28 (API Gateway's 29 s limit)");
+  }
+  // Segment rules may only use columns of the users contract: checked here, so synth refuses them.
+  problems.push(...segmentProblems(cfg.audiences, readContract(cfg.audiences.dataset)));
   return problems;
 }

@@ -13,6 +13,8 @@ export const prod = defineEnv('prod', {
     throttlingBurstLimit: 1000,
     // Placeholder for the service that shows users their inbox: list the real callers' roles.
     callerRoleArns: ['arn:aws:iam::333333333333:role/inbox-web-backend'],
+    // Placeholder for the people or service that schedule notifications: list the real roles.
+    adminRoleArns: ['arn:aws:iam::333333333333:role/notifications-admin'],
   },
   deploymentTests: { suite: 'smoke' },
   functions: {

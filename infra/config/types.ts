@@ -175,6 +175,39 @@ export interface DataPipelineConfig {
   readonly vpcEndpointRestriction: Feature;
 }
 
+/** Which users a segment holds: a rule over one column of the users dataset's contract. */
+export type SegmentRule =
+  | { readonly kind: 'everyone' }
+  /** The column equals the value (a boolean column takes true/false, an enum one of its values). */
+  | { readonly kind: 'equals'; readonly column: string; readonly value: string | number | boolean }
+  /** A text column starts with the prefix (e.g. a locale `en`). */
+  | { readonly kind: 'prefix'; readonly column: string; readonly prefix: string };
+
+export interface SegmentConfig {
+  /** The name notifications address (`segment`), 1-64 of [A-Za-z0-9_-]. */
+  readonly name: string;
+  readonly rule: SegmentRule;
+  /**
+   * A marketing segment holds only users who opted in (`marketing_opt_in` true), whatever its rule
+   * says: sync-audiences ANDs the consent into the rule.
+   */
+  readonly marketing?: boolean;
+}
+
+/** Audiences materialised from the users dataset (PostgreSQL) into the notifications table. */
+export interface AudiencesConfig {
+  /** The dataset whose contract (data/contracts/<dataset>.json) the rules are checked against. */
+  readonly dataset: string;
+  readonly segments: readonly SegmentConfig[];
+  readonly sync: FunctionSizing;
+  readonly queue: {
+    /** Receives of a sync request before it is parked in the audience-sync DLQ. */
+    readonly maxReceiveCount: number;
+    readonly retentionDays: number;
+    readonly dlqRetentionDays: number;
+  };
+}
+
 export interface EnvConfig {
   readonly name: EnvName;
   /** 12-digit AWS account id. Given explicitly so synth needs no credentials. */
@@ -226,6 +259,11 @@ export interface EnvConfig {
      * network stack's api-clients security group (onboarding: docs/SECURITY.md).
      */
     readonly callerRoleArns: readonly string[];
+    /**
+     * The IAM roles (ARNs) that may author notifications (`/admin/notifications`). The deployment
+     * tests role is always added; no inbox caller is admitted to these routes.
+     */
+    readonly adminRoleArns: readonly string[];
   };
 
   /** What the deployment tests (tests/e2e, run with the delivery stack's tests role) may do here. */
@@ -247,6 +285,8 @@ export interface EnvConfig {
      * sees a 504.
      */
     readonly updateNotifications: FunctionSizing;
+    /** The admin API: notification definitions (behind API Gateway, so under its 29 s too). */
+    readonly manageNotifications: FunctionSizing;
     readonly logLevel: LogLevel;
     /** EMF namespace of every custom metric. */
     readonly metricsNamespace: string;
@@ -273,6 +313,9 @@ export interface EnvConfig {
 
   /** The CSV data pipeline: bucket, ingest queue, loader, database. */
   readonly dataPipeline: DataPipelineConfig;
+
+  /** Segments and profiles from the users dataset (sync-audiences). */
+  readonly audiences: AudiencesConfig;
 
   /** Removal policy of stateful resources (table, queues, keys, secret, log groups). */
   readonly removalPolicy: RemovalPolicyName;

@@ -2,7 +2,8 @@ import { CfnOutput, Duration, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { Construct } from 'constructs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IDependable } from 'constructs';
 import type { EnvConfig } from '../config/types';
 import { functionCode } from './artifacts';
 import { functionRuntime, logRetention, removalPolicy } from './config-helpers';
@@ -11,6 +12,8 @@ import { AppStack } from './constructs/concern';
 import { Database } from './constructs/database';
 import { VpcFunction } from './constructs/function';
 import { WorkQueue } from './constructs/queue';
+import { addAudienceSync, type AudienceSync } from './audience-sync';
+import type { NotificationsTable } from './constructs/table';
 import { allowLogsToUseKey, createKey, keyUseVia } from './kms';
 import { lambdaLogGroupName, resourcePrefix } from './naming';
 
@@ -22,15 +25,20 @@ export interface DataStackProps extends StackProps {
   readonly s3Endpoint: ec2.IGatewayVpcEndpoint;
   readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
   readonly artifactDir: string;
+  /** The notifications table (and its key) that sync-audiences writes segments and profiles to. */
+  readonly notificationsTable: NotificationsTable;
+  readonly notificationsTableKey: kms.IKey;
 }
 
 /**
  * The CSV data pipeline: the data bucket (and its access-log bucket), the ingest queue and its
  * DLQ fed by the bucket's object-created notifications, the C++ loader, the uploader role, and
- * the database (Aurora PostgreSQL Serverless v2, or an external server's secret in `local`).
+ * the database (Aurora PostgreSQL Serverless v2, or an external server's secret in `local`), and
+ * sync-audiences with its queue (fed by the users dataset's outcome records).
  *
  * Outputs: DataBucketName, DataKeyArn, IngestQueueUrl, IngestDlqUrl, LoaderFunctionName,
- * UploaderRoleArn, DatabaseSecretArn, and DatabaseEndpoint where Aurora exists.
+ * UploaderRoleArn, DatabaseSecretArn, AudienceSyncQueueUrl, AudienceSyncDlqUrl,
+ * SyncAudiencesFunctionName, and DatabaseEndpoint where Aurora exists.
  */
 export class DataStack extends AppStack {
   readonly bucket: DataBucket;
@@ -38,6 +46,7 @@ export class DataStack extends AppStack {
   readonly loader: VpcFunction;
   readonly uploaderRole: iam.Role;
   readonly database: Database;
+  readonly audienceSync: AudienceSync;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -52,7 +61,11 @@ export class DataStack extends AppStack {
     const ingestKey = createKey(this, 'IngestKey', cfg, 'ingest-queues');
     const databaseKey = createKey(this, 'DatabaseKey', cfg, 'database');
     const logsKey = createKey(this, 'DataLogsKey', cfg, 'data-logs');
-    allowLogsToUseKey(logsKey, [`/aws/lambda/${prefix}-loader`, `/aws/rds/cluster/${prefix}-db/*`]);
+    allowLogsToUseKey(logsKey, [
+      `/aws/lambda/${prefix}-loader`,
+      `/aws/lambda/${prefix}-sync-audiences`,
+      `/aws/rds/cluster/${prefix}-db/*`,
+    ]);
 
     const arns = new DataBucketArns(this, `${prefix}-data-${this.account}`);
 
@@ -68,7 +81,6 @@ export class DataStack extends AppStack {
       deadLetters: 'CSV files whose load kept failing',
     });
     const ingestQueue = this.ingest.queue;
-    const s3Notifications = this.admitBucketNotifications(arns, ingestKey);
 
     this.database = new Database(this, 'Database', {
       config: dp.database,
@@ -85,6 +97,20 @@ export class DataStack extends AppStack {
       environmentName: cfg.name,
     });
     const databaseSecret = this.database.secret;
+    this.audienceSync = addAudienceSync(this, {
+      config: cfg,
+      vpc: props.vpc,
+      securityGroup: props.databaseClientsSecurityGroup,
+      artifactDir: props.artifactDir,
+      table: props.notificationsTable,
+      tableKey: props.notificationsTableKey,
+      databaseSecret,
+      databaseKey,
+      queueKey: ingestKey,
+      logsKey,
+    });
+    const audienceQueue = this.audienceSync.queue.queue;
+    const s3Notifications = this.admitBucketNotifications(arns, ingestKey, [ingestQueue, audienceQueue]);
 
     // Invoked by its event source directly (no `live` alias): a load is idempotent per object version.
     this.loader = new VpcFunction(this, 'Loader', {
@@ -136,7 +162,14 @@ export class DataStack extends AppStack {
         ? { roles: [this.loader.role], endpoint: props.s3Endpoint }
         : undefined,
     });
-    this.bucket.notifyOnIncoming(ingestQueue, s3Notifications.policyDependable ?? ingestQueue);
+    this.bucket.notifyOn(
+      [
+        { queue: ingestQueue, prefix: INCOMING },
+        // The outcome record of a users load (written after COMMIT) starts a sync pass.
+        { queue: audienceQueue, prefix: `${LOADED}${INCOMING}${cfg.audiences.dataset}/`, suffix: '.json' },
+      ],
+      s3Notifications,
+    );
 
     this.addOutputs(dataKey);
   }
@@ -173,21 +206,27 @@ export class DataStack extends AppStack {
    * S3 sends object-created events to the encrypted ingest queue: a queue policy and a key policy
    * statement, both pinned to this bucket of this account (confused-deputy guard).
    */
-  private admitBucketNotifications(arns: DataBucketArns, ingestKey: kms.IKey): iam.AddToResourcePolicyResult {
-    const ingestQueue = this.ingest.queue;
+  private admitBucketNotifications(
+    arns: DataBucketArns,
+    queueKey: kms.IKey,
+    queues: readonly sqs.IQueue[],
+  ): IDependable[] {
     const fromThisBucket = {
       ArnLike: { 'aws:SourceArn': arns.bucketArn },
       StringEquals: { 'aws:SourceAccount': this.account },
     };
-    const added = ingestQueue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [ingestQueue.queueArn],
-        conditions: fromThisBucket,
-      }),
-    );
-    ingestKey.addToResourcePolicy(
+    const ready = queues.map((queue) => {
+      const added = queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: fromThisBucket,
+        }),
+      );
+      return added.policyDependable ?? queue;
+    });
+    queueKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowS3NotificationsFromTheDataBucket',
         principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
@@ -196,7 +235,7 @@ export class DataStack extends AppStack {
         conditions: fromThisBucket,
       }),
     );
-    return added;
+    return ready;
   }
 
   /** The stack's outputs (the tools and the deployment tests read them). */
@@ -208,6 +247,12 @@ export class DataStack extends AppStack {
       IngestDlqUrl: [this.ingest.dlq.queueUrl, 'Loads that kept failing'],
       LoaderFunctionName: [this.loader.fn.functionName, 'CSV loader function'],
       UploaderRoleArn: [this.uploaderRole.roleArn, 'Role that may upload CSVs and read outcomes'],
+      AudienceSyncQueueUrl: [
+        this.audienceSync.queue.queue.queueUrl,
+        'Requests to bring the segments up to date',
+      ],
+      AudienceSyncDlqUrl: [this.audienceSync.queue.dlq.queueUrl, 'Audience sync requests that kept failing'],
+      SyncAudiencesFunctionName: [this.audienceSync.fn.fn.functionName, 'sync-audiences function'],
       DatabaseSecretArn: [
         this.database.secret.secretArn,
         'Database connection secret (host, port, dbname, username, password)',

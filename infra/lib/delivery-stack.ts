@@ -203,11 +203,23 @@ export class DeliveryStack extends AppStack {
           `*/${cfg.api.stageName}/POST/users/*/notifications/read-all`,
         ].map((route) => this.arn('execute-api', route)),
       }),
-      // ... and the records' state as stored, read back from the users' partitions.
+      // tests/e2e/test_authoring.py: the admin routes.
+      new iam.PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        resources: [
+          `*/${cfg.api.stageName}/PUT/admin/notifications/*`,
+          `*/${cfg.api.stageName}/GET/admin/notifications`,
+          `*/${cfg.api.stageName}/DELETE/admin/notifications/*`,
+        ].map((route) => this.arn('execute-api', route)),
+      }),
+      // ... and the records' state as stored, read back from the users' partitions; the
+      // materialised segments (test_audiences.py) and a day's frozen copies (test_authoring.py).
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
         resources: [this.arn('dynamodb', `table/${prefix}-notifications`)],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } },
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*', 'SEGMENT#*', 'DAY#*'] },
+        },
       }),
       // Counting a day's inbox records (a COUNT scan).
       new iam.PolicyStatement({

@@ -45,8 +45,12 @@ export function addEnvironment(app: App, cfg: EnvConfig, artifactDir: string): E
     s3Endpoint: network.s3Endpoint,
     secretsManagerEndpoint: network.secretsManagerEndpoint,
     artifactDir,
+    notificationsTable: notifications.table,
+    notificationsTableKey: notifications.tableKey,
   });
   data.addDependency(network);
+  // sync-audiences writes the notifications table (imported by reference: an export).
+  data.addDependency(notifications);
   // Alarms, topics, dashboards and saved queries of every system (issue 5). A system added later
   // is monitored with one call, handed its typed resources (e.g. monitoring.addDataPipeline(data)).
   const monitoring = new MonitoringStack(app, stackName(cfg.name, 'Monitoring'), {

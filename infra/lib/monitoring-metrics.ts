@@ -30,6 +30,8 @@ export interface DataPipeline {
   readonly ingest: WorkQueue;
   /** Alarmed where it is Aurora (`clusterIdentifier` set). */
   readonly database: Database;
+  /** sync-audiences and its queue. */
+  readonly audienceSync: { readonly fn: VpcFunction; readonly queue: WorkQueue };
 }
 
 /**

@@ -131,8 +131,29 @@ export class MonitoringStack extends AppStack {
         'The CSV is not being loaded: failed loads, loader errors, a stuck ingest queue or files in its DLQ.',
       children: [loadsFailed, loaderAlarms.errors, age, dlq],
     });
+    this.audienceAlarms(system, data);
     pipelineDashboard(this, cfg, data, this.alarms.of(system));
-    addQueryDefinitions(this, cfg, system, { functions: [data.loader.logGroupName] });
+    addQueryDefinitions(this, cfg, system, {
+      functions: [data.loader.logGroupName, data.audienceSync.fn.logGroupName],
+    });
+  }
+
+  /** Stale segments: sync-audiences failing, its queue backed up, or requests in its DLQ. */
+  private audienceAlarms(system: MonitoredSystem, data: DataPipeline): void {
+    const sync = data.audienceSync;
+    const fnAlarms = this.functionAlarms(system, sync.fn);
+    const names = queueNames(sync.queue);
+    const age = this.queueAgeAlarm(system, 'audience-sync-queue', names.queue, true);
+    const dlq = this.dlqAlarm(system, 'audience-sync-dlq', names.dlq, sync.queue.deadLetters);
+    this.alarms.composite(system, {
+      key: 'audiences-stale',
+      runbook: 'audiences-stale',
+      severity: 'critical',
+      summary:
+        'Segments and profiles are not following the users dataset: sync-audiences errors, a backed-up ' +
+        'audience-sync queue or requests in its DLQ (a user who opted out may still be in a segment).',
+      children: [fnAlarms.errors, age, dlq],
+    });
   }
 
   private createTopics(): Record<AlarmSeverity, sns.Topic> {
@@ -241,7 +262,8 @@ export class MonitoringStack extends AppStack {
       runbook: 'api-unavailable',
       severity: 'critical',
       summary:
-        'The notifications API is failing requests: 5XX responses, errors or throttles of get-notifications or update-notifications.',
+        'The notifications API is failing requests: 5XX responses, errors or throttles of get-notifications, ' +
+        'update-notifications or manage-notifications (the admin routes).',
       children: [api.error5xx, ...API_FUNCTIONS.flatMap((name) => [fn[name].errors, fn[name].throttles])],
     });
   }
@@ -543,7 +565,11 @@ export class MonitoringStack extends AppStack {
 }
 
 /** The functions behind the API: their errors and throttles are the API's. */
-const API_FUNCTIONS: readonly FunctionName[] = ['get-notifications', 'update-notifications'];
+const API_FUNCTIONS: readonly FunctionName[] = [
+  'get-notifications',
+  'update-notifications',
+  'manage-notifications',
+];
 
 /** A route as an alarm key: `get-users-notifications-count` for GET users/{userId}/notifications/count. */
 function routeKey(route: ApiRoute): string {

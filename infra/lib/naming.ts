@@ -6,10 +6,14 @@ export const FUNCTION_NAMES = [
   'generate',
   'get-notifications',
   'update-notifications',
+  'manage-notifications',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
-/** Every Lambda artifact (functions/dist/<name>.zip): the notification functions and the loader. */
-export const ARTIFACT_NAMES = [...FUNCTION_NAMES, 'loader'] as const;
+/**
+ * Every Lambda artifact (functions/dist/<name>.zip): the notification functions, the loader and
+ * sync-audiences (the data stack's two).
+ */
+export const ARTIFACT_NAMES = [...FUNCTION_NAMES, 'loader', 'sync-audiences'] as const;
 export type ArtifactName = (typeof ARTIFACT_NAMES)[number];
 
 /** Prefix of every physical resource name of an environment. */

@@ -53,6 +53,8 @@ const INTERFACE_ENDPOINTS = {
 /** DynamoDB actions any function of this account may send through the gateway endpoint. */
 export const DYNAMODB_ENDPOINT_ACTIONS = [
   'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',

@@ -1,6 +1,7 @@
 import { CfnOutput, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../config/types';
@@ -14,6 +15,7 @@ import { DeadLetterQueue, WorkQueue } from './constructs/queue';
 import { DailySchedule } from './constructs/schedule';
 import { NotificationsTable } from './constructs/table';
 import { allowLogsToUseKey, createKey, keyUseVia } from './kms';
+import { DEFINITION_PK } from './table-keys';
 import {
   apiAccessLogGroupName,
   githubRoleName,
@@ -40,12 +42,15 @@ export interface NotificationsStackProps extends StackProps {
  *
  * Outputs (stable names used by scripts and the deployment tests): TableName,
  * GenerateQueueUrl, GenerateDlqUrl, GenerateDlqArn, MaxReceiveCount, DailyRunDlqUrl, FindDailyFunctionName,
- * GenerateFunctionName, GetNotificationsFunctionName, UpdateNotificationsFunctionName, ApiId,
+ * GenerateFunctionName, GetNotificationsFunctionName, UpdateNotificationsFunctionName,
+ * ManageNotificationsFunctionName, ApiId,
  * ApiStageName, ApiUrl,
  * ScheduleName, CursorSecretArn.
  */
 export class NotificationsStack extends AppStack {
   readonly table: NotificationsTable;
+  /** Encrypts the table; sync-audiences (data stack) writes through DynamoDB with it. */
+  readonly tableKey: kms.Key;
   readonly generateQueue: WorkQueue;
   readonly dailyRunDlq: DeadLetterQueue;
   readonly functions: Readonly<Record<FunctionName, VpcFunction>>;
@@ -62,6 +67,7 @@ export class NotificationsStack extends AppStack {
     const logsKey = createKey(this, 'LogsKey', cfg, 'logs');
     allowLogsToUseKey(logsKey, [`/aws/lambda/${prefix}-*`, `/aws/apigateway/${prefix}-*`]);
     const tableKey = createKey(this, 'TableKey', cfg, 'table');
+    this.tableKey = tableKey;
     const queueKey = createKey(this, 'QueueKey', cfg, 'queues');
     // Holds the cursor secret and the functions' environment variables.
     const configKey = createKey(this, 'ConfigKey', cfg, 'config');
@@ -146,8 +152,10 @@ export class NotificationsStack extends AppStack {
         TIMEZONE: cfg.schedule.timezone,
       },
       statements: [
-        // Query the day's notifications; claim, complete or fail the day's run marker.
-        table.access(['dynamodb:Query'], ['DAY#*']),
+        // Read the definitions and the day; freeze the day (its copies and FROZEN marker); claim,
+        // complete or fail the day's run marker.
+        table.access(['dynamodb:Query'], [DEFINITION_PK]),
+        table.access(['dynamodb:PutItem', 'dynamodb:Query'], ['DAY#*']),
         table.access(['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['RUN#*']),
         new iam.PolicyStatement({
           actions: ['sqs:SendMessage'],
@@ -212,11 +220,26 @@ export class NotificationsStack extends AppStack {
         table.access(['dynamodb:Query'], ['USER#*'], true),
       ],
     });
+    const manageNotifications = fn('ManageNotifications', 'manage-notifications', {
+      description: 'Admin API: notification definitions (a date or a rule), what a day will send',
+      environment: {
+        TABLE_NAME: table.table.tableName,
+        TIMEZONE: cfg.schedule.timezone,
+        SEGMENTS: cfg.audiences.segments.map((seg) => seg.name).join(','),
+      },
+      statements: [
+        // The definitions' partition; a day's copies and FROZEN marker (read, and checked in the
+        // transaction that stores a one-date definition).
+        table.access(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'], [DEFINITION_PK]),
+        table.access(['dynamodb:ConditionCheckItem', 'dynamodb:Query'], ['DAY#*']),
+      ],
+    });
     this.functions = {
       'find-daily': findDaily,
       generate,
       'get-notifications': getNotifications,
       'update-notifications': updateNotifications,
+      'manage-notifications': manageNotifications,
     };
 
     const schedule = new DailySchedule(this, 'DailySchedule', {
@@ -231,10 +254,10 @@ export class NotificationsStack extends AppStack {
 
     // Who may read inboxes: the configured callers, and the deployment tests (tests/e2e) in every
     // environment. A route for other callers (e.g. admin authoring) lists its own roles.
-    const inboxCallers = [
-      ...cfg.api.callerRoleArns,
-      `arn:${this.partition}:iam::${this.account}:role/${githubRoleName(cfg.name, 'deployment-tests')}`,
-    ];
+    const testsRole = `arn:${this.partition}:iam::${this.account}:role/${githubRoleName(cfg.name, 'deployment-tests')}`;
+    const inboxCallers = [...cfg.api.callerRoleArns, testsRole];
+    // Authoring admits only the admin roles (and the deployment tests), never an inbox caller.
+    const adminCallers = [...cfg.api.adminRoleArns, testsRole];
     this.api = new ServiceApi(this, 'Api', {
       restApiName: `${prefix}-api`,
       description: `daily-notifications ${cfg.name}: ${cfg.api.endpointType} (${cfg.api.endpointTypeReason})`,
@@ -277,6 +300,28 @@ export class NotificationsStack extends AppStack {
           validatorName: `${prefix}-read-all-params`,
           callers: inboxCallers,
         },
+        {
+          method: 'PUT',
+          path: 'admin/notifications/{notificationId}',
+          handler: manageNotifications.invokable,
+          validatorName: `${prefix}-admin-put-params`,
+          callers: adminCallers,
+        },
+        {
+          method: 'DELETE',
+          path: 'admin/notifications/{notificationId}',
+          handler: manageNotifications.invokable,
+          validatorName: `${prefix}-admin-delete-params`,
+          callers: adminCallers,
+        },
+        {
+          method: 'GET',
+          path: 'admin/notifications',
+          handler: manageNotifications.invokable,
+          query: { date: true },
+          validatorName: `${prefix}-admin-list-params`,
+          callers: adminCallers,
+        },
       ],
     });
     const api = this.api.api;
@@ -296,6 +341,7 @@ export class NotificationsStack extends AppStack {
       GenerateFunctionName: [generate.fn.functionName, 'generate function'],
       GetNotificationsFunctionName: [getNotifications.fn.functionName, 'get-notifications function'],
       UpdateNotificationsFunctionName: [updateNotifications.fn.functionName, 'update-notifications function'],
+      ManageNotificationsFunctionName: [manageNotifications.fn.functionName, 'manage-notifications function'],
       ApiId: [api.restApiId, 'REST API id'],
       ApiStageName: [api.deploymentStage.stageName, 'REST API stage'],
       ApiUrl: [api.url, 'REST API base URL (AWS form; MiniStack serves /_aws/execute-api/<id>/<stage>)'],
@@ -317,4 +363,5 @@ const SIZING = {
   generate: 'generate',
   'get-notifications': 'getNotifications',
   'update-notifications': 'updateNotifications',
+  'manage-notifications': 'manageNotifications',
 } as const;

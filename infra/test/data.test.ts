@@ -115,15 +115,28 @@ describe.each(ENV_NAMES)('data stack (%s)', (env) => {
     },
   );
 
-  it('sends object-created events under incoming/ to the ingest queue, which has a DLQ', () => {
-    const queues = ofType(t, 'AWS::SQS::Queue');
-    const [ingestId, ingest] = queues.find(([, p]) => String(p.QueueName).endsWith('-ingest'))!;
-    const [dlqId] = queues.find(([, p]) => String(p.QueueName).endsWith('-ingest-dlq'))!;
+  const queues = ofType(t, 'AWS::SQS::Queue');
+  const queueNamed = (suffix: string) => queues.find(([, p]) => String(p.QueueName).endsWith(suffix))!;
+  const functionNamed = (name: string) =>
+    ofType(t, 'AWS::Lambda::Function').find(([, p]) => String(p.FunctionName).endsWith(`-${name}`))!;
+  const mappingOf = (functionId: string) =>
+    ofType(t, 'AWS::Lambda::EventSourceMapping').find(([, p]) => refId(p.FunctionName) === functionId)?.[1];
+
+  it('sends object-created events under incoming/ to the ingest queue, and users outcome records to the audience-sync queue, each with a DLQ', () => {
+    const [ingestId, ingest] = queueNamed('-ingest');
+    const [dlqId] = queueNamed('-ingest-dlq');
     expect(ingest.RedrivePolicy).toEqual({
       deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
       maxReceiveCount: cfg.dataPipeline.queue.maxReceiveCount,
     });
     expect(ingest.VisibilityTimeout).toBe(6 * cfg.dataPipeline.loader.timeoutSeconds);
+    const [syncId, sync] = queueNamed('-audience-sync');
+    const [syncDlqId] = queueNamed('-audience-sync-dlq');
+    expect(sync.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [syncDlqId, 'Arn'] },
+      maxReceiveCount: cfg.audiences.queue.maxReceiveCount,
+    });
+    expect(sync.VisibilityTimeout).toBe(6 * cfg.audiences.sync.timeoutSeconds);
     const notification = (bucket.NotificationConfiguration as { QueueConfigurations: Props[] })
       .QueueConfigurations;
     expect(notification).toEqual([
@@ -132,19 +145,51 @@ describe.each(ENV_NAMES)('data stack (%s)', (env) => {
         Queue: { 'Fn::GetAtt': [ingestId, 'Arn'] },
         Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'incoming/' }] } },
       },
+      {
+        Event: 's3:ObjectCreated:*',
+        Queue: { 'Fn::GetAtt': [syncId, 'Arn'] },
+        Filter: {
+          S3Key: {
+            Rules: [
+              { Name: 'prefix', Value: 'loaded/incoming/users/' },
+              { Name: 'suffix', Value: '.json' },
+            ],
+          },
+        },
+      },
     ]);
-    const [, mapping] = one(t, 'AWS::Lambda::EventSourceMapping');
-    expect(mapping).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    for (const name of ['loader', 'sync-audiences']) {
+      expect(mappingOf(functionNamed(name)[0]), name).toMatchObject({
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    }
   });
 
-  it('runs the loader in the isolated subnets with TLS settings and the secret from config', () => {
-    const [, fn] = one(t, 'AWS::Lambda::Function');
-    expect(fn.Runtime).toBe('provided.al2023');
+  it('runs the loader and sync-audiences in the isolated subnets with TLS settings and the secret from config', () => {
+    for (const name of ['loader', 'sync-audiences']) {
+      const [, fn] = functionNamed(name);
+      expect(fn.Runtime, name).toBe('provided.al2023');
+      const vars = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars.DB_SSLMODE, name).toBe(cfg.dataPipeline.tls.sslMode);
+      expect(vars.DB_SSLROOTCERT, name).toBe(cfg.dataPipeline.tls.rootCertPath);
+      expect(JSON.stringify(vars.DB_SECRET_ARN), name).toMatch(/Secret/);
+      expect(JSON.stringify(fn.VpcConfig), name).toContain('isolatedSubnet');
+    }
+  });
+
+  it('gives sync-audiences the segment rules of the config and the notifications table', () => {
+    const [, fn] = functionNamed('sync-audiences');
     const vars = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(vars.DB_SSLMODE).toBe(cfg.dataPipeline.tls.sslMode);
-    expect(vars.DB_SSLROOTCERT).toBe(cfg.dataPipeline.tls.rootCertPath);
-    expect(JSON.stringify(vars.DB_SECRET_ARN)).toMatch(/Secret/);
-    expect(JSON.stringify(fn.VpcConfig)).toContain('isolatedSubnet');
+    expect(JSON.parse(String(vars.SEGMENTS))).toEqual(
+      cfg.audiences.segments.map((seg) => ({
+        name: seg.name,
+        rule: seg.rule,
+        ...(seg.marketing ? { marketing: true } : {}),
+      })),
+    );
+    expect(vars.USERS_TABLE).toBe('public.users');
+    expect(JSON.stringify(vars.TABLE_NAME)).toMatch(/ImportValue/);
   });
 
   const db = cfg.dataPipeline.database;

@@ -123,9 +123,9 @@ describe.each(['dev', 'qa', 'prod'] as const)('delivery stack (%s)', (env) => {
         continue;
       }
       expect(resource, actions.join(',')).toMatch(
-        // The API id is not known to this stack: any API of the account, only the one route.
+        // The API id is not known to this stack: any API of the account, only its routes.
         new RegExp(
-          `daily-notifications-${env}|DailyNotifications-${env}-|dn-e2e-alerts-|kms:.*key/\\*|execute-api:.*/GET/users/(\\*|${SMOKE_USER_ID})/notifications`,
+          `daily-notifications-${env}|DailyNotifications-${env}-|dn-e2e-alerts-|kms:.*key/\\*|execute-api:.*/GET/users/(\\*|${SMOKE_USER_ID})/notifications|execute-api:.*/(PUT|GET|DELETE)/admin/notifications`,
         ),
       );
     }

@@ -231,9 +231,9 @@ describe('no unmonitored resource', () => {
   it.each(ENV_NAMES)('%s: every function, queue, table, API and database has its alarms', (env) => {
     const all = envTemplates(env);
     const counted = all.flatMap((s) => Object.keys(RULES).flatMap((type) => ofType(s.template, type)));
-    // 4 functions, 3 queues, 1 table, 1 API at least; 4 routes.
-    expect(counted.length).toBeGreaterThanOrEqual(9);
-    expect(all.flatMap(apiMethods)).toHaveLength(4);
+    // 7 functions (5 notification, loader, sync-audiences), 7 queues, 1 table, 1 API at least; 7 routes.
+    expect(counted.length).toBeGreaterThanOrEqual(16);
+    expect(all.flatMap(apiMethods)).toHaveLength(7);
     expect(unmonitored(all)).toEqual([]);
   });
 
@@ -395,6 +395,7 @@ describe.each(ENV_NAMES)('monitoring stack (%s)', (env) => {
       generate: cfg.functions.generate,
       'get-notifications': cfg.functions.getNotifications,
       'update-notifications': cfg.functions.updateNotifications,
+      'manage-notifications': cfg.functions.manageNotifications,
     };
     const l = cfg.alarms.lambda;
     for (const fn of FUNCTION_NAMES) {

@@ -10,12 +10,14 @@ const CONTRACT_ENV: Record<string, string[]> = {
   generate: ['INBOX_TTL_DAYS', 'MAX_PAGES_PER_INVOCATION', 'QUEUE_URL', 'TABLE_NAME'],
   'get-notifications': ['CURSOR_SECRET_ARN', 'TABLE_NAME'],
   'update-notifications': ['TABLE_NAME'],
+  'manage-notifications': ['SEGMENTS', 'TABLE_NAME', 'TIMEZONE'],
 };
 const SIZING_KEY = {
   'find-daily': 'findDaily',
   generate: 'generate',
   'get-notifications': 'getNotifications',
   'update-notifications': 'updateNotifications',
+  'manage-notifications': 'manageNotifications',
 } as const;
 
 function fnName(p: Props): keyof typeof CONTRACT_ENV {
@@ -40,11 +42,12 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
   const functions = ofType(t, 'AWS::Lambda::Function');
   const byName = Object.fromEntries(functions.map(([id, p]) => [fnName(p), { id, p }]));
 
-  it('has the four functions on provided.al2023 with handler bootstrap', () => {
+  it('has the five functions on provided.al2023 with handler bootstrap', () => {
     expect(Object.keys(byName).sort()).toEqual([
       'find-daily',
       'generate',
       'get-notifications',
+      'manage-notifications',
       'update-notifications',
     ]);
     for (const [id, p] of functions) {
@@ -108,14 +111,18 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
     const get = (byName['get-notifications'].p.Environment as { Variables: Record<string, unknown> })
       .Variables;
     expect(typeOf(t, refId(get.CURSOR_SECRET_ARN))).toBe('AWS::SecretsManager::Secret');
+    const manage = (byName['manage-notifications'].p.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(manage.TIMEZONE).toBe(cfg.schedule.timezone);
+    expect(manage.SEGMENTS).toBe(cfg.audiences.segments.map((seg) => seg.name).join(','));
   });
 
   it('gives every function its own role and its own log group', () => {
     const roles = functions.map(([, p]) => refId(p.Role));
-    expect(new Set(roles).size).toBe(4);
+    expect(new Set(roles).size).toBe(5);
     for (const r of roles) expect(typeOf(t, r)).toBe('AWS::IAM::Role');
     const logGroups = functions.map(([, p]) => refId((p.LoggingConfig as Props).LogGroup));
-    expect(new Set(logGroups).size).toBe(4);
+    expect(new Set(logGroups).size).toBe(5);
     for (const [name, { p }] of Object.entries(byName)) {
       const lg = t.Resources[refId((p.LoggingConfig as Props).LogGroup)!].Properties!;
       expect(lg.LogGroupName).toBe(`/aws/lambda/daily-notifications-${env}-${name}`);
@@ -229,11 +236,11 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
 
   it('gives every log group the configured retention', () => {
     const groups = [...ofType(t, 'AWS::Logs::LogGroup'), ...ofType(net, 'AWS::Logs::LogGroup')];
-    expect(groups.length).toBe(cfg.network.flowLogs.enabled ? 6 : 5);
+    expect(groups.length).toBe(cfg.network.flowLogs.enabled ? 7 : 6);
     for (const [id, lg] of groups) expect(lg.RetentionInDays, id).toBe(cfg.logRetentionDays);
   });
 
-  it('exposes the inbox routes with AWS_IAM auth and parameter validation, each on its function', () => {
+  it('exposes the inbox and admin routes with AWS_IAM auth and parameter validation, each on its function', () => {
     // path of each method, from its resource chain
     const resources = Object.fromEntries(ofType(t, 'AWS::ApiGateway::Resource'));
     const pathOf = (id: string | undefined): string =>
@@ -245,11 +252,20 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
       ]),
     );
     expect(Object.keys(methods).sort()).toEqual([
+      'DELETE /admin/notifications/{notificationId}',
+      'GET /admin/notifications',
       'GET /users/{userId}/notifications',
       'GET /users/{userId}/notifications/count',
       'PATCH /users/{userId}/notifications/{id}',
       'POST /users/{userId}/notifications/read-all',
+      'PUT /admin/notifications/{notificationId}',
     ]);
+    expect(methods['GET /admin/notifications'].RequestParameters).toEqual({
+      'method.request.querystring.date': true,
+    });
+    expect(methods['PUT /admin/notifications/{notificationId}'].RequestParameters).toEqual({
+      'method.request.path.notificationId': true,
+    });
     expect(methods['GET /users/{userId}/notifications'].RequestParameters).toEqual({
       'method.request.path.userId': true,
       'method.request.querystring.limit': false,
@@ -266,6 +282,9 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
       'GET /users/{userId}/notifications/count': 'get-notifications',
       'PATCH /users/{userId}/notifications/{id}': 'update-notifications',
       'POST /users/{userId}/notifications/read-all': 'update-notifications',
+      'PUT /admin/notifications/{notificationId}': 'manage-notifications',
+      'GET /admin/notifications': 'manage-notifications',
+      'DELETE /admin/notifications/{notificationId}': 'manage-notifications',
     };
     for (const [route, method] of Object.entries(methods)) {
       expect(method, route).toMatchObject({
@@ -336,23 +355,29 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
     expect(deny[0].Resource).toBe('execute-api:/*');
   });
 
-  it('admits to every inbox route only the configured caller roles and the tests role, and denies every other principal', () => {
+  it('admits to each route only its configured roles (inbox callers, admins) and the tests role, and denies every other principal', () => {
     const [, api] = one(t, 'AWS::ApiGateway::RestApi');
     const statements = (api.Policy as { Statement: Props[] }).Statement;
     const testsRole = `arn:aws:iam::${cfg.account}:role/daily-notifications-${env}-github-deployment-tests`;
-    const admitted = [...cfg.api.callerRoleArns, testsRole].sort();
-    const routes = [
-      'execute-api:/v1/GET/users/*/notifications',
-      'execute-api:/v1/GET/users/*/notifications/count',
-      'execute-api:/v1/PATCH/users/*/notifications/*',
-      'execute-api:/v1/POST/users/*/notifications/read-all',
-    ];
+    const inbox = [...cfg.api.callerRoleArns, testsRole].sort();
+    const admins = [...cfg.api.adminRoleArns, testsRole].sort();
+    const admittedTo: Record<string, string[]> = {
+      'execute-api:/v1/GET/users/*/notifications': inbox,
+      'execute-api:/v1/GET/users/*/notifications/count': inbox,
+      'execute-api:/v1/PATCH/users/*/notifications/*': inbox,
+      'execute-api:/v1/POST/users/*/notifications/read-all': inbox,
+      'execute-api:/v1/PUT/admin/notifications/*': admins,
+      'execute-api:/v1/GET/admin/notifications': admins,
+      'execute-api:/v1/DELETE/admin/notifications/*': admins,
+    };
+    const routes = Object.keys(admittedTo);
     // CDK merges statements that differ only in their resources: a Resource may be a list.
     const resources = (st: Props) => ([] as unknown[]).concat(st.Resource);
     const allows = statements.filter((st) => st.Effect === 'Allow');
     expect(allows.flatMap(resources).sort()).toEqual([...routes].sort());
     expect(JSON.stringify(allows)).not.toContain(':root');
     for (const route of routes) {
+      const admitted = admittedTo[route];
       const allow = allows.find((st) => resources(st).includes(route))!;
       expect(allow, route).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
       expect(
@@ -369,7 +394,9 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
   });
 
   it('exports the stack outputs the scripts and deployment tests use', () => {
-    expect(Object.keys(t.Outputs ?? {}).sort()).toEqual(
+    // ExportsOutput*: CDK's exports of what the data stack references (the table and its key).
+    const outputs = Object.keys(t.Outputs ?? {}).filter((o) => !o.startsWith('ExportsOutput'));
+    expect(outputs.sort()).toEqual(
       [
         'ApiId',
         'ApiStageName',
@@ -382,6 +409,7 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
         'GenerateFunctionName',
         'GenerateQueueUrl',
         'GetNotificationsFunctionName',
+        'ManageNotificationsFunctionName',
         'UpdateNotificationsFunctionName',
         'MaxReceiveCount',
         'ScheduleName',

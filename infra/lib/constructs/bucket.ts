@@ -112,8 +112,15 @@ export interface DataBucketProps {
  * The data bucket: versioned, private, SSE-KMS with one key, access-logged; incoming/ and rejected/
  * expire, loaded/ (the record of what was loaded) is kept. Its policy refuses any other encryption,
  * object access by any principal but `objectRoles`, and the `endpointOnly` roles' access from
- * outside the VPC endpoint. Outputs: `bucket`; `notifyOnIncoming` sends object-created events.
+ * outside the VPC endpoint. Outputs: `bucket`; `notifyOn` sends object-created events to queues.
  */
+/** Object-created events under `prefix` (and ending in `suffix`) go to `queue`. */
+export interface BucketNotification {
+  readonly queue: sqs.IQueue;
+  readonly prefix: string;
+  readonly suffix?: string;
+}
+
 export class DataBucket extends Concern {
   readonly bucket: s3.Bucket;
 
@@ -185,19 +192,24 @@ export class DataBucket extends Concern {
   }
 
   /**
-   * Object-created events under incoming/ go to `queue`. S3 checks that it may send to the queue
-   * when the configuration is written, so the bucket waits for the queue policy (`ready`).
+   * Object-created events of each target's prefix go to its queue. S3 checks that it may send to
+   * the queues when the configuration is written, so the bucket waits for their policies (`ready`).
    */
-  notifyOnIncoming(queue: sqs.IQueue, ready: IDependable): void {
-    this.bucket.node.addDependency(ready);
+  notifyOn(targets: readonly BucketNotification[], ready: readonly IDependable[]): void {
+    for (const r of ready) this.bucket.node.addDependency(r);
     (this.bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
-      queueConfigurations: [
-        {
-          event: 's3:ObjectCreated:*',
-          queue: queue.queueArn,
-          filter: { s3Key: { rules: [{ name: 'prefix', value: INCOMING }] } },
+      queueConfigurations: targets.map((t) => ({
+        event: 's3:ObjectCreated:*',
+        queue: t.queue.queueArn,
+        filter: {
+          s3Key: {
+            rules: [
+              { name: 'prefix', value: t.prefix },
+              ...(t.suffix === undefined ? [] : [{ name: 'suffix', value: t.suffix }]),
+            ],
+          },
         },
-      ],
+      })),
     };
   }
 }
