@@ -126,7 +126,7 @@ infer-contract: ## Write (and print) data/contracts/<DATASET>.json and its migra
 	$(LOAD_CSV) --infer-only
 
 # ---- environments (local = MiniStack) ----------------------------------------------------------
-.PHONY: up down deploy seed run-day demo smoke test-e2e
+.PHONY: up down deploy seed run-day demo smoke test-e2e notify audiences
 PY := .venv/bin/python
 
 up: deps-local ## Start the local environment (MiniStack and PostgreSQL) in the background
@@ -156,6 +156,15 @@ seed: ## Seed demo data into ENV (notifications for today, >= 10,000 users)
 run-day: ## Start today's run in ENV and wait until every inbox record exists
 	$(DEPLOYED)
 	$(PY) -m tools.run_day --env $(ENV) --force
+
+notify: ## Author through the admin API: FILE=<definition.json> puts one, DATE=YYYY-MM-DD lists a day, DELETE=<id> removes one [ENV=local]
+	@test -n "$(FILE)$(DATE)$(DELETE)" || { echo "usage: make notify FILE=<definition.json> | DATE=YYYY-MM-DD | DELETE=<id> [ENV=local]" >&2; exit 2; }
+	$(DEPLOYED)
+	$(PY) -m tools.notify --env $(ENV) $(if $(FILE),--file "$(FILE)")$(if $(DATE),--date "$(DATE)")$(if $(DELETE),--delete "$(DELETE)")
+
+audiences: ## Wait for the audience sync to finish and print each segment's size [ENV=local]
+	$(DEPLOYED)
+	$(PY) -m tools.audiences wait --env $(ENV)
 
 demo: ## Fresh machine -> local environment -> a day's notifications through the API
 	bash scripts/demo.sh

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# make demo: from a fresh clone to a day's notifications coming out of the API, locally.
+# make demo: from a fresh clone to the whole product, locally: a users CSV through S3 into
+# PostgreSQL, its segments and profiles materialised into DynamoDB (sync-audiences), notifications
+# scheduled through the admin API, the day run, and a user from the CSV reading the inbox.
 # The demo is the list of steps at the bottom: `step "<what>" "<what to do if it fails>" <command>`.
 # Each step's output goes to the terminal and to .local/demo/<n>-<step>.log; a failing step says
 # what failed, shows the last lines of its log and what to do next; the summary lists the time
 # of every step. Installs and builds only what running the demo needs (scripts/deps.sh package:
-# the four function zips, MiniStack, PostgreSQL, the CDK app); linters, test frameworks and
+# the function zips, MiniStack, PostgreSQL, the CDK app); linters, test frameworks and
 # benchmarks belong to make test and make bench.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -114,6 +116,15 @@ csv_through_the_pipeline() {
   echo "rows in PostgreSQL table users: $(bash scripts/local/postgres.sh psql -d daily_notifications -tAc 'SELECT count(*) FROM users')"
 }
 
+# The demo's definitions (tools/notifications/*.json): daily rules, so any day sends them.
+schedule_notifications() {
+  local f
+  for f in tools/notifications/*.json; do
+    "$py" -m tools.notify --env local --file "$f"
+  done
+  "$py" -m tools.notify --env local --date today
+}
+
 install_ministack_and_cdk() {
   bash scripts/pinned-venv.sh "$root/.venv/ministack" scripts/local/requirements-ministack.txt ministack
   (cd infra && { [[ -x node_modules/.bin/cdk ]] || npm ci --no-audit --no-fund; })
@@ -130,29 +141,36 @@ wait_background
 background "MiniStack and PostgreSQL" \
   "fix what the log names (make down stops what was started), then run make demo again" \
   bash scripts/local/up.sh
-step "build and package the five functions" \
+step "build and package the seven functions" \
   "fix the build error above, then run make demo again (the build is incremental)" \
   make --no-print-directory package
 wait_background
 step "deploy the local environment" \
   "see the log (and .local/ministack.log); make down && make demo starts over" \
   bash scripts/deploy.sh local
-step "seed demo data" "see the log; make down && make demo starts over" \
-  "$py" -m tools.seed --env local
-step "run the day" "see the log and .local/ministack.log (function output); make down && make demo starts over" \
-  "$py" -m tools.run_day --env local --force
-step "a user's inbox through the API" "see the log and .local/ministack.log" \
-  "$py" -m tools.show_inbox --env local
-step "the data pipeline: a CSV with 10,000 users (12 bad rows) into PostgreSQL" \
+step "the data pipeline: a CSV with 10,000 users (12 bad rows) through S3 into PostgreSQL" \
   "see the log, .local/ministack.log (the loader's output) and $(bash scripts/local/postgres.sh where)/postgres.log" \
   csv_through_the_pipeline
+step "segments and profiles from the users table (sync-audiences)" \
+  "see the log and .local/ministack.log (sync-audiences' output); make audiences waits again" \
+  "$py" -m tools.audiences wait --env local
+step "schedule notifications through the admin API (make notify)" "see the log and .local/ministack.log" \
+  schedule_notifications
+step "run the day" "see the log and .local/ministack.log (function output); make down && make demo starts over" \
+  "$py" -m tools.run_day --env local --force
+step "a user from the CSV reads the inbox through the API" "see the log and .local/ministack.log" \
+  "$py" -m tools.show_inbox --env local --from-csv "$DN_LOCAL_DIR/demo-users.csv" --limit 5 \
+  --summary "$DN_LOCAL_DIR/demo-user.json"
 
 printf '\n== summary\n'
-"$py" - "$DN_LOCAL_DIR/seed-local.json" <<'PY'
+"$py" - "$DN_LOCAL_DIR/demo-user.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-print(f"day {s['date']}: {s['notifications']} notifications, {s['users']} users, "
-      f"{s['expectedInbox']} inbox records generated")
+p = s["profile"] or {}
+print(f"user {s['user']} ({p.get('displayName')}, locale {p.get('locale') or '-'}) from the loaded CSV "
+      f"received {len(s['items'])} notifications:")
+for item in s["items"]:
+    print(f"  {item['id']}: {item['title']!r}")
 PY
 summary
 echo "logs: $logs/ (each step), .local/ministack.log (function output included)," \

@@ -3,6 +3,7 @@ AWS clients (pointed at MiniStack for `local`), the signed API caller and table 
 the seeding/run-day tools and the deployment tests, so every environment is exercised the same way."""
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import pathlib
@@ -11,6 +12,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zoneinfo
 from dataclasses import dataclass
 
 import botocore.auth
@@ -44,6 +46,11 @@ def seed_of(env: str) -> dict | None:
     """The seed file of `env`, read; None where `env` was never seeded."""
     path = seed_file(env)
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def today_in(tz: str) -> str:
+    """Today's date (YYYY-MM-DD) in time zone `tz`: the day find-daily runs."""
+    return datetime.datetime.now(zoneinfo.ZoneInfo(tz)).date().isoformat()
 
 
 @dataclass

@@ -1,6 +1,9 @@
 """Starts a day's run by invoking find-daily, follows it on the generate queue until the queue
 has drained, then checks that every expected inbox record exists (polling with a deadline).
-Usage: python -m tools.run_day [--env local] [--force] [--timeout 600]. Reads .local/seed-<env>.json.
+Usage: python -m tools.run_day [--env local] [--force] [--date YYYY-MM-DD] [--timeout 600].
+The day is --date, else the seeded day (.local/seed-<env>.json), else today in the schedule's
+time zone. Expected records: for each notification the run froze into the day, the members of
+its segment.
 
 Progress comes from the queue's attributes, not from counting the table: a COUNT scan reads
 every item of the table (a few seconds on MiniStack at demo size), and scanning it every second
@@ -12,7 +15,7 @@ import json
 import sys
 import time
 
-from tools.dn_env import Environment, poll, seed_file
+from tools.dn_env import Environment, poll, seed_of, today_in
 
 QUEUE_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
                     "ApproximateNumberOfMessagesDelayed"]
@@ -25,15 +28,40 @@ def queue_depth(sqs, url: str) -> tuple[int, int]:
     return waiting, int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0))
 
 
+def count(env: Environment, pk: str, sk_prefix: str) -> int:
+    """Items of one partition whose sort key starts with `sk_prefix` (paginated COUNT Query)."""
+    ddb = env.client("dynamodb")
+    total, kwargs = 0, {"TableName": env.out("TableName"), "Select": "COUNT", "ConsistentRead": True,
+                        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+                        "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": sk_prefix}}}
+    while True:
+        page = ddb.query(**kwargs)
+        total += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def expected_records(env: Environment, date: str) -> tuple[int, list[str]]:
+    """Members of each notification's segment, over the notifications of the day (DAY#<date>)."""
+    items = env.client("dynamodb").query(
+        TableName=env.out("TableName"), ConsistentRead=True,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :n)",
+        ExpressionAttributeValues={":pk": {"S": f"DAY#{date}"}, ":n": {"S": "NOTIF#"}})["Items"]
+    segments = [item["segment"]["S"] for item in items]
+    return sum(count(env, f"SEGMENT#{seg}", "USER#") for seg in segments), segments
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--env", default="local")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--date", help="the day to run (default: the seeded day, else today)")
     args = ap.parse_args()
     env = Environment(args.env)
-    seed = json.loads(seed_file(args.env).read_text())
-    date, expected = seed["date"], seed["expectedInbox"]
+    seed = seed_of(args.env)
+    date = args.date or (seed["date"] if seed else today_in(env.out("Timezone")))
     sqs = env.client("sqs")
     queue, dlq = env.out("GenerateQueueUrl"), env.out("GenerateDlqUrl")
     dead_before = sum(queue_depth(sqs, dlq))
@@ -59,6 +87,9 @@ def main() -> int:
         return empty_checks[0] >= 2
 
     poll("the generate queue to drain", drained, args.timeout, interval_s=1.0)
+    expected, segments = expected_records(env, date)
+    print(f"run-day: {len(segments)} notifications for {date} (segments {', '.join(segments) or 'none'}): "
+          f"{expected} recipients")
     counted = [0]
 
     def all_records():

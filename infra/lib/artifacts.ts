@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { ArtifactName } from './naming';
+import { ARTIFACT_NAMES, type ArtifactName } from './naming';
 
 /**
  * Code of a function from its release zip (`make package` -> functions/dist/<name>.zip).
@@ -13,8 +13,7 @@ export function functionCode(artifactDir: string, name: ArtifactName): lambda.Co
     throw new Error(
       `Lambda artifact not found: ${zip}\n` +
         `Build it with 'make package' (writes functions/dist/<name>.zip), or set DN_ARTIFACT_DIR ` +
-        `to the directory holding find-daily.zip, generate.zip, get-notifications.zip, ` +
-        `update-notifications.zip and loader.zip.`,
+        `to the directory holding a zip per artifact (${ARTIFACT_NAMES.join(', ')}).`,
     );
   }
   return lambda.Code.fromAsset(zip);

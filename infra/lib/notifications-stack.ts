@@ -45,7 +45,7 @@ export interface NotificationsStackProps extends StackProps {
  * GenerateFunctionName, GetNotificationsFunctionName, UpdateNotificationsFunctionName,
  * ManageNotificationsFunctionName, ApiId,
  * ApiStageName, ApiUrl,
- * ScheduleName, CursorSecretArn.
+ * ScheduleName, CursorSecretArn, Timezone, SegmentNames.
  */
 export class NotificationsStack extends AppStack {
   readonly table: NotificationsTable;
@@ -350,6 +350,11 @@ export class NotificationsStack extends AppStack {
         'EventBridge Scheduler schedule (default group) that starts find-daily',
       ],
       CursorSecretArn: [cursorSecret.secretArn, 'Secret holding the cursor HMAC key'],
+      Timezone: [cfg.schedule.timezone, 'The time zone that defines "the day" (find-daily, the admin API)'],
+      SegmentNames: [
+        cfg.audiences.segments.map((seg) => seg.name).join(','),
+        'The configured segments (sync-audiences materialises them; definitions address them)',
+      ],
     };
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });

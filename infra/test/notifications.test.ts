@@ -413,7 +413,9 @@ describe.each(ENV_NAMES)('notifications stack (%s)', (env) => {
         'UpdateNotificationsFunctionName',
         'MaxReceiveCount',
         'ScheduleName',
+        'SegmentNames',
         'TableName',
+        'Timezone',
       ].sort(),
     );
   });
