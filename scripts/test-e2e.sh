@@ -12,8 +12,10 @@ bash scripts/local/up.sh
 bash scripts/deploy.sh local
 "$py" -m tools.seed --env local
 "$py" -m tools.run_day --env local --force
+# test_audiences last: it empties the users table (its file is then the whole directory).
 DN_ENV=local DN_E2E_DESTRUCTIVE=1 "$py" -m unittest -v tests.e2e.test_deployment \
-  tests.e2e.test_data_pipeline tests.e2e.test_alerting tests.e2e.test_corpus tests.e2e.test_inbox_state
+  tests.e2e.test_data_pipeline tests.e2e.test_alerting tests.e2e.test_corpus tests.e2e.test_inbox_state \
+  tests.e2e.test_authoring tests.e2e.test_audiences
 
 # A code change reaches the deployed functions: rebuild with a new build id, deploy again, and
 # the API must answer from the new build.

@@ -166,7 +166,7 @@ export class DataStack extends AppStack {
       [
         { queue: ingestQueue, prefix: INCOMING },
         // The outcome record of a users load (written after COMMIT) starts a sync pass.
-        { queue: audienceQueue, prefix: `${LOADED}${INCOMING}${cfg.audiences.dataset}/`, suffix: '.json' },
+        { queue: audienceQueue, prefix: `${LOADED}${cfg.audiences.dataset}/`, suffix: '.json' },
       ],
       s3Notifications,
     );

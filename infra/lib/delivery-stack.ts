@@ -243,6 +243,11 @@ export class DeliveryStack extends AppStack {
         actions: ['sqs:DeleteMessage', 'sqs:ReceiveMessage'],
         resources: [queue(`${prefix}-generate-dlq`)],
       }),
+      // tools/audiences.py waits for a sync pass (the queue's depth); test_audiences.py starts one.
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+        resources: [queue(`${prefix}-audience-sync`)],
+      }),
       new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [this.arn('kms', 'key/*')],

@@ -151,7 +151,7 @@ describe.each(ENV_NAMES)('data stack (%s)', (env) => {
         Filter: {
           S3Key: {
             Rules: [
-              { Name: 'prefix', Value: 'loaded/incoming/users/' },
+              { Name: 'prefix', Value: 'loaded/users/' },
               { Name: 'suffix', Value: '.json' },
             ],
           },
