@@ -5,7 +5,7 @@
 #   deps.sh local     + PostgreSQL 15 and what the local scripts use (make up; MiniStack gets its
 #                     own venv from make up)
 #   deps.sh package   + compilers, CMake, headers and the static libcurl and libpq: what building
-#                     the five function zips needs (make package, make deploy, make demo; the CDK
+#                     the function zips needs (make package, make deploy, make demo; the CDK
 #                     app's npm packages come with make deploy)
 #   deps.sh [all]     + every linter, test framework, fuzzer and benchmark dependency (make test,
 #                     make lint, make bench)
