@@ -31,9 +31,29 @@ std::optional<std::int64_t> maybe_integer(const json& item, std::string_view nam
   return value;
 }
 
-json day_key(std::string_view date, std::string sk) {
+json day_key(std::string_view date, std::string_view sk) {
   return json{{std::string(core::keys::kPk), attr::str(core::keys::day_pk(date))},
               {std::string(core::keys::kSk), attr::str(sk)}};
+}
+
+// A strongly consistent Query of `table`.
+json consistent_query(const std::string& table, const char* key_condition, json values) {
+  return json{{"TableName", table},
+              {"KeyConditionExpression", key_condition},
+              {"ExpressionAttributeValues", std::move(values)},
+              {"ConsistentRead", true}};
+}
+
+// Every item of the Query `request` (all pages), as `read` reads it.
+template <class Read>
+auto read_all(aws::DynamoDb& db, json request, Read read)
+    -> aws::Result<std::vector<decltype(read(json()))>> {
+  auto items = db.query_all(std::move(request));
+  if (!items.ok()) return items.error();
+  std::vector<decltype(read(json()))> out;
+  out.reserve(items->size());
+  for (const auto& item : *items) out.push_back(read(item));
+  return out;
 }
 
 json marker_key(std::string_view date) {
@@ -155,22 +175,13 @@ core::DayItem day_item_of(const json& item) {
 }
 
 aws::Result<std::vector<core::DayItem>> DynamoDayNotifications::items(std::string_view date) {
-  auto items = db_.query_all(json{
-      {"TableName", table_},
-      {"KeyConditionExpression", "pk = :pk AND begins_with(sk, :prefix)"},
-      {"ExpressionAttributeValues",
-       {{":pk", attr::str(core::keys::day_pk(date))},
-        {":prefix", attr::str(core::keys::kNotificationPrefix)}}},
-      // "segment" is a DynamoDB reserved word.
-      {"ProjectionExpression", "sk, notificationId, #segment"},
-      {"ExpressionAttributeNames", {{"#segment", "segment"}}},
-      {"ConsistentRead", true},
-  });
-  if (!items.ok()) return items.error();
-  std::vector<core::DayItem> out;
-  out.reserve(items->size());
-  for (const auto& item : *items) out.push_back(day_item_of(item));
-  return out;
+  json request = consistent_query(table_, "pk = :pk AND begins_with(sk, :prefix)",
+                                  {{":pk", attr::str(core::keys::day_pk(date))},
+                                   {":prefix", attr::str(core::keys::kNotificationPrefix)}});
+  // "segment" is a DynamoDB reserved word.
+  request["ProjectionExpression"] = "sk, notificationId, #segment";
+  request["ExpressionAttributeNames"] = {{"#segment", "segment"}};
+  return read_all(db_, std::move(request), day_item_of);
 }
 
 core::StoredDefinition definition_of(const json& item) {
@@ -198,7 +209,7 @@ json frozen_copy_item(std::string_view date, const core::FrozenCopy& copy) {
 }
 
 json frozen_marker_item(std::string_view date, std::size_t copies, core::Instant at) {
-  json item = day_key(date, std::string(core::keys::kFrozenSk));
+  json item = day_key(date, core::keys::kFrozenSk);
   item["date"] = attr::str(date);
   item["frozenAt"] = attr::str(core::format_timestamp(at));
   item["definitions"] = attr::num(static_cast<std::int64_t>(copies));
@@ -206,33 +217,20 @@ json frozen_marker_item(std::string_view date, std::size_t copies, core::Instant
 }
 
 aws::Result<bool> DynamoDefinitions::frozen(std::string_view date) {
-  auto page = db_.query(json{
-      {"TableName", table_},
-      // Not :pk / :sk: the fault suite tells find-daily's and generate's Queries apart by them.
-      {"KeyConditionExpression", "pk = :day AND sk = :frozen"},
-      {"ExpressionAttributeValues",
-       {{":day", attr::str(core::keys::day_pk(date))},
-        {":frozen", attr::str(core::keys::kFrozenSk)}}},
-      {"ConsistentRead", true},
-  });
+  // Not :pk / :sk: the fault suite tells find-daily's and generate's Queries apart by them.
+  auto page = db_.query(consistent_query(table_, "pk = :day AND sk = :frozen",
+                                         {{":day", attr::str(core::keys::day_pk(date))},
+                                          {":frozen", attr::str(core::keys::kFrozenSk)}}));
   if (!page.ok()) return page.error();
   return !page->items.empty();
 }
 
 aws::Result<std::vector<core::StoredDefinition>> DynamoDefinitions::definitions() {
-  auto items = db_.query_all(json{
-      {"TableName", table_},
-      {"KeyConditionExpression", "pk = :definition AND begins_with(sk, :notif)"},
-      {"ExpressionAttributeValues",
-       {{":definition", attr::str(core::keys::kDefinitionPk)},
-        {":notif", attr::str(core::keys::kNotificationPrefix)}}},
-      {"ConsistentRead", true},
-  });
-  if (!items.ok()) return items.error();
-  std::vector<core::StoredDefinition> out;
-  out.reserve(items->size());
-  for (const auto& item : *items) out.push_back(definition_of(item));
-  return out;
+  return read_all(db_,
+                  consistent_query(table_, "pk = :definition AND begins_with(sk, :notif)",
+                                   {{":definition", attr::str(core::keys::kDefinitionPk)},
+                                    {":notif", attr::str(core::keys::kNotificationPrefix)}}),
+                  definition_of);
 }
 
 aws::Result<void> DynamoDefinitions::put_new(json item) {
