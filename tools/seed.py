@@ -21,6 +21,14 @@ def s(value: str) -> dict:
     return {"S": value}
 
 
+def profile(uid: str) -> dict:
+    """A user's profile attributes, the same on the PROFILE and on every membership: the first name
+    is the display name's first word; locales alternate en-GB / fr-FR by the user's number."""
+    display = f"User {uid[5:]}"
+    return {"userId": s(uid), "displayName": s(display), "firstName": s(display.split(" ")[0]),
+            "locale": s("en-GB" if int(uid[5:]) % 2 else "fr-FR")}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--env", default="local")
@@ -41,12 +49,10 @@ def main() -> None:
     ]
     items = []
     for uid in users:
-        items.append({"pk": s(f"USER#{uid}"), "sk": s("PROFILE"), "userId": s(uid),
-                      "displayName": s(f"User {uid[5:]}")})
+        items.append({"pk": s(f"USER#{uid}"), "sk": s("PROFILE"), **profile(uid)})
     for seg, members in segments.items():
         for uid in members:
-            items.append({"pk": s(f"SEGMENT#{seg}"), "sk": s(f"USER#{uid}"), "userId": s(uid),
-                          "displayName": s(f"User {uid[5:]}")})
+            items.append({"pk": s(f"SEGMENT#{seg}"), "sk": s(f"USER#{uid}"), **profile(uid)})
     for nid, seg, title, body in notifications:
         items.append({"pk": s(f"DAY#{date}"), "sk": s(f"NOTIF#{nid}"), "notificationId": s(nid),
                       "segment": s(seg), "title": s(title), "body": s(body), "createdAt": s(created)})

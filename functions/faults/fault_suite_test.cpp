@@ -44,6 +44,10 @@ const std::vector<Site>& sites() {
   static const std::vector<Site> all{
       {"find_daily_reads_marker", "Query", has(R"({"S":"RUN"})"), 0},
       {"find_daily_claims", "PutItem", lacks("CHAIN#"), 0},
+      {"find_daily_reads_frozen", "Query", has(R"({"S":"FROZEN"})"), 0},
+      {"find_daily_queries_definitions", "Query", has(R"({"S":"DEFINITION"})"), 0},
+      {"find_daily_copies_definition", "PutItem", has("definitionVersion"), 0},
+      {"find_daily_marks_frozen", "PutItem", has(R"("sk":{"S":"FROZEN"})"), 0},
       {"find_daily_queries_day", "Query", has("begins_with(sk, :prefix)"), 0},
       {"find_daily_sends", "SendMessageBatch", has(R"("Id":"n0")"), 0},
       {"find_daily_completes", "UpdateItem", has(":completed"), 0},

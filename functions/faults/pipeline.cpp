@@ -53,13 +53,19 @@ Pipeline::Pipeline(Day day, Options options) : day_(std::move(day)), options_(op
     }
   }
   for (const auto& [id, segment] : day_.notifications) {
-    aws_.put({{"pk", str("DAY#" + day_.date)},
+    json item{{"pk", str("DAY#" + day_.date)},
               {"sk", str("NOTIF#" + id)},
               {"notificationId", str(id)},
               {"segment", str(segment)},
               {"title", str("Hello {{displayName}}")},
               {"body", str("Today for {{userId}}")},
-              {"createdAt", str(day_.date + "T05:00:00Z")}});
+              {"createdAt", str(day_.date + "T05:00:00Z")}};
+    if (day_.authored.contains(id)) {
+      item["pk"] = str("DEFINITION");
+      item["schedule"] = str(R"({"rule":"daily","start":")" + day_.date + R"("})");
+      item["version"] = json{{"N", "1"}};
+    }
+    aws_.put(item);
   }
   auto vars = aws::testing::stub_aws_env(server_->url());
   // Pages of 250: the 600-member segment walks three pages, so faults land between pages.

@@ -1,9 +1,10 @@
 // The notification pipeline in one process, as Lambda and SQS run it: find-daily and generate
 // (their real handler_from_env, adapters and AWS client) against FakeAws behind a FaultLayer on
-// the loopback stub. The driver plays Lambda and SQS: an asynchronous invocation is retried
-// twice with the same event after an error; queued messages are delivered in batches of 10,
-// records in batchItemFailures (or a whole failed batch) are delivered again, and a message
-// received more than maxReceiveCount times goes to the DLQ.
+// the loopback stub. One notification of the day is an authored definition, so find-daily's
+// freeze (its copy and the FROZEN marker) runs under the faults too. The driver plays Lambda and
+// SQS: an asynchronous invocation is retried twice with the same event after an error; queued
+// messages are delivered in batches of 10, records in batchItemFailures (or a whole failed batch)
+// are delivered again, and a message received more than maxReceiveCount times goes to the DLQ.
 //
 // After a day, check() states the invariants the pipeline promises under any fault:
 //   1. every (user, notification) of the day ends with exactly one inbox record;
@@ -17,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,9 @@ struct Day {
   std::string date = "2026-11-24";
   // notification id -> segment; each becomes a valid definition of the day.
   std::map<std::string, std::string> notifications{{"small", "small"}, {"big", "big"}};
+  // Those of `notifications` stored as an authored daily definition (find-daily freezes a copy
+  // into the day); the others are seeded into the day directly.
+  std::set<std::string> authored{"big"};
   std::vector<Segment> segments{{"small", 30}, {"big", 600}};
 };
 

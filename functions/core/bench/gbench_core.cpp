@@ -17,9 +17,10 @@ constexpr std::string_view kKey =
 
 void core_render(benchmark::State& state) {
   const std::string text =
-      "Good morning {{displayName}}, your digest for today is ready ({{userId}}).";
+      "Good morning {{firstName}}, your digest for today is ready ({{userId}}, {{locale}}).";
+  const dn::core::RenderFields fields{"user-0001234", "Ada Lovelace", "Ada", "en-GB"};
   for (auto _ : state) {
-    benchmark::DoNotOptimize(dn::core::render(text, "user-0001234", "Ada Lovelace"));
+    benchmark::DoNotOptimize(dn::core::render(text, fields));
   }
   state.SetItemsProcessed(state.iterations());
 }

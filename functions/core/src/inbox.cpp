@@ -1,5 +1,9 @@
 #include "dn/core/inbox.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 #include "dn/core/keys.hpp"
 #include "dn/core/timezone.hpp"
 #include "dn/core/validate.hpp"
@@ -17,22 +21,30 @@ void truncate_utf8(std::string& s, std::size_t limit) {
 
 }  // namespace
 
-std::string render(std::string_view text_in, std::string_view user_id,
-                   std::string_view display_name) {
-  static constexpr std::string_view kName = "{{displayName}}";
-  static constexpr std::string_view kUser = "{{userId}}";
-  const std::string_view name = display_name.empty() ? kDefaultDisplayName : display_name;
+std::string render(std::string_view text_in, const RenderFields& fields) {
+  const auto or_else = [](std::string_view v, std::string_view fallback) {
+    return v.empty() ? fallback : v;
+  };
+  const std::string_view display = or_else(fields.display_name, kDefaultDisplayName);
+  const std::pair<std::string_view, std::string_view> values[] = {
+      {"{{displayName}}", display},
+      {"{{firstName}}", or_else(fields.first_name, display)},
+      {"{{locale}}", or_else(fields.locale, kDefaultLocale)},
+      {"{{userId}}", fields.user_id},
+  };
   std::string out;
   out.reserve(text_in.size());
   std::size_t i = 0;
   while (i < text_in.size() && out.size() <= kMaxRenderedLength) {
     const auto rest = text_in.substr(i);
-    if (rest.starts_with(kName)) {
-      out.append(name);
-      i += kName.size();
-    } else if (rest.starts_with(kUser)) {
-      out.append(user_id);
-      i += kUser.size();
+    // Only a "{{" can start a placeholder; the plain characters skip the lookup.
+    const auto* hit = rest.starts_with("{{")
+                          ? std::find_if(std::begin(values), std::end(values),
+                                         [&](const auto& v) { return rest.starts_with(v.first); })
+                          : std::end(values);
+    if (hit != std::end(values)) {
+      out.append(hit->second);
+      i += hit->first.size();
     } else {
       out.push_back(text_in[i]);
       ++i;
@@ -73,15 +85,14 @@ Expected<InboxRecord> inbox_record(const Notification& n, const StoredMember& me
   if (member.user_id && *member.user_id != uid) {
     return Reason{"member userId does not match its key"};
   }
-  const std::string_view display =
-      member.display_name ? std::string_view(*member.display_name) : std::string_view();
-  return InboxRecord{std::string(uid),
-                     n.date,
-                     n.notification_id,
-                     render(n.title, uid, display),
-                     render(n.body, uid, display),
-                     n.created_at,
-                     expires_at_epoch};
+  const auto view = [](const std::optional<std::string>& v) {
+    return v ? std::string_view(*v) : std::string_view();
+  };
+  const RenderFields fields{uid, view(member.display_name), view(member.first_name),
+                            view(member.locale)};
+  return InboxRecord{
+      std::string(uid),       n.date,       n.notification_id, render(n.title, fields),
+      render(n.body, fields), n.created_at, expires_at_epoch};
 }
 
 }  // namespace dn::core

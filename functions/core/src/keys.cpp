@@ -23,6 +23,9 @@ std::string day_pk(std::string_view date) {
 std::string notification_sk(std::string_view notification_id) {
   return join(kNotificationPrefix, notification_id);
 }
+std::string definition_sk(std::string_view notification_id) {
+  return notification_sk(notification_id);
+}
 std::string segment_pk(std::string_view segment) {
   return join(kSegmentPrefix, segment);
 }

@@ -9,26 +9,47 @@ Notification sample() {
   return Notification{"2026-11-24",
                       "n1",
                       "everyone",
-                      "Hi {{displayName}}",
-                      "Hello {{displayName}} ({{userId}}) {{other}}",
+                      "Hi {{firstName}}",
+                      "Hello {{displayName}} ({{userId}}, {{locale}}) {{other}}",
                       "2026-11-24T06:00:00Z"};
 }
 
 TEST(CoreRender, ReplacesKnownPlaceholdersOnly) {
-  EXPECT_EQ(render("Hi {{displayName}}, id {{userId}} {{x}} {{", "u1", "Ann"),
-            "Hi Ann, id u1 {{x}} {{");
-  EXPECT_EQ(render("Hi {{displayName}}", "u1", ""), "Hi there");
-  EXPECT_EQ(render("", "u1", "Ann"), "");
+  const RenderFields ann{
+      .user_id = "u1", .display_name = "Ann Lee", .first_name = "Ann", .locale = "fr-FR"};
+  EXPECT_EQ(render("Hi {{displayName}}, id {{userId}} {{x}} {{", ann),
+            "Hi Ann Lee, id u1 {{x}} {{");
+  EXPECT_EQ(render("{{firstName}}/{{locale}}/{{displayName}}/{{userId}}", ann),
+            "Ann/fr-FR/Ann Lee/u1");
+  EXPECT_EQ(render("{{firstname}} {{ locale }} {{firstName", ann),  // near misses stay verbatim
+            "{{firstname}} {{ locale }} {{firstName");
+  EXPECT_EQ(render("", ann), "");
+}
+
+TEST(CoreRender, EachFieldHasItsFallback) {
+  const auto all = "{{displayName}}|{{firstName}}|{{locale}}|{{userId}}";
+  // No first name: the display name stands in for it.
+  EXPECT_EQ(render(all, {.user_id = "u1", .display_name = "Ann Lee", .locale = "en-GB"}),
+            "Ann Lee|Ann Lee|en-GB|u1");
+  // No names at all: "there" for both; no locale: "en".
+  EXPECT_EQ(render(all, {.user_id = "u1"}), "there|there|en|u1");
+  // A first name alone does not replace a missing display name.
+  EXPECT_EQ(render(all, {.user_id = "u1", .first_name = "Ann"}), "there|Ann|en|u1");
 }
 
 TEST(CoreRender, BoundsTheOutputWithoutSplittingUtf8) {
   std::string text;
   for (int i = 0; i < 3000; ++i) text += "\xC3\xA9";  // é, two bytes each
-  const auto out = render(text, "u", "n");
+  const auto out = render(text, {.user_id = "u", .display_name = "n"});
   EXPECT_LE(out.size(), kMaxRenderedLength);
   EXPECT_EQ(out.size() % 2, 0U);
-  const auto big = render(std::string(100, 'a') + "{{displayName}}", "u", std::string(5000, 'b'));
+  const std::string long_name(5000, 'b');
+  const auto big = render(std::string(100, 'a') + "{{firstName}}", {.first_name = long_name});
   EXPECT_EQ(big.size(), kMaxRenderedLength);
+  // A placeholder's value that would end inside a UTF-8 sequence is cut before it.
+  const auto cut =
+      render(std::string(kMaxRenderedLength - 1, 'a') + "{{locale}}", {.locale = "\xC3\xA9"});
+  EXPECT_EQ(cut, std::string(kMaxRenderedLength - 1, 'a'));
 }
 
 TEST(CoreInbox, NotificationFromItem) {
@@ -58,17 +79,25 @@ TEST(CoreInbox, ExpiresAtIsTheDayPlusTtlInEpochSeconds) {
 }
 
 TEST(CoreInbox, InboxRecordIsRenderedForTheMember) {
-  const StoredMember member{.sk = "USER#u1", .user_id = "u1", .display_name = "Ann"};
+  const StoredMember member{.sk = "USER#u1",
+                            .user_id = "u1",
+                            .display_name = "Ann Lee",
+                            .first_name = "Ann",
+                            .locale = "fr-FR"};
   const auto r = inbox_record(sample(), member, 42).value();
   EXPECT_EQ(r.user_id, "u1");
   EXPECT_EQ(r.date, "2026-11-24");
   EXPECT_EQ(r.notification_id, "n1");
   EXPECT_EQ(r.title, "Hi Ann");
-  EXPECT_EQ(r.body, "Hello Ann (u1) {{other}}");
+  EXPECT_EQ(r.body, "Hello Ann Lee (u1, fr-FR) {{other}}");
   EXPECT_EQ(r.created_at, "2026-11-24T06:00:00Z");
   EXPECT_EQ(r.expires_at, 42);
-  const StoredMember nameless{.sk = "USER#u2"};
-  EXPECT_EQ(inbox_record(sample(), nameless, 1).value().title, "Hi there");
+  const StoredMember no_first{.sk = "USER#u3", .display_name = "Bo Ng"};
+  EXPECT_EQ(inbox_record(sample(), no_first, 1).value().title, "Hi Bo Ng");
+  const StoredMember nameless{.sk = "USER#u2", .display_name = "", .first_name = "", .locale = ""};
+  const auto bare = inbox_record(sample(), nameless, 1).value();
+  EXPECT_EQ(bare.title, "Hi there");
+  EXPECT_EQ(bare.body, "Hello there (u2, en) {{other}}");
   EXPECT_FALSE(inbox_record(sample(), StoredMember{.sk = "X#1"}, 1).ok());
   const StoredMember mismatch{.sk = "USER#u1", .user_id = "u9"};
   EXPECT_EQ(inbox_record(sample(), mismatch, 1).error().text,

@@ -18,7 +18,10 @@ TEST(CoreKeys, BuildEveryKeyOfTheModel) {
       {keys::member_sk("u1"), "USER#u1"},
       {keys::user_pk("u1"), "USER#u1"},
       {keys::inbox_sk("2026-11-24", "n1"), "INBOX#2026-11-24#n1"},
-      {keys::run_pk("2026-11-24"), "RUN#2026-11-24"}};
+      {keys::run_pk("2026-11-24"), "RUN#2026-11-24"},
+      {keys::definition_sk("n1"), "NOTIF#n1"},
+      {std::string(keys::kDefinitionPk), "DEFINITION"},
+      {std::string(keys::kFrozenSk), "FROZEN"}};
   for (const auto& [built, expected] : built_and_expected) EXPECT_EQ(built, expected);
 }
 

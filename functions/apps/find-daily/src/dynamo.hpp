@@ -41,6 +41,27 @@ class DynamoDayNotifications final : public DayNotifications {
   std::string table_;
 };
 
+// The definitions and the day's freeze. frozen: a consistent Query of DAY#<date>, sk = FROZEN.
+// definitions: a consistent Query of every DEFINITION / NOTIF# item (all pages). freeze: a Put
+// of each copy conditional on attribute_not_exists(pk) (a false condition means a copy is there
+// already: the first one wins), then the FROZEN marker's Put, conditional the same way.
+class DynamoDefinitions final : public Definitions {
+ public:
+  DynamoDefinitions(aws::Client& client, std::string table)
+      : db_(client), table_(std::move(table)) {}
+  aws::Result<bool> frozen(std::string_view date) override;
+  aws::Result<std::vector<core::StoredDefinition>> definitions() override;
+  aws::Result<void> freeze(std::string_view date, const std::vector<core::FrozenCopy>& copies,
+                           core::Instant at) override;
+
+ private:
+  // A Put of `item` unless an item with its key exists; that one is kept.
+  aws::Result<void> put_new(nlohmann::json item);
+
+  aws::DynamoDb db_;
+  std::string table_;
+};
+
 class SqsQueue final : public Queue {
  public:
   explicit SqsQueue(aws::Client& client) : sqs_(client) {}
@@ -59,5 +80,11 @@ nlohmann::json marker_item(const core::RunClaim& claim);
 std::optional<core::RunMarker> marker_of(const nlohmann::json& item);
 // The day item a stored item describes (its string attributes; `unreadable` when it is no map).
 core::DayItem day_item_of(const nlohmann::json& item);
+// The definition a stored DEFINITION item describes (`unreadable` when it is no map).
+core::StoredDefinition definition_of(const nlohmann::json& item);
+// DAY#<date> / NOTIF#<id>: the day item generate reads, plus definitionVersion.
+nlohmann::json frozen_copy_item(std::string_view date, const core::FrozenCopy& copy);
+// DAY#<date> / FROZEN: date, frozenAt, and how many copies the day has.
+nlohmann::json frozen_marker_item(std::string_view date, std::size_t copies, core::Instant at);
 
 }  // namespace dn::find_daily

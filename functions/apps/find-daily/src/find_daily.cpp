@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <utility>
 
 #include "dn/core/message.hpp"
@@ -14,11 +15,13 @@ namespace dn::find_daily {
 
 using nlohmann::json;
 
-Handler::Handler(Settings settings, core::TimeZone zone, RunMarkers& markers, DayNotifications& day,
-                 Queue& queue, NowFn now, CallDeadlineFn set_call_deadline)
+Handler::Handler(Settings settings, core::TimeZone zone, RunMarkers& markers,
+                 Definitions& definitions, DayNotifications& day, Queue& queue, NowFn now,
+                 CallDeadlineFn set_call_deadline)
     : settings_(std::move(settings)),
       zone_(std::move(zone)),
       markers_(&markers),
+      definitions_(&definitions),
       day_(&day),
       queue_(&queue),
       now_(std::move(now)),
@@ -125,9 +128,14 @@ runtime::Response Handler::handle(const runtime::Request& request) {
 runtime::Response Handler::run(const runtime::Request& request, const core::RunClaim& claim,
                                json log) {
   const core::RunDay& day = claim.day;
+  std::vector<core::SkippedItem> skipped;
+  if (auto frozen = freeze_day(day.date, log, skipped); !frozen.ok()) {
+    return fail(request, claim, log, "FreezeFailed", frozen.error().to_string());
+  }
   auto items = day_->items(day.date);
   if (!items.ok()) return fail(request, claim, log, "QueryFailed", items.error().to_string());
   const core::DayMessages built = core::build_day_messages(day.date, *items);
+  skipped.insert(skipped.end(), built.skipped.begin(), built.skipped.end());
 
   // The chain check in generate needs a run id it can store; a request id outside the id
   // alphabet (never one of Lambda's) only loses that check.
@@ -149,18 +157,18 @@ runtime::Response Handler::run(const runtime::Request& request, const core::RunC
   }
 
   log["queued"] = messages.size();
-  log["skipped"] = built.skipped.size();
-  if (!built.skipped.empty()) {
+  log["skipped"] = skipped.size();
+  if (!skipped.empty()) {
     json listed = json::array();
-    for (std::size_t i = 0; i < built.skipped.size() && i < kMaxSkippedLogged; ++i) {
-      listed.push_back({{"key", built.skipped[i].key}, {"reason", built.skipped[i].reason}});
+    for (std::size_t i = 0; i < skipped.size() && i < kMaxSkippedLogged; ++i) {
+      listed.push_back({{"key", skipped[i].key}, {"reason", skipped[i].reason}});
     }
     log["skippedItems"] = std::move(listed);
   }
   if (set_call_deadline_ && has_deadline(request)) {
     set_call_deadline_(request.deadline - kReportMargin);
   }
-  auto completed = markers_->complete(claim, now_(), messages.size(), built.skipped.size());
+  auto completed = markers_->complete(claim, now_(), messages.size(), skipped.size());
   if (!completed.ok()) {
     // The messages are queued, but a marker left "started" would hide whether the day ran. Fail:
     // Lambda's retry is the same run, claims its own marker again, re-sends (generate's chain
@@ -177,7 +185,7 @@ runtime::Response Handler::run(const runtime::Request& request, const core::RunC
   runtime::metrics().add("NotificationsQueued", static_cast<double>(messages.size()));
   runtime::metrics().add("DailyRunCompleted", 1);
   log["outcome"] = "queued";
-  if (built.skipped.empty()) {
+  if (skipped.empty()) {
     runtime::logger().info(kLogMessage, log);
   } else {
     runtime::logger().warn(kLogMessage, log);
@@ -185,7 +193,28 @@ runtime::Response Handler::run(const runtime::Request& request, const core::RunC
   return runtime::Response::success(dn::util::to_json({{"outcome", "queued"},
                                                        {"date", day.date},
                                                        {"queued", messages.size()},
-                                                       {"skipped", built.skipped.size()}}));
+                                                       {"skipped", skipped.size()}}));
+}
+
+aws::Result<void> Handler::freeze_day(const std::string& date, json& log,
+                                      std::vector<core::SkippedItem>& skipped) {
+  auto frozen = definitions_->frozen(date);
+  if (!frozen.ok()) return frozen.error();
+  if (*frozen) {
+    // Frozen by an earlier run of the day: its copies are what the day sends, whatever the
+    // definitions say now.
+    log["frozen"] = "already";
+    return {};
+  }
+  auto stored = definitions_->definitions();
+  if (!stored.ok()) return stored.error();
+  core::DayExpansion expansion = core::expand_definitions(date, *stored);
+  if (auto done = definitions_->freeze(date, expansion.copies, now_()); !done.ok()) return done;
+  log["frozen"] = "now";
+  log["definitionsFrozen"] = expansion.copies.size();
+  skipped.insert(skipped.end(), std::make_move_iterator(expansion.skipped.begin()),
+                 std::make_move_iterator(expansion.skipped.end()));
+  return {};
 }
 
 }  // namespace dn::find_daily

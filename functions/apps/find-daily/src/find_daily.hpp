@@ -4,10 +4,12 @@
 //
 // One run: resolve the day -> claim RUN#<date> (the rule is core::decide_claim: a completed day
 // is answered already_ran, a day another run holds is an error so the trigger is retried) ->
+// freeze the day unless DAY#<date>/FROZEN exists (every authored definition occurring on the day
+// is copied into DAY#<date>, core::expand_definitions, then the FROZEN marker is stored) ->
 // query the day's notifications (all pages) -> send one GenerateMessage per notification, each
 // carrying the run id (10 per SendMessageBatch, failed entries retried) -> mark the run completed
-// and emit NotificationsQueued / DailyRunCompleted. When the query or the sends fail, the marker
-// is set to "failed" (with time reserved for it before the deadline) so the next trigger
+// and emit NotificationsQueued / DailyRunCompleted. When the freeze, the query or the sends fail,
+// the marker is set to "failed" (with time reserved for it before the deadline) so the next trigger
 // (Lambda's retry) runs the day again; re-sending is safe because generate's writes are
 // idempotent and its chain check stops a second message for the same hop.
 #pragma once
@@ -22,6 +24,7 @@
 
 #include "dn/aws/result.hpp"
 #include "dn/aws/sqs.hpp"
+#include "dn/core/freeze.hpp"
 #include "dn/core/schedule.hpp"
 #include "dn/core/timezone.hpp"
 #include "dn/runtime/runtime.hpp"
@@ -54,6 +57,22 @@ class DayNotifications {
   virtual ~DayNotifications() = default;
   // Every DAY#<date> / NOTIF# item of the day, strongly consistent.
   virtual aws::Result<std::vector<core::DayItem>> items(std::string_view date) = 0;
+};
+
+// The authored definitions and the day's frozen copies of them.
+class Definitions {
+ public:
+  virtual ~Definitions() = default;
+  // Whether DAY#<date> / FROZEN exists (strongly consistent).
+  virtual aws::Result<bool> frozen(std::string_view date) = 0;
+  // Every DEFINITION / NOTIF# item (all pages, strongly consistent).
+  virtual aws::Result<std::vector<core::StoredDefinition>> definitions() = 0;
+  // Stores each copy under DAY#<date> unless a copy is there already (the first one wins), then
+  // the FROZEN marker (`at`, how many copies); an error when a write fails, and then the marker
+  // is not written, so the retry freezes the day again.
+  virtual aws::Result<void> freeze(std::string_view date,
+                                   const std::vector<core::FrozenCopy>& copies,
+                                   core::Instant at) = 0;
 };
 
 class Queue {
@@ -89,13 +108,13 @@ inline constexpr std::size_t kMaxSkippedLogged = 20;
 
 class Handler {
  public:
-  Handler(Settings settings, core::TimeZone zone, RunMarkers& markers, DayNotifications& day,
-          Queue& queue, NowFn now, CallDeadlineFn set_call_deadline = {});
+  Handler(Settings settings, core::TimeZone zone, RunMarkers& markers, Definitions& definitions,
+          DayNotifications& day, Queue& queue, NowFn now, CallDeadlineFn set_call_deadline = {});
 
   // Success: {"outcome":"queued"|"already_ran","date":...,...}. Failure: InvalidEvent (the event
   // is not one find-daily understands), RunInProgress (another run holds the day's live lease),
-  // RunMarkerFailed, QueryFailed, SendFailed or InternalError, so Lambda retries and finally
-  // parks the event in the DLQ.
+  // RunMarkerFailed, FreezeFailed, QueryFailed, SendFailed or InternalError, so Lambda retries and
+  // finally parks the event in the DLQ.
   runtime::Response handle(const runtime::Request& request);
 
  private:
@@ -103,10 +122,15 @@ class Handler {
                          nlohmann::json log, const char* error_type, const std::string& message);
   runtime::Response run(const runtime::Request& request, const core::RunClaim& claim,
                         nlohmann::json log);
+  // Freezes `date` unless it is frozen; the definitions that could not be read are appended to
+  // `skipped`.
+  aws::Result<void> freeze_day(const std::string& date, nlohmann::json& log,
+                               std::vector<core::SkippedItem>& skipped);
 
   Settings settings_;
   core::TimeZone zone_;
   RunMarkers* markers_;
+  Definitions* definitions_;
   DayNotifications* day_;
   Queue* queue_;
   NowFn now_;

@@ -27,6 +27,7 @@ std::optional<std::string> read_file(const std::string& path) {
 struct State {
   std::unique_ptr<aws::Client> client;
   std::unique_ptr<DynamoRunMarkers> markers;
+  std::unique_ptr<DynamoDefinitions> definitions;
   std::unique_ptr<DynamoDayNotifications> day;
   std::unique_ptr<SqsQueue> queue;
   std::unique_ptr<Handler> handler;
@@ -102,11 +103,13 @@ runtime::Handler handler_from_env(const GetenvFn& getenv,
   auto state = std::make_shared<State>();
   state->client = std::make_unique<aws::Client>(std::move(*config), std::move(client_options));
   state->markers = std::make_unique<DynamoRunMarkers>(*state->client, settings.table_name);
+  state->definitions = std::make_unique<DynamoDefinitions>(*state->client, settings.table_name);
   state->day = std::make_unique<DynamoDayNotifications>(*state->client, settings.table_name);
   state->queue = std::make_unique<SqsQueue>(*state->client);
   aws::Client* client = state->client.get();
   state->handler = std::make_unique<Handler>(
-      std::move(settings), std::move(zone), *state->markers, *state->day, *state->queue,
+      std::move(settings), std::move(zone), *state->markers, *state->definitions, *state->day,
+      *state->queue,
       [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); },
       [client](std::chrono::system_clock::time_point at) { client->set_deadline(at); });
   return runtime::serve(state);

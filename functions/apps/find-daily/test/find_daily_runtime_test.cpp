@@ -20,7 +20,7 @@ using dn::aws::attr::str;
 using dn::runtime::testing::run_function;
 using nlohmann::json;
 
-// Three notifications on 1 July 2026 in the fake table.
+// Three notifications on 1 July 2026 in the fake table, and one daily definition.
 void seed(dn::aws::testing::FakeAws& aws) {
   for (const char* id : {"n0", "n1", "n2"}) {
     aws.put({{"pk", str("DAY#2026-07-01")},
@@ -28,6 +28,15 @@ void seed(dn::aws::testing::FakeAws& aws) {
              {"notificationId", str(id)},
              {"segment", str("all")}});
   }
+  aws.put({{"pk", str("DEFINITION")},
+           {"sk", str("NOTIF#d0")},
+           {"notificationId", str("d0")},
+           {"title", str("Hi {{firstName}}")},
+           {"body", str("b")},
+           {"segment", str("all")},
+           {"schedule", str(R"({"rule":"daily","start":"2026-06-01"})")},
+           {"createdAt", str("2026-06-01T09:00:00Z")},
+           {"version", json{{"N", "1"}}}});
 }
 
 std::map<std::string, std::string> base_env(const std::string& endpoint) {
@@ -65,13 +74,14 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
   EXPECT_EQ(posts[0].request_id, "req-1");
   // 23:30 UTC on 30 June is 00:30 BST on 1 July.
   EXPECT_EQ(json::parse(posts[0].body),
-            (json{{"outcome", "queued"}, {"date", "2026-07-01"}, {"queued", 3}, {"skipped", 0}}));
+            (json{{"outcome", "queued"}, {"date", "2026-07-01"}, {"queued", 4}, {"skipped", 0}}));
   EXPECT_EQ(posts[1].kind, dn::runtime::testing::Post::Kind::response);
   EXPECT_EQ(json::parse(posts[1].body)["outcome"], "already_ran");
 
-  // Each claim reads the marker; the first also writes it, queries the day and completes it.
-  EXPECT_EQ(calls["Query"], 3);
-  EXPECT_EQ(calls["PutItem"], 1);
+  // Each claim reads the marker; the first also writes it, reads the day's FROZEN marker and the
+  // definitions, puts the copy and the FROZEN marker, queries the day and completes the run.
+  EXPECT_EQ(calls["Query"], 5);
+  EXPECT_EQ(calls["PutItem"], 3);
   EXPECT_EQ(calls["SendMessageBatch"], 1);
   EXPECT_EQ(calls["UpdateItem"], 1);
   std::set<std::string> ids;
@@ -82,7 +92,11 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
     EXPECT_EQ(b["run"], "e");
     ids.insert(b["notificationId"].get<std::string>());
   }
-  EXPECT_EQ(ids, (std::set<std::string>{"n0", "n1", "n2"}));
+  EXPECT_EQ(ids, (std::set<std::string>{"d0", "n0", "n1", "n2"}));
+  const auto frozen = aws.item("DAY#2026-07-01", "FROZEN");
+  ASSERT_TRUE(frozen);
+  EXPECT_EQ((*frozen)["definitions"]["N"], "1");
+  EXPECT_EQ((*aws.item("DAY#2026-07-01", "NOTIF#d0"))["title"], str("Hi {{firstName}}"));
   const auto marker = aws.item("RUN#2026-07-01", "RUN");
   ASSERT_TRUE(marker);
   EXPECT_EQ((*marker)["status"], str("completed"));
@@ -98,7 +112,7 @@ TEST(FindDailyRuntime, RunsThenIgnoresTheSecondTriggerForTheDay) {
     const auto j = json::parse(l, nullptr, false);
     if (!j.is_discarded() && j.contains("_aws")) {
       ++emf;
-      EXPECT_EQ(j["NotificationsQueued"], 3);
+      EXPECT_EQ(j["NotificationsQueued"], 4);
       EXPECT_EQ(j["DailyRunCompleted"], 1);
     }
   }
@@ -125,8 +139,10 @@ TEST(FindDailyRuntime, AClaimWhoseAnswerIsLostIsTakenAgainNotAnsweredAlreadyRan)
   const auto posts = api.posts();
   ASSERT_EQ(posts.size(), 1U);
   EXPECT_EQ(json::parse(posts[0].body)["outcome"], "queued") << posts[0].body;
-  EXPECT_EQ(puts, 3);  // applied-and-lost, the retry refused by the condition, the re-claim
-  EXPECT_EQ(aws.take_messages(base_env(server.url())["QUEUE_URL"]).size(), 3U);
+  // applied-and-lost, the retry refused by the condition, the re-claim; then d0's copy and the
+  // FROZEN marker.
+  EXPECT_EQ(puts, 5);
+  EXPECT_EQ(aws.take_messages(base_env(server.url())["QUEUE_URL"]).size(), 4U);
   EXPECT_EQ((*aws.item("RUN#2026-07-01", "RUN"))["status"], str("completed"));
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -20,6 +21,9 @@
 #include "dn/core/message.hpp"
 #include "dn/runtime/log.hpp"
 #include "dynamo.hpp"
+#include "fake_aws.hpp"
+#include "fakes.hpp"
+#include "http_stub.hpp"
 #include "setup.hpp"
 
 namespace {
@@ -127,6 +131,61 @@ class FakeDay final : public dn::find_daily::DayNotifications {
   }
 };
 
+// The definitions as items read through the adapter's own reading; freeze stores copies into the
+// day (the first one wins), then the marker, and records every write in order.
+class FakeDefinitions final : public dn::find_daily::Definitions {
+ public:
+  explicit FakeDefinitions(FakeDay& day) : day_(&day) {}
+  std::vector<json> items;
+  std::map<std::string, std::size_t> frozen_days;  // date -> copies counted by its marker
+  std::vector<std::string> writes;                 // "copy <id>" / "marker <date>", in order
+  std::optional<Error> frozen_error, definitions_error;
+  int fail_write = -1;  // the n-th write (0-based, over the fake's life) fails
+  int frozen_reads = 0, definition_reads = 0;
+
+  void add(const std::string& id, const std::string& schedule, const std::string& segment = "all") {
+    items.push_back(json{{"pk", {{"S", "DEFINITION"}}},
+                         {"sk", {{"S", "NOTIF#" + id}}},
+                         {"notificationId", {{"S", id}}},
+                         {"title", {{"S", "Hi {{firstName}}"}}},
+                         {"body", {{"S", "b"}}},
+                         {"segment", {{"S", segment}}},
+                         {"schedule", {{"S", schedule}}},
+                         {"createdAt", {{"S", "2026-11-20T10:00:00Z"}}},
+                         {"version", {{"N", "2"}}}});
+  }
+  dn::aws::Result<bool> frozen(std::string_view date) override {
+    ++frozen_reads;
+    if (frozen_error) return *frozen_error;
+    return frozen_days.contains(std::string(date));
+  }
+  dn::aws::Result<std::vector<dn::core::StoredDefinition>> definitions() override {
+    ++definition_reads;
+    if (definitions_error) return *definitions_error;
+    std::vector<dn::core::StoredDefinition> out;
+    for (const auto& item : items) out.push_back(dn::find_daily::definition_of(item));
+    return out;
+  }
+  dn::aws::Result<void> freeze(std::string_view date,
+                               const std::vector<dn::core::FrozenCopy>& copies, Instant) override {
+    for (const auto& copy : copies) {
+      if (failed_write()) return Error{"InternalServerError", "boom", 500, true};
+      writes.push_back("copy " + copy.notification_id);
+      const json item = dn::find_daily::frozen_copy_item(date, copy);
+      if (!day_->items_by_key.contains({attr(item, "pk"), attr(item, "sk")})) day_->add(item);
+    }
+    if (failed_write()) return Error{"InternalServerError", "boom", 500, true};
+    writes.push_back("marker " + std::string(date));
+    frozen_days.emplace(std::string(date), copies.size());
+    return {};
+  }
+
+ private:
+  bool failed_write() { return write_count_++ == fail_write; }
+  FakeDay* day_;
+  int write_count_ = 0;
+};
+
 class FakeQueue final : public dn::find_daily::Queue {
  public:
   std::vector<dn::aws::SqsMessage> sent;
@@ -204,6 +263,7 @@ class FindDaily : public ::testing::Test {
     return Handler{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"},
                    london(),
                    m,
+                   definitions,
                    day,
                    q,
                    [this] { return now; }};
@@ -241,6 +301,7 @@ class FindDaily : public ::testing::Test {
 
   FakeMarkers markers;
   FakeDay day;
+  FakeDefinitions definitions{day};
   FakeQueue queue;
   Instant now = at("2026-11-24T06:00:03Z");
   std::vector<std::string> lines;
@@ -248,6 +309,7 @@ class FindDaily : public ::testing::Test {
   Handler handler{dn::find_daily::Settings{"tbl", "https://sqs.local/q", "Europe/London"},
                   london(),
                   markers,
+                  definitions,
                   day,
                   queue,
                   [this] { return now; },
@@ -531,6 +593,262 @@ TEST_F(FindDaily, CompletionLostToAForcedRunIsLoggedNotFailed) {
   ASSERT_TRUE(r.is_success());
   EXPECT_EQ(run_line()["markerCompleted"], false);
   EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "started");
+}
+
+// ------------------------------------------------------------ expansion and freezing
+
+// The notification ids of the messages sent.
+std::multiset<std::string> sent_ids(const FakeQueue& q) {
+  std::multiset<std::string> ids;
+  for (const auto& m : q.sent) ids.insert(dn::core::decode_message(m.body).value().notification_id);
+  return ids;
+}
+
+TEST_F(FindDaily, AnUnfrozenDayGetsCopiesOfItsOccurringDefinitionsThenTheMarker) {
+  // 2026-11-24 is a Tuesday.
+  definitions.add("z-daily", R"({"rule":"daily","start":"2026-11-01"})", "vip");
+  definitions.add("once", R"({"date":"2026-11-24"})");
+  definitions.add("tomorrow", R"({"date":"2026-11-25"})");
+  definitions.add("weekend", R"({"days":["sat","sun"],"rule":"days","start":"2026-11-01"})");
+  definitions.add("a-weekdays", R"({"rule":"weekdays","start":"2026-11-24"})");
+  const auto r = invoke(kScheduled);
+  ASSERT_TRUE(r.is_success()) << r.error_message();
+  EXPECT_EQ(definitions.writes, (std::vector<std::string>{"copy a-weekdays", "copy once",
+                                                          "copy z-daily", "marker 2026-11-24"}));
+  EXPECT_EQ(definitions.frozen_days.at("2026-11-24"), 3U);
+  // The day's Query sees the copies next to the seeded items.
+  EXPECT_EQ(json::parse(r.body())["queued"], 15);
+  const auto ids = sent_ids(queue);
+  EXPECT_EQ(ids.count("a-weekdays") + ids.count("once") + ids.count("z-daily"), 3U);
+  EXPECT_EQ(ids.count("tomorrow") + ids.count("weekend"), 0U);
+  const json copy = day.items_by_key.at({"DAY#2026-11-24", "NOTIF#z-daily"});
+  EXPECT_EQ(attr(copy, "segment"), "vip");
+  EXPECT_EQ(attr(copy, "definitionVersion"), "2");
+  const json line = run_line();
+  EXPECT_EQ(line["frozen"], "now");
+  EXPECT_EQ(line["definitionsFrozen"], 3);
+  EXPECT_EQ(line["level"], "INFO");
+}
+
+TEST_F(FindDaily, AFrozenDayReadsNoDefinition) {
+  definitions.add("once", R"({"date":"2026-11-24"})");
+  definitions.frozen_days["2026-11-24"] = 0;
+  const auto r = invoke(kScheduled);
+  ASSERT_TRUE(r.is_success()) << r.error_message();
+  EXPECT_EQ(definitions.frozen_reads, 1);
+  EXPECT_EQ(definitions.definition_reads, 0);
+  EXPECT_TRUE(definitions.writes.empty());
+  EXPECT_EQ(json::parse(r.body())["queued"], 12);
+  EXPECT_EQ(sent_ids(queue).count("once"), 0U);
+  EXPECT_EQ(run_line()["frozen"], "already");
+}
+
+TEST_F(FindDaily, ACopyAlreadyThereIsKeptAndSentOnce) {
+  // n0 is seeded for the day (segment "all"); a definition of the same id does not replace it.
+  definitions.add("n0", R"({"date":"2026-11-24"})", "vip");
+  const auto r = invoke(kScheduled);
+  ASSERT_TRUE(r.is_success()) << r.error_message();
+  EXPECT_EQ(definitions.writes, (std::vector<std::string>{"copy n0", "marker 2026-11-24"}));
+  EXPECT_EQ(json::parse(r.body())["queued"], 12);
+  EXPECT_EQ(sent_ids(queue).count("n0"), 1U);
+  EXPECT_EQ(attr(day.items_by_key.at({"DAY#2026-11-24", "NOTIF#n0"}), "segment"), "all");
+}
+
+TEST_F(FindDaily, AFailedFreezeFailsTheRunAndTheRetryFreezesTheDay) {
+  definitions.add("a", R"({"date":"2026-11-24"})");
+  definitions.add("b", R"({"date":"2026-11-24"})");
+  definitions.fail_write = 1;  // b's copy: a is stored, the marker is not
+  ASSERT_TRUE(failed_with(invoke(kScheduled, "r1"), "FreezeFailed"));
+  EXPECT_EQ(definitions.writes, (std::vector<std::string>{"copy a"}));
+  EXPECT_FALSE(definitions.frozen_days.contains("2026-11-24"));
+  EXPECT_EQ(day.queries, 0);
+  EXPECT_EQ(queue.calls, 0);
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "failed");
+  EXPECT_NE(markers.marker("2026-11-24")->reason.find("boom"), std::string::npos);
+  EXPECT_EQ(run_line()["errorType"], "FreezeFailed");
+
+  const auto retry = invoke(kScheduled, "r1-retry");
+  ASSERT_TRUE(retry.is_success()) << retry.error_message();
+  EXPECT_EQ(definitions.writes,
+            (std::vector<std::string>{"copy a", "copy a", "copy b", "marker 2026-11-24"}));
+  EXPECT_EQ(json::parse(retry.body())["queued"], 14);
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "completed");
+}
+
+TEST_F(FindDaily, ReadingTheFreezeOrTheDefinitionsFailsTheRun) {
+  definitions.frozen_error = Error{"InternalServerError", "frozen read", 500, true};
+  ASSERT_TRUE(failed_with(invoke(kScheduled, "r1"), "FreezeFailed"));
+  EXPECT_EQ(definitions.definition_reads, 0);
+  definitions.frozen_error.reset();
+  definitions.definitions_error = Error{"InternalServerError", "definitions", 500, true};
+  ASSERT_TRUE(failed_with(invoke(kScheduled, "r2"), "FreezeFailed"));
+  EXPECT_TRUE(definitions.writes.empty());
+  EXPECT_EQ(day.queries, 0);
+  EXPECT_EQ(markers.marker("2026-11-24")->marker.status, "failed");
+}
+
+TEST_F(FindDaily, AnUnreadableDefinitionIsSkippedAndCounted) {
+  definitions.add("bad", R"({"rule":"hourly","start":"2026-11-01"})");
+  definitions.add("good", R"({"date":"2026-11-24"})");
+  definitions.add("untitled", R"({"date":"2026-11-24"})");
+  definitions.items.back().erase("title");
+  const auto r = invoke(kScheduled);
+  ASSERT_TRUE(r.is_success()) << r.error_message();
+  EXPECT_EQ(definitions.writes, (std::vector<std::string>{"copy good", "marker 2026-11-24"}));
+  EXPECT_EQ(json::parse(r.body())["skipped"], 2);
+  EXPECT_EQ(json::parse(r.body())["queued"], 13);
+  EXPECT_EQ(markers.marker("2026-11-24")->skipped, 2U);
+  const json line = run_line();
+  EXPECT_EQ(line["level"], "WARN");
+  ASSERT_EQ(line["skippedItems"].size(), 2U);
+  EXPECT_EQ(line["skippedItems"][0]["key"], "DEFINITION/NOTIF#bad");
+  EXPECT_NE(line["skippedItems"][0]["reason"].get<std::string>().find("schedule: "),
+            std::string::npos);
+  EXPECT_EQ(line["skippedItems"][1],
+            (json{{"key", "DEFINITION/NOTIF#untitled"}, {"reason", "title is missing"}}));
+}
+
+// The adapter's requests, over the loopback stub and its in-memory table.
+struct DynamoFixture {
+  dn::aws::testing::FakeAws table;
+  std::shared_ptr<dn::aws::testing::FakeTime> time = std::make_shared<dn::aws::testing::FakeTime>();
+  dn::aws::testing::StubServer server{
+      [this](const dn::aws::testing::StubRequest& r) { return table.handle(r); }};
+  dn::aws::Client client{dn::aws::testing::test_config(server.url()),
+                         dn::aws::testing::test_options(time)};
+  dn::find_daily::DynamoDefinitions definitions{client, "notifications"};
+
+  // The bodies of the requests of operation `op`, in order.
+  [[nodiscard]] std::vector<json> bodies(const std::string& op) const {
+    std::vector<json> out;
+    for (const auto& r : server.requests()) {
+      if (dn::aws::testing::FakeAws::operation(r) == op) out.push_back(json::parse(r.body));
+    }
+    return out;
+  }
+};
+
+json s(const std::string& v) {
+  return json{{"S", v}};
+}
+
+TEST(FindDailyDynamo, FrozenIsAConsistentQueryOfTheMarker) {
+  DynamoFixture f;
+  EXPECT_FALSE(f.definitions.frozen("2026-11-24").value());
+  f.table.put({{"pk", s("DAY#2026-11-24")}, {"sk", s("FROZEN")}});
+  f.table.put({{"pk", s("DAY#2026-11-25")}, {"sk", s("NOTIF#x")}});
+  EXPECT_TRUE(f.definitions.frozen("2026-11-24").value());
+  EXPECT_FALSE(f.definitions.frozen("2026-11-25").value());  // a NOTIF# item is no marker
+  const auto queries = f.bodies("Query");
+  ASSERT_EQ(queries.size(), 3U);
+  EXPECT_EQ(queries[0], (json{{"TableName", "notifications"},
+                              {"KeyConditionExpression", "pk = :day AND sk = :frozen"},
+                              {"ExpressionAttributeValues",
+                               {{":day", s("DAY#2026-11-24")}, {":frozen", s("FROZEN")}}},
+                              {"ConsistentRead", true}}));
+}
+
+TEST(FindDailyDynamo, DefinitionsAreEveryDefinitionItemReadConsistently) {
+  DynamoFixture f;
+  const json item{{"pk", s("DEFINITION")},
+                  {"sk", s("NOTIF#n1")},
+                  {"notificationId", s("n1")},
+                  {"title", s("t")},
+                  {"body", s("b")},
+                  {"segment", s("all")},
+                  {"schedule", s(R"({"date":"2026-11-24"})")},
+                  {"createdAt", s("2026-11-20T10:00:00Z")},
+                  {"updatedAt", s("2026-11-21T10:00:00Z")},
+                  {"version", json{{"N", "4"}}}};
+  f.table.put(item);
+  json other = item;
+  other["sk"] = s("NOTIF#n0");
+  other["notificationId"] = s("n0");
+  other["version"] = json{{"N", "1.5"}};  // not an integer: read as absent
+  f.table.put(other);
+  f.table.put({{"pk", s("DAY#2026-11-24")}, {"sk", s("NOTIF#day")}});
+  const auto read = f.definitions.definitions().value();
+  ASSERT_EQ(read.size(), 2U);
+  EXPECT_EQ(read[0].sk, "NOTIF#n0");
+  EXPECT_FALSE(read[0].version);
+  EXPECT_EQ(read[1].sk, "NOTIF#n1");
+  EXPECT_EQ(read[1].notification_id, "n1");
+  EXPECT_EQ(read[1].title, "t");
+  EXPECT_EQ(read[1].body, "b");
+  EXPECT_EQ(read[1].segment, "all");
+  EXPECT_EQ(read[1].schedule, R"({"date":"2026-11-24"})");
+  EXPECT_EQ(read[1].created_at, "2026-11-20T10:00:00Z");
+  EXPECT_EQ(read[1].version, 4);
+  EXPECT_FALSE(read[1].unreadable);
+  EXPECT_EQ(f.bodies("Query").at(0),
+            (json{{"TableName", "notifications"},
+                  {"KeyConditionExpression", "pk = :definition AND begins_with(sk, :notif)"},
+                  {"ExpressionAttributeValues",
+                   {{":definition", s("DEFINITION")}, {":notif", s("NOTIF#")}}},
+                  {"ConsistentRead", true}}));
+  EXPECT_EQ(dn::find_daily::definition_of(json::array()).unreadable, "item is not an object");
+}
+
+TEST(FindDailyDynamo, FreezePutsEachNewCopyThenTheMarker) {
+  DynamoFixture f;
+  // n1's copy is there already (an earlier attempt, or a seeded item): it stays as it is.
+  const json existing{{"pk", s("DAY#2026-11-24")}, {"sk", s("NOTIF#n1")}, {"title", s("old")}};
+  f.table.put(existing);
+  const std::vector<dn::core::FrozenCopy> copies{
+      {"n0", "all", "Hi {{firstName}}", "b0", "2026-11-20T10:00:00Z", 3},
+      {"n1", "vip", "new", "b1", "2026-11-21T10:00:00Z", 1}};
+  ASSERT_TRUE(f.definitions.freeze("2026-11-24", copies, at("2026-11-24T06:00:03Z")).ok());
+  const json copy0{{"pk", s("DAY#2026-11-24")},
+                   {"sk", s("NOTIF#n0")},
+                   {"notificationId", s("n0")},
+                   {"segment", s("all")},
+                   {"title", s("Hi {{firstName}}")},
+                   {"body", s("b0")},
+                   {"createdAt", s("2026-11-20T10:00:00Z")},
+                   {"definitionVersion", json{{"N", "3"}}}};
+  const json marker{{"pk", s("DAY#2026-11-24")},
+                    {"sk", s("FROZEN")},
+                    {"date", s("2026-11-24")},
+                    {"frozenAt", s("2026-11-24T06:00:03Z")},
+                    {"definitions", json{{"N", "2"}}}};
+  const auto puts = f.bodies("PutItem");
+  ASSERT_EQ(puts.size(), 3U);
+  auto put = [](const json& item) {
+    return json{{"TableName", "notifications"},
+                {"Item", item},
+                {"ConditionExpression", "attribute_not_exists(pk)"}};
+  };
+  EXPECT_EQ(puts[0], put(copy0));
+  EXPECT_EQ(puts[1]["Item"]["sk"], s("NOTIF#n1"));
+  EXPECT_EQ(puts[1]["ConditionExpression"], "attribute_not_exists(pk)");
+  EXPECT_EQ(puts[2], put(marker));
+  EXPECT_EQ(f.table.item("DAY#2026-11-24", "NOTIF#n0"), copy0);
+  EXPECT_EQ(f.table.item("DAY#2026-11-24", "NOTIF#n1"), existing);
+  EXPECT_EQ(f.table.item("DAY#2026-11-24", "FROZEN"), marker);
+  // Freezing again (a retry whose first answer was lost) finds everything there: still fine.
+  ASSERT_TRUE(f.definitions.freeze("2026-11-24", copies, at("2026-11-24T06:09:00Z")).ok());
+  EXPECT_EQ(f.table.item("DAY#2026-11-24", "FROZEN"), marker);
+}
+
+TEST(FindDailyDynamo, AFailedCopyLeavesTheDayUnfrozen) {
+  DynamoFixture f;
+  f.server.set_hook([](const dn::aws::testing::StubRequest& r,
+                       const dn::aws::testing::StubServer::Handler& next) {
+    if (r.body.find("NOTIF#n1") != std::string::npos) {
+      return dn::aws::testing::json_response(
+          400,
+          R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","message":"no"})");
+    }
+    return next(r);
+  });
+  const std::vector<dn::core::FrozenCopy> copies{{"n0", "all", "t", "b", "c", 1},
+                                                 {"n1", "all", "t", "b", "c", 1}};
+  const auto r = f.definitions.freeze("2026-11-24", copies, at("2026-11-24T06:00:03Z"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().to_string().find("ValidationException"), std::string::npos);
+  EXPECT_TRUE(f.table.item("DAY#2026-11-24", "NOTIF#n0"));
+  EXPECT_FALSE(f.table.item("DAY#2026-11-24", "FROZEN"));
+  EXPECT_EQ(f.bodies("PutItem").size(), 2U);
 }
 
 // ------------------------------------------------------------ start-up

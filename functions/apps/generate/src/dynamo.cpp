@@ -84,7 +84,9 @@ core::StoredNotification notification_of(const json& item) {
 core::StoredMember member_of(const json& item) {
   return core::StoredMember{.sk = attr::maybe_text(item, "sk"),
                             .user_id = attr::maybe_text(item, "userId"),
-                            .display_name = attr::maybe_text(item, "displayName")};
+                            .display_name = attr::maybe_text(item, "displayName"),
+                            .first_name = attr::maybe_text(item, "firstName"),
+                            .locale = attr::maybe_text(item, "locale")};
 }
 
 aws::Result<std::optional<core::StoredNotification>> DynamoNotifications::load(

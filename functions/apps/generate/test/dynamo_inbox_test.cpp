@@ -33,10 +33,18 @@ TEST(GenerateDynamo, StoredItemsAreReadFromTheirStringAttributes) {
   EXPECT_EQ(n.title, "t");
   EXPECT_FALSE(n.body);
   EXPECT_FALSE(notification_of(json::array()).pk);  // not an item at all
-  const auto m = member_of(json{{"sk", str("USER#u1")}, {"displayName", str("Ann")}});
+  const auto m = member_of(json{{"sk", str("USER#u1")},
+                                {"displayName", str("Ann Lee")},
+                                {"firstName", str("Ann")},
+                                {"locale", str("fr-FR")}});
   EXPECT_EQ(m.sk, "USER#u1");
   EXPECT_FALSE(m.user_id);
-  EXPECT_EQ(m.display_name, "Ann");
+  EXPECT_EQ(m.display_name, "Ann Lee");
+  EXPECT_EQ(m.first_name, "Ann");
+  EXPECT_EQ(m.locale, "fr-FR");
+  const auto bare = member_of(json{{"sk", str("USER#u2")}, {"locale", json{{"N", "1"}}}});
+  EXPECT_FALSE(bare.first_name);
+  EXPECT_FALSE(bare.locale);  // another type reads as absent
 }
 
 std::vector<core::InboxRecord> records(int n, const std::string& title = "Hi") {

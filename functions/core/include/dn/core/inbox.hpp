@@ -14,12 +14,23 @@ namespace dn::core {
 
 // Longest rendered title/body kept in an inbox record (DynamoDB items are limited to 400 KB).
 inline constexpr std::size_t kMaxRenderedLength = 4096;
-// Shown for {{displayName}} when a member has none.
+// Shown for {{displayName}} (and {{firstName}}) when a member has no name.
 inline constexpr std::string_view kDefaultDisplayName = "there";
+// Shown for {{locale}} when a member has none.
+inline constexpr std::string_view kDefaultLocale = "en";
 
-// Replaces {{displayName}} and {{userId}}; any other {{...}} is kept verbatim. The result is cut
-// at kMaxRenderedLength bytes (never inside a UTF-8 sequence).
-std::string render(std::string_view text, std::string_view user_id, std::string_view display_name);
+// A member's profile fields as a template sees them; an empty field counts as absent.
+struct RenderFields {
+  std::string_view user_id{};
+  std::string_view display_name{};
+  std::string_view first_name{};
+  std::string_view locale{};
+};
+
+// Replaces {{displayName}} (else "there"), {{firstName}} (else the display name, else "there"),
+// {{locale}} (else "en") and {{userId}}; any other {{...}} is kept verbatim. The result is cut at
+// kMaxRenderedLength bytes (never inside a UTF-8 sequence).
+std::string render(std::string_view text, const RenderFields& fields);
 
 struct Notification {
   std::string date;
@@ -65,6 +76,8 @@ struct StoredMember {
   std::optional<std::string> sk{};
   std::optional<std::string> user_id{};
   std::optional<std::string> display_name{};
+  std::optional<std::string> first_name{};
+  std::optional<std::string> locale{};
 };
 
 // The inbox record of `member` for `notification`, or why the member is unusable.

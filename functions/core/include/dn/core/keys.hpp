@@ -19,9 +19,11 @@ inline constexpr std::string_view kRunPrefix = "RUN#";
 inline constexpr std::string_view kChainPrefix = "CHAIN#";
 inline constexpr std::string_view kProfileSk = "PROFILE";
 inline constexpr std::string_view kRunSk = "RUN";
-// DEFINITIONS / NOTIF#<notificationId>: the authored definitions (manage-notifications), expanded
+// DEFINITION / NOTIF#<notificationId>: the authored definitions (manage-notifications), copied
 // by find-daily into DAY#<date> / NOTIF#<notificationId> when the day runs.
-inline constexpr std::string_view kDefinitionsPk = "DEFINITIONS";
+inline constexpr std::string_view kDefinitionPk = "DEFINITION";
+// DAY#<date> / FROZEN: the day's copies are all stored; its notifications can no longer change.
+inline constexpr std::string_view kFrozenSk = "FROZEN";
 
 // The inbox's global secondary index (sort key `sk`): a record that is not archived is in it
 // under its read state, so the unread and read lists and the unread count are one Query of one
@@ -32,6 +34,8 @@ inline constexpr std::string_view kStatePk = "statePk";  // USER#<userId>#unread
 // DAY#<date> / NOTIF#<notificationId>: a notification definition scheduled for a day.
 std::string day_pk(std::string_view date);
 std::string notification_sk(std::string_view notification_id);
+// DEFINITION / NOTIF#<notificationId>: the sort key of a definition (the same as a day's copy).
+std::string definition_sk(std::string_view notification_id);
 // SEGMENT#<segment> / USER#<userId>: one member of an audience.
 std::string segment_pk(std::string_view segment);
 std::string member_sk(std::string_view user_id);
