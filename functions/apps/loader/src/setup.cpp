@@ -11,7 +11,7 @@
 #include "dn/aws/client.hpp"
 #include "dn/aws/config.hpp"
 #include "dn/aws/s3.hpp"
-#include "dn/aws/secrets_manager.hpp"
+#include "dn/pg/connect.hpp"
 #include "dn/runtime/log.hpp"
 #include "dn/util/json.hpp"
 #include "handler.hpp"
@@ -66,10 +66,7 @@ runtime::Handler handler_from_env(const runtime::GetenvFn& getenv) {
   const runtime::Env env(getenv);
   auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
   if (!config.ok()) throw std::runtime_error(config.error().to_string());
-  const std::string secret_arn = env.required("DB_SECRET_ARN");
-  const std::string sslmode =
-      env.one_of("DB_SSLMODE", {"verify-full", "verify-ca", "require"}, "verify-full");
-  const std::string sslrootcert = env.value_or("DB_SSLROOTCERT", "");
+  const auto db = pg::DbSettings::from_env(env);
   const std::string kms_key = env.value_or("KMS_KEY_ID", "");
 
   aws::ClientOptions client_options;
@@ -94,9 +91,7 @@ runtime::Handler handler_from_env(const runtime::GetenvFn& getenv) {
   auto* client = parts->client.get();
   parts->connection = std::make_unique<Connection>([=]() -> std::unique_ptr<Store> {
     // Fetched for every new connection, so a rotated password is picked up.
-    auto secret = aws::SecretsManager(*client).get_secret_value(secret_arn);
-    if (!secret.ok()) throw std::runtime_error("database secret: " + secret.error().to_string());
-    return std::make_unique<PgStore>(connection_params(*secret, sslmode, sslrootcert, "dn-loader"));
+    return std::make_unique<PgStore>(pg::params_from_secret(*client, db, "dn-loader"));
   });
 
   auto fetch = [client](const ObjectRef& o, const std::function<bool(std::string_view)>& on_chunk) {
