@@ -9,7 +9,7 @@
 #include "dn/aws/client.hpp"
 #include "dn/aws/config.hpp"
 #include "dn/pg/connect.hpp"
-#include "dn/util/json.hpp"
+#include "dn/runtime/json_event.hpp"
 #include "dynamo.hpp"
 #include "pg_store.hpp"
 #include "sync.hpp"
@@ -17,33 +17,12 @@
 namespace dn::sync_audiences {
 namespace {
 
-// One SQS batch event per invocation: JSON in, batchItemFailures out.
-class EventHandler {
- public:
-  explicit EventHandler(Handler& handler) : handler_(&handler) {}
-  runtime::Response handle(const runtime::Request& request) {
-    const auto event = dn::util::parse_json(request.payload);
-    if (event.is_discarded())
-      return runtime::Response::failure("InvalidEvent", "event is not JSON");
-    const auto deadline =
-        runtime::working_deadline(request).value_or(Clock::now() + std::chrono::minutes(15));
-    try {
-      return runtime::Response::success(dn::util::to_json(handler_->handle(event, deadline)));
-    } catch (const std::invalid_argument& e) {
-      return runtime::Response::failure("InvalidEvent", e.what());
-    }
-  }
-
- private:
-  Handler* handler_;
-};
-
 struct Parts {
   std::unique_ptr<aws::Client> client;
   std::unique_ptr<DynamoWriter> writer;
   std::unique_ptr<SqsQueue> queue;
   std::unique_ptr<Handler> sync;
-  std::unique_ptr<EventHandler> handler;
+  std::unique_ptr<runtime::JsonEventHandler<Handler>> handler;
 };
 
 }  // namespace
@@ -75,7 +54,7 @@ runtime::Handler handler_from_env(const runtime::GetenvFn& getenv) {
                                      rules, users);
   };
   parts->sync = std::make_unique<Handler>(connect, *parts->writer, *parts->queue);
-  parts->handler = std::make_unique<EventHandler>(*parts->sync);
+  parts->handler = std::make_unique<runtime::JsonEventHandler<Handler>>(*parts->sync);
   return runtime::serve(parts);
 }
 

@@ -9,6 +9,7 @@
 
 #include "contracts.hpp"
 #include "dn/pg/pg.hpp"
+#include "fake_queue.hpp"
 #include "pg.hpp"
 #include "pg_server.hpp"
 #include "pg_store.hpp"
@@ -16,6 +17,8 @@
 
 namespace dn::sync_audiences {
 namespace {
+
+using testing::FakeQueue;
 
 using audience::Op;
 using audience::OpKind;
@@ -34,15 +37,6 @@ class RecordingWriter : public Writer {
     return {};
   }
   std::vector<Op> log;
-};
-
-class NoQueue : public Queue {
- public:
-  aws::Result<void> send_continue() override {
-    ++sent;
-    return {};
-  }
-  int sent = 0;
 };
 
 class SyncPgIt : public ::testing::Test {
@@ -100,7 +94,7 @@ class SyncPgIt : public ::testing::Test {
   static std::unique_ptr<dn::loader::testing::PgServer> server_;
   std::unique_ptr<pg::Pg> db_;
   RecordingWriter writer_;
-  NoQueue queue_;
+  FakeQueue queue_;
 };
 
 std::unique_ptr<dn::loader::testing::PgServer> SyncPgIt::server_;

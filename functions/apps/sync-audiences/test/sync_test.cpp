@@ -10,8 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "fake_queue.hpp"
+
 namespace dn::sync_audiences {
 namespace {
+
+using testing::FakeQueue;
 
 using audience::Audience;
 using audience::Op;
@@ -98,15 +102,6 @@ class FakeWriter : public Writer {
   int calls = 0;
   std::vector<Op> log;
   std::map<std::pair<std::string, std::string>, std::string> items;
-};
-
-class FakeQueue : public Queue {
- public:
-  aws::Result<void> send_continue() override {
-    ++sent;
-    return {};
-  }
-  int sent = 0;
 };
 
 nlohmann::json sqs_event(const std::vector<std::string>& bodies) {
