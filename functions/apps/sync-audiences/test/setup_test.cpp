@@ -1,0 +1,64 @@
+// sync-audiences' init errors: each bad setting is named, never its value; a good configuration
+// starts without connecting to anything.
+#include "setup.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace dn::sync_audiences {
+namespace {
+
+std::map<std::string, std::string> base_env() {
+  return {{"AWS_REGION", "eu-west-2"},
+          {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+          {"AWS_SECRET_ACCESS_KEY", "not-a-secret"},
+          {"AWS_ENDPOINT_URL", "http://127.0.0.1:9"},
+          {"TABLE_NAME", "t"},
+          {"QUEUE_URL", "http://127.0.0.1:9/000000000000/q"},
+          {"DB_SECRET_ARN", "arn:aws:secretsmanager:eu-west-2:000000000000:secret:db"},
+          {"SEGMENTS", R"([{"name":"all-users","rule":{"kind":"everyone"}}])"}};
+}
+
+std::string init_error(std::map<std::string, std::string> vars) {
+  try {
+    (void)handler_from_env([vars = std::move(vars)](const char* name) -> const char* {
+      const auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    });
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(SyncSetup, AGoodConfigurationStarts) {
+  EXPECT_EQ(init_error(base_env()), "");
+}
+
+TEST(SyncSetup, EachRequiredVariableIsNamed) {
+  for (const char* name : {"TABLE_NAME", "QUEUE_URL", "DB_SECRET_ARN", "SEGMENTS"}) {
+    auto vars = base_env();
+    vars.erase(name);
+    EXPECT_EQ(init_error(vars), std::string(name) + " is not set");
+  }
+}
+
+TEST(SyncSetup, BadSettingsAreNamedWithoutTheirValue) {
+  auto vars = base_env();
+  vars["DB_SSLMODE"] = "disable-s3cr3t";
+  EXPECT_EQ(init_error(vars), "DB_SSLMODE must be verify-full, verify-ca or require");
+  vars = base_env();
+  vars["USERS_TABLE"] = "public.";
+  EXPECT_EQ(init_error(vars), "USERS_TABLE must be <schema>.<table> or <table>");
+  vars = base_env();
+  vars["SEGMENTS"] = R"([{"name":"s3cr3t","rule":{"kind":"sometimes"}}])";
+  const auto message = init_error(vars);
+  EXPECT_EQ(message,
+            "SEGMENTS is not valid: segments[0]: rule.kind must be everyone, equals or prefix");
+}
+
+}  // namespace
+}  // namespace dn::sync_audiences
