@@ -11,7 +11,6 @@
 namespace dn::sync_audiences {
 namespace {
 
-using audience::Op;
 using audience::OpKind;
 
 TEST(SyncBuilders, MemberItemCarriesTheProfile) {
