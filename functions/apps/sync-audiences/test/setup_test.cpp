@@ -7,6 +7,9 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <utility>
+
+#include "dn/runtime/testing/function_harness.hpp"
 
 namespace dn::sync_audiences {
 namespace {
@@ -24,10 +27,7 @@ std::map<std::string, std::string> base_env() {
 
 std::string init_error(std::map<std::string, std::string> vars) {
   try {
-    (void)handler_from_env([vars = std::move(vars)](const char* name) -> const char* {
-      const auto it = vars.find(name);
-      return it == vars.end() ? nullptr : it->second.c_str();
-    });
+    (void)handler_from_env(runtime::testing::env_of(std::move(vars)));
   } catch (const std::runtime_error& e) {
     return e.what();
   }
