@@ -14,15 +14,15 @@
 namespace dn::sync_audiences {
 namespace {
 
+// The function's own settings, then a region and credentials (nothing is called at init).
 std::map<std::string, std::string> base_env() {
-  return {{"AWS_REGION", "eu-west-2"},
-          {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-          {"AWS_SECRET_ACCESS_KEY", "not-a-secret"},
-          {"AWS_ENDPOINT_URL", "http://127.0.0.1:9"},
-          {"TABLE_NAME", "t"},
+  return {{"TABLE_NAME", "t"},
           {"QUEUE_URL", "http://127.0.0.1:9/000000000000/q"},
           {"DB_SECRET_ARN", "arn:aws:secretsmanager:eu-west-2:000000000000:secret:db"},
-          {"SEGMENTS", R"([{"name":"all-users","rule":{"kind":"everyone"}}])"}};
+          {"SEGMENTS", R"([{"name":"all-users","rule":{"kind":"everyone"}}])"},
+          {"AWS_REGION", "eu-west-2"},
+          {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+          {"AWS_SECRET_ACCESS_KEY", "not-a-secret"}};
 }
 
 std::string init_error(std::map<std::string, std::string> vars) {
