@@ -208,41 +208,4 @@ nlohmann::json Handler::handle(const nlohmann::json& event, Clock::time_point de
   return {{"batchItemFailures", failures}};
 }
 
-std::map<std::string, std::string> connection_params(const std::string& secret_json,
-                                                     const std::string& sslmode,
-                                                     const std::string& sslrootcert,
-                                                     const std::string& application_name) {
-  const auto j = dn::util::parse_json(secret_json);
-  if (j.is_discarded() || !j.is_object()) {
-    throw std::invalid_argument("database secret is not a JSON object");
-  }
-  std::map<std::string, std::string> params;
-  const std::pair<const char*, const char*> mapping[] = {{"host", "host"},
-                                                         {"port", "port"},
-                                                         {"username", "user"},
-                                                         {"password", "password"},
-                                                         {"dbname", "dbname"}};
-  for (const auto& [from, to] : mapping) {
-    const auto value = json_string(j, from);
-    if (value.empty() && std::string_view(from) != "port") {
-      throw std::invalid_argument(std::string("database secret has no '") + from + "'");
-    }
-    if (!value.empty()) params[to] = value;
-  }
-  const auto engine = json_string(j, "engine");
-  if (!engine.empty() && engine != "postgres" && engine != "aurora-postgresql") {
-    throw std::invalid_argument("database secret engine is not PostgreSQL");
-  }
-  params["sslmode"] = sslmode;
-  if (!sslrootcert.empty()) params["sslrootcert"] = sslrootcert;
-  params["application_name"] = application_name;
-  // Built from string objects: GCC 12 -O3 warns (falsely) on assigning short literals here.
-  for (const auto& [k, v] : {std::pair<std::string, std::string>{"connect_timeout", "10"},
-                             {"keepalives", "1"},
-                             {"keepalives_idle", "30"}}) {
-    params.insert_or_assign(k, v);
-  }
-  return params;
-}
-
 }  // namespace dn::loader

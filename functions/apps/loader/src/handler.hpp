@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dn/pg/connect.hpp"
 #include "load.hpp"
 #include "store.hpp"
 
@@ -82,12 +83,6 @@ class Handler {
   bool migrated_ = false;
 };
 
-// libpq parameters from the database secret {"host","port","username","password","dbname",
-// "engine"} plus sslmode (and sslrootcert when given). Throws std::invalid_argument naming a
-// missing key (never a value).
-std::map<std::string, std::string> connection_params(const std::string& secret_json,
-                                                     const std::string& sslmode,
-                                                     const std::string& sslrootcert,
-                                                     const std::string& application_name);
+using dn::pg::connection_params;  // dn/pg/connect.hpp
 
 }  // namespace dn::loader

@@ -1,56 +1,18 @@
-// A thin RAII layer over libpq: one connection, statements that throw PgError on failure, and
-// COPY FROM STDIN. Not thread-safe (COPY data may come from another thread while this one waits).
+// The loader's Store over one libpq connection (the client itself is dn_pg_client's Pg).
 #pragma once
 
-#include <libpq-fe.h>
-
 #include <map>
-#include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "dn/pg/pg.hpp"
 #include "store.hpp"
 
 namespace dn::loader {
 
-struct PgResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
-
-class Pg {
- public:
-  // libpq keyword/value pairs (host, port, user, password, dbname, sslmode, ...).
-  explicit Pg(const std::map<std::string, std::string>& params);
-  ~Pg();
-  Pg(const Pg&) = delete;
-  Pg& operator=(const Pg&) = delete;
-
-  [[nodiscard]] bool ok() const;
-  [[nodiscard]] int backend_pid() const;
-  [[nodiscard]] bool ssl_in_use() const;
-
-  // Runs one or more statements; throws PgError unless they succeed.
-  PgResult exec(const std::string& sql);
-  // One statement with text parameters ($1...).
-  PgResult exec(const std::string& sql, const std::vector<std::string>& params);
-
-  // COPY ... FROM STDIN: begin with the COPY statement, put data, then end (throws on failure).
-  void copy_begin(const std::string& copy_sql);
-  void copy_put(std::string_view data);
-  void copy_end();
-  void copy_abort(const std::string& reason);
-
-  // Quotes an identifier for SQL ("name").
-  static std::string ident(std::string_view name);
-
- private:
-  [[noreturn]] void fail(const std::string& what, const PGresult* result = nullptr) const;
-  PgResult check(PGresult* result, const std::string& what);
-
-  PGconn* conn_ = nullptr;
-};
+// The shared client (dn/pg/pg.hpp) under the loader's names.
+using dn::pg::Pg;
+using dn::pg::PgResult;
 
 // Store over one libpq connection, with the SQL of sql.hpp.
 class PgStore : public Store {

@@ -11,37 +11,14 @@
 #include "dn/aws/client.hpp"
 #include "dn/aws/config.hpp"
 #include "dn/aws/s3.hpp"
-#include "dn/aws/secrets_manager.hpp"
+#include "dn/pg/connect.hpp"
+#include "dn/runtime/json_event.hpp"
 #include "dn/runtime/log.hpp"
-#include "dn/util/json.hpp"
 #include "handler.hpp"
 #include "pg.hpp"
 
 namespace dn::loader {
 namespace {
-
-// One SQS batch event per invocation: JSON in, batchItemFailures out.
-class EventHandler {
- public:
-  explicit EventHandler(Handler& handler) : handler_(&handler) {}
-  runtime::Response handle(const runtime::Request& request) {
-    const auto event = dn::util::parse_json(request.payload);
-    if (event.is_discarded()) {
-      return runtime::Response::failure("InvalidEvent", "event is not JSON");
-    }
-    // The batch stops one margin before Lambda's deadline (a direct call may carry none).
-    const auto deadline =
-        runtime::working_deadline(request).value_or(Clock::now() + std::chrono::minutes(15));
-    try {
-      return runtime::Response::success(dn::util::to_json(handler_->handle(event, deadline)));
-    } catch (const std::invalid_argument& e) {
-      return runtime::Response::failure("InvalidEvent", e.what());
-    }
-  }
-
- private:
-  Handler* handler_;
-};
 
 std::uint64_t u64_or(const runtime::Env& env, const char* name, std::uint64_t fallback) {
   const std::string text = env.value_or(name, "");
@@ -57,7 +34,7 @@ struct Parts {
   std::unique_ptr<Contracts> contracts;
   std::unique_ptr<Connection> connection;
   std::unique_ptr<Handler> loader;
-  std::unique_ptr<EventHandler> handler;
+  std::unique_ptr<runtime::JsonEventHandler<Handler>> handler;
 };
 
 }  // namespace
@@ -66,10 +43,7 @@ runtime::Handler handler_from_env(const runtime::GetenvFn& getenv) {
   const runtime::Env env(getenv);
   auto config = aws::Config::from_env(getenv, aws::default_ca_candidates());
   if (!config.ok()) throw std::runtime_error(config.error().to_string());
-  const std::string secret_arn = env.required("DB_SECRET_ARN");
-  const std::string sslmode =
-      env.one_of("DB_SSLMODE", {"verify-full", "verify-ca", "require"}, "verify-full");
-  const std::string sslrootcert = env.value_or("DB_SSLROOTCERT", "");
+  const auto db = pg::DbSettings::from_env(env);
   const std::string kms_key = env.value_or("KMS_KEY_ID", "");
 
   aws::ClientOptions client_options;
@@ -94,9 +68,7 @@ runtime::Handler handler_from_env(const runtime::GetenvFn& getenv) {
   auto* client = parts->client.get();
   parts->connection = std::make_unique<Connection>([=]() -> std::unique_ptr<Store> {
     // Fetched for every new connection, so a rotated password is picked up.
-    auto secret = aws::SecretsManager(*client).get_secret_value(secret_arn);
-    if (!secret.ok()) throw std::runtime_error("database secret: " + secret.error().to_string());
-    return std::make_unique<PgStore>(connection_params(*secret, sslmode, sslrootcert, "dn-loader"));
+    return std::make_unique<PgStore>(pg::params_from_secret(*client, db, "dn-loader"));
   });
 
   auto fetch = [client](const ObjectRef& o, const std::function<bool(std::string_view)>& on_chunk) {
@@ -114,7 +86,7 @@ runtime::Handler handler_from_env(const runtime::GetenvFn& getenv) {
   };
   parts->loader = std::make_unique<Handler>(*parts->contracts, options, *parts->connection, fetch,
                                             put, handler_options);
-  parts->handler = std::make_unique<EventHandler>(*parts->loader);
+  parts->handler = std::make_unique<runtime::JsonEventHandler<Handler>>(*parts->loader);
   return runtime::serve(parts);
 }
 

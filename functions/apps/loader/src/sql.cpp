@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
-#include "dn/util/text.hpp"
+#include "dn/pg/pg.hpp"
 
 namespace dn::loader::sql {
 
 namespace csv = dn::core::csv;
 
 std::string ident(std::string_view name) {
-  return util::double_quoted(name);
+  return pg::Pg::ident(name);
 }
 
 std::string idents(const std::vector<std::string>& names, std::string_view qualifier) {

@@ -5,34 +5,17 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dn/core/csv.hpp"
+#include "dn/pg/pg.hpp"
 #include "sql.hpp"
 
 namespace dn::loader {
 
-// A database failure. `sqlstate` is PostgreSQL's code ("" when the connection itself failed).
-class PgError : public std::runtime_error {
- public:
-  PgError(const std::string& message, std::string sqlstate)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
-  [[nodiscard]] const std::string& sqlstate() const { return sqlstate_; }
-  // The session is gone or the server is going away (failover, restart, admin kill): a new
-  // connection may well succeed now.
-  [[nodiscard]] bool connection_lost() const;
-  // The statement is wrong for this database (undefined table or column, bad type, syntax):
-  // trying again cannot help until the contract or the migration changes.
-  [[nodiscard]] bool permanent() const;
-  // A constraint refused a row (class 23: unique, not null, check, foreign key).
-  [[nodiscard]] bool integrity_violation() const;
-
- private:
-  std::string sqlstate_;
-};
+using dn::pg::PgError;  // the shared client's failure (dn/pg/pg.hpp)
 
 struct ObjectRef {
   std::string bucket{};
