@@ -79,6 +79,7 @@ std::vector<core::DayEntry> day_entries(const std::string& date, bool frozen,
     entries[c.id] = std::move(e);
   }
   std::vector<core::DayEntry> out;
+  out.reserve(entries.size());
   for (auto& [id, e] : entries) out.push_back(std::move(e));
   return out;
 }
