@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-Refusable<AdminRequest> list_request(const ProxyEvent& e) {
+Refusable<AdminRequest> day_request(const ProxyEvent& e) {
   if (e.method != "GET") return method_not_allowed("GET");
   auto query = query_of(e);
   if (!query.ok()) return query.error();
@@ -19,7 +19,7 @@ Refusable<AdminRequest> list_request(const ProxyEvent& e) {
   return AdminRequest{ListDayRequest{date}};
 }
 
-Refusable<AdminRequest> item_request(const ProxyEvent& e) {
+Refusable<AdminRequest> definition_request(const ProxyEvent& e) {
   std::string id = path_parameter(e, "notificationId");
   if (e.method == "PUT") {
     auto body = body_of(e);
@@ -38,8 +38,8 @@ Refusable<AdminRequest> item_request(const ProxyEvent& e) {
 Refusable<AdminRequest> parse_admin_request(std::string_view event_json) {
   auto parsed = parse_proxy_event(event_json);
   if (!parsed.ok()) return parsed.error();
-  if (parsed->resource == kAdminListResource) return list_request(*parsed);
-  if (parsed->resource == kAdminItemResource) return item_request(*parsed);
+  if (parsed->resource == kAdminListResource) return day_request(*parsed);
+  if (parsed->resource == kAdminItemResource) return definition_request(*parsed);
   return no_such_route();
 }
 
