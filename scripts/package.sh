@@ -12,9 +12,10 @@ dist="${DN_ARTIFACT_DIR:-$root/functions/dist}"
 # loader); a folder without one is a library the apps share (inbox-store).
 mapfile -t functions < <(find "$root/functions/apps" -mindepth 2 -maxdepth 2 -name main.cpp \
   -printf '%h\n' | xargs -n1 basename | LC_ALL=C sort)
-# Only find-daily resolves "the day" in a time zone; Amazon Linux 2023's Lambda image is not
-# guaranteed to carry tzdata, so its zip carries the zone files (posix/ and right/ duplicates left out).
-zoneinfo_for=(find-daily)
+# find-daily and manage-notifications resolve "the day" in a time zone; Amazon Linux 2023's Lambda
+# image is not guaranteed to carry tzdata, so their zips carry the zone files (posix/ and right/
+# duplicates left out).
+zoneinfo_for=(find-daily manage-notifications)
 zoneinfo_src="${DN_ZONEINFO:-/usr/share/zoneinfo}"
 
 mkdir -p "$dist"

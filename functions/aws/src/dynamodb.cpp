@@ -160,6 +160,11 @@ Result<VersionedItem> DynamoDb::read_versioned(const std::string& table,
 
 Result<WriteStatus> DynamoDb::put_versioned(const std::string& table, nlohmann::json item,
                                             std::int64_t expected) {
+  return put_item(versioned_put_request(table, std::move(item), expected));
+}
+
+nlohmann::json DynamoDb::versioned_put_request(const std::string& table, nlohmann::json item,
+                                               std::int64_t expected) {
   item["version"] = {{"N", std::to_string(expected + 1)}};
   nlohmann::json request{{"TableName", table},
                          {"Item", std::move(item)},
@@ -170,7 +175,7 @@ Result<WriteStatus> DynamoDb::put_versioned(const std::string& table, nlohmann::
     request["ConditionExpression"] = "#version = :expected";
     request["ExpressionAttributeValues"] = {{":expected", {{"N", std::to_string(expected)}}}};
   }
-  return put_item(request);
+  return request;
 }
 
 Result<WriteStatus> DynamoDb::put_item(const nlohmann::json& request) {

@@ -23,5 +23,22 @@ TEST(Attributes, TextReadsOnlyAnSAttributeOfAnObject) {
   EXPECT_EQ(text(json(nullptr), "pk"), nullptr);
 }
 
+TEST(Attributes, NumberReadsOnlyAnIntegerNAttribute) {
+  const json item{{"v", num(7)},
+                  {"neg", num(-3)},
+                  {"s", str("7")},
+                  {"frac", json{{"N", "1.5"}}},
+                  {"huge", json{{"N", "99999999999999999999"}}},
+                  {"empty", json{{"N", ""}}}};
+  EXPECT_EQ(number(item, "v"), 7);
+  EXPECT_EQ(number(item, "neg"), -3);
+  EXPECT_EQ(number(item, "s"), std::nullopt);
+  EXPECT_EQ(number(item, "frac"), std::nullopt);
+  EXPECT_EQ(number(item, "huge"), std::nullopt);
+  EXPECT_EQ(number(item, "empty"), std::nullopt);
+  EXPECT_EQ(number(item, "missing"), std::nullopt);
+  EXPECT_EQ(number(json::array(), "v"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace dn::aws::attr

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "dn/core/proxy_event.hpp"
 #include "dn/core/validate.hpp"
 #include "dn/util/json.hpp"
 
@@ -10,55 +11,25 @@ namespace {
 
 using nlohmann::json;
 
-ApiError bad(std::string message) {
-  return ApiError{400, "BadRequest", std::move(message)};
-}
-
-ApiError only(std::string_view method) {
-  return ApiError{405, "MethodNotAllowed", "only " + std::string(method) + " is supported"};
-}
-
-// The parts of a REST proxy event every route reads.
-struct Event {
-  json doc;
-  std::string method;    // empty when absent
-  std::string resource;  // empty when absent
+// An inbox route's event: the proxy event and its user id.
+struct Event : ProxyEvent {
   std::string user_id;
 };
 
-std::string string_field(const json& object, const char* name) {
-  if (!object.is_object()) return {};
-  const auto v = object.find(name);
-  return v != object.end() && v->is_string() ? v->get<std::string>() : std::string();
-}
-
 Refusable<Event> parse_event(std::string_view event_json) {
-  auto doc = dn::util::parse_json(event_json);
-  if (doc.is_discarded() || !doc.is_object()) return bad("request is not an API Gateway event");
-  Event e;
-  e.method = string_field(doc, "httpMethod");
-  e.resource = string_field(doc, "resource");
-  if (const auto path = doc.find("pathParameters"); path != doc.end()) {
-    e.user_id = string_field(*path, "userId");
-  }
-  e.doc = std::move(doc);
+  auto parsed = parse_proxy_event(event_json);
+  if (!parsed.ok()) return parsed.error();
+  Event e{*std::move(parsed), {}};
+  e.user_id = path_parameter(e, "userId");
   return e;
 }
 
 // The 405 when the event's method is not `method` (an absent one passes where `absent_ok`: API
 // Gateway's test events have none), else the 400 when its user id is invalid.
 Refusable<void> admit(const Event& e, std::string_view method, bool absent_ok) {
-  if (e.method != method && !(absent_ok && e.method.empty())) return only(method);
-  if (auto user = check_user_id(e.user_id); !user.ok()) return bad(user.error().text);
+  if (e.method != method && !(absent_ok && e.method.empty())) return method_not_allowed(method);
+  if (auto user = check_user_id(e.user_id); !user.ok()) return bad_request(user.error().text);
   return {};
-}
-
-// The query string object (possibly empty), or the 400 when it is not an object or null.
-Refusable<json> query_of(const Event& e) {
-  const auto q = e.doc.find("queryStringParameters");
-  if (q == e.doc.end() || q->is_null()) return json::object();
-  if (!q->is_object()) return bad("query string is malformed");
-  return *q;
 }
 
 Refusable<void> read_limit(const json& query, InboxRequest& r) {
@@ -69,7 +40,7 @@ Refusable<void> read_limit(const json& query, InboxRequest& r) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 ||
       v > kMaxLimit) {
-    return bad("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
+    return bad_request("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
   }
   r.limit = v;
   return {};
@@ -85,46 +56,29 @@ Refusable<InboxRequest> list_request(const Event& e) {
   if (auto limit = read_limit(q, r); !limit.ok()) return limit.error();
   if (const auto c = q.find("cursor"); c != q.end() && !c->is_null()) {
     if (!c->is_string() || c->get_ref<const std::string&>().empty()) {
-      return bad("cursor must be a non-empty string");
+      return bad_request("cursor must be a non-empty string");
     }
     r.cursor = c->get<std::string>();
   }
   if (const auto s = q.find("status"); s != q.end() && !s->is_null()) {
     const auto filter = s->is_string() ? parse_filter(s->get<std::string>()) : std::nullopt;
-    if (!filter) return bad("status must be one of all, unread, read");
+    if (!filter) return bad_request("status must be one of all, unread, read");
     r.filter = *filter;
   }
   return r;
-}
-
-// The request body as text: absent and null are empty; a base64-encoded body is refused (the
-// API declares no binary media types, so only a misconfiguration would send one).
-Refusable<std::string> body_of(const Event& e) {
-  if (const auto b64 = e.doc.find("isBase64Encoded");
-      b64 != e.doc.end() && b64->is_boolean() && b64->get<bool>()) {
-    return bad("body must be JSON text");
-  }
-  const auto b = e.doc.find("body");
-  if (b == e.doc.end() || b->is_null()) return std::string();
-  if (!b->is_string()) return bad("body must be JSON text");
-  return b->get<std::string>();
 }
 
 Refusable<WriteRequest> state_request(const Event& e) {
   if (auto admitted = admit(e, "PATCH", false); !admitted.ok()) return admitted.error();
   StateRequest r;
   r.user_id = e.user_id;
-  std::string id;
-  if (const auto path = e.doc.find("pathParameters"); path != e.doc.end()) {
-    id = string_field(*path, "id");
-  }
-  auto record = parse_record_id(id);
-  if (!record.ok()) return bad(record.error().text);
+  auto record = parse_record_id(path_parameter(e, "id"));
+  if (!record.ok()) return bad_request(record.error().text);
   r.record = *std::move(record);
   auto body = body_of(e);
   if (!body.ok()) return body.error();
   auto change = parse_state_patch(*body);
-  if (!change.ok()) return bad(change.error().text);
+  if (!change.ok()) return bad_request(change.error().text);
   r.change = *change;
   return WriteRequest{std::move(r)};
 }
@@ -136,7 +90,7 @@ Refusable<WriteRequest> read_all_request(const Event& e) {
   if (!body->empty()) {
     const auto doc = dn::util::parse_json(*body);
     if (doc.is_discarded() || !doc.is_object() || !doc.empty()) {
-      return bad("read-all takes no body (or {})");
+      return bad_request("read-all takes no body (or {})");
     }
   }
   return WriteRequest{ReadAllRequest{e.user_id}};
@@ -157,7 +111,7 @@ Refusable<ReadRequest> parse_read_request(std::string_view event_json) {
     return ReadRequest{CountRequest{e.user_id}};
   }
   if (!e.resource.empty() && e.resource != kListResource) {
-    return ApiError{404, "NotFound", "no such route"};
+    return no_such_route();
   }
   auto r = list_request(e);
   if (!r.ok()) return r.error();
@@ -176,7 +130,7 @@ Refusable<WriteRequest> parse_write_request(std::string_view event_json) {
   const auto& e = *parsed;
   if (e.resource == kRecordResource) return state_request(e);
   if (e.resource == kReadAllResource) return read_all_request(e);
-  return ApiError{404, "NotFound", "no such route"};
+  return no_such_route();
 }
 
 json inbox_body(std::string_view user_id, InboxFilter filter,

@@ -77,7 +77,8 @@ Expected<std::vector<Weekday>> parse_days(const json& value) {
   for (const auto& item : value) {
     const auto day = item.is_string() ? parse_weekday(item.get<std::string>()) : std::nullopt;
     if (!day) {
-      const std::string shown = item.is_string() ? in_quotes(item.get<std::string>()) : util::to_json(item);
+      const std::string shown =
+          item.is_string() ? in_quotes(item.get<std::string>()) : util::to_json(item);
       return Reason{"schedule.days has the unknown weekday " + shown +
                     "; known: " + std::string(kWeekdayList)};
     }
@@ -206,8 +207,8 @@ Expected<void> check_body_id(const json& doc, std::string_view id) {
   auto in_body = optional_string(doc, "notificationId", "notificationId");
   if (!in_body.ok()) return in_body.error();
   if (*in_body && **in_body != id) {
-    return Reason{"notificationId " + in_quotes(**in_body) + " in the body differs from the path's " +
-                  in_quotes(id)};
+    return Reason{"notificationId " + in_quotes(**in_body) +
+                  " in the body differs from the path's " + in_quotes(id)};
   }
   return {};
 }

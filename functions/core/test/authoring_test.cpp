@@ -25,7 +25,10 @@ std::string schedule_error(const std::string& text) {
   return s.ok() ? "<accepted>" : s.error().text;
 }
 
-const AuthoringRules kRules{{"all-users", "marketing"}, "2026-12-02"};
+const AuthoringRules& rules() {
+  static const AuthoringRules kRules{{"all-users", "marketing"}, "2026-12-02"};
+  return kRules;
+}
 
 std::string body_with(const json& schedule_value) {
   return util::to_json(json{{"title", "Hello {{firstName}}"},
@@ -35,8 +38,8 @@ std::string body_with(const json& schedule_value) {
 }
 
 std::string definition_error(const std::string& body, const std::string& id = "n1",
-                             const AuthoringRules& rules = kRules) {
-  auto d = parse_definition(id, body, rules);
+                             const AuthoringRules& with = rules()) {
+  auto d = parse_definition(id, body, with);
   return d.ok() ? "<accepted>" : d.error().text;
 }
 
@@ -278,7 +281,7 @@ TEST(AuthoringPlaceholders, KnownUnknownAndNotPlaceholders) {
 // ------------------------------------------------------------ parse_definition
 
 TEST(AuthoringDefinition, AcceptsAndKeepsTheFields) {
-  auto d = parse_definition("n1", body_with(json{{"date", "2026-12-02"}}), kRules);  // today
+  auto d = parse_definition("n1", body_with(json{{"date", "2026-12-02"}}), rules());  // today
   ASSERT_TRUE(d.ok()) << d.error().text;
   EXPECT_EQ(d->id, "n1");
   EXPECT_EQ(d->title, "Hello {{firstName}}");
@@ -288,7 +291,7 @@ TEST(AuthoringDefinition, AcceptsAndKeepsTheFields) {
 
   json doc = util::parse_json(body_with(json{{"rule", "weekdays"}, {"start", "2026-01-01"}}));
   doc["notificationId"] = "n1";
-  auto rule = parse_definition("n1", util::to_json(doc), kRules);  // a start in the past is fine
+  auto rule = parse_definition("n1", util::to_json(doc), rules());  // a start in the past is fine
   ASSERT_TRUE(rule.ok()) << rule.error().text;
   EXPECT_EQ(rule->schedule.rule, "weekdays");
 }

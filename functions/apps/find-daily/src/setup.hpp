@@ -13,22 +13,16 @@
 #include "dn/core/timezone.hpp"
 #include "dn/runtime/runtime.hpp"
 #include "dn/runtime/startup.hpp"
+#include "zoneinfo.hpp"
 
 namespace dn::find_daily {
 
 using runtime::GetenvFn;
 
-// Why `name` is not an acceptable zone name (an IANA name such as "Europe/London": letters,
-// digits, '_', '-', '+' and '/', no empty or dot segment), or nullopt.
-std::optional<std::string> check_zone_name(std::string_view name);
-
-// Where zone files are looked for: $LAMBDA_TASK_ROOT/zoneinfo (bundled by scripts/package.sh),
-// then /usr/share/zoneinfo.
-std::vector<std::string> zoneinfo_roots(const GetenvFn& getenv);
-
-// The zone from the first root that has the file; "UTC" needs no file. Throws
-// std::runtime_error naming the zone when it is invalid, missing or malformed.
-core::TimeZone load_zone(const std::string& name, const std::vector<std::string>& roots);
+// The zone loading, shared with manage-notifications (apps/zoneinfo).
+using zoneinfo::check_zone_name;
+using zoneinfo::load_zone;
+using zoneinfo::zoneinfo_roots;
 
 // The client options find-daily runs with: retries bounded by the deadline, not by a count.
 aws::ClientOptions absorbing_client_options();

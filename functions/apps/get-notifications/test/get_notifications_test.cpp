@@ -7,6 +7,7 @@
 
 #include "dn/runtime/build.hpp"
 #include "fake_inbox.hpp"
+#include "proxy_answer.hpp"
 
 namespace dn::get_notifications {
 namespace {
@@ -40,15 +41,7 @@ struct Fixture {
                {"httpMethod", method},
                {"pathParameters", {{"userId", user}}},
                {"queryStringParameters", query}};
-    runtime::Request req;
-    req.payload = event.dump();
-    const auto resp = handler.handle(req);
-    EXPECT_TRUE(resp.is_success());
-    const auto proxy = json::parse(resp.body());
-    // Every response, success or error, names the build that served it.
-    EXPECT_EQ(proxy["headers"].value("X-Build-Id", ""), std::string(runtime::build_id()));
-    EXPECT_EQ(proxy["headers"].value("Content-Type", ""), "application/json");
-    return {proxy["statusCode"].get<int>(), json::parse(proxy["body"].get<std::string>())};
+    return inbox::testing::proxy_answer(handler, event);
   }
   std::pair<int, json> count(const std::string& user) {
     return get(user, nullptr, "GET", core::kCountResource);

@@ -4,6 +4,7 @@
 #include <utility>
 #include <variant>
 
+#include "dn/aws/attributes.hpp"
 #include "dn/aws/retry.hpp"
 #include "dn/core/keys.hpp"
 
@@ -26,19 +27,6 @@ const std::string* text(const json& item, const char* name) {
   if (a == item.end() || !a->is_object()) return nullptr;
   const auto s = a->find("S");
   return s != a->end() && s->is_string() ? s->get_ptr<const std::string*>() : nullptr;
-}
-
-std::optional<std::int64_t> number(const json& item, const char* name) {
-  if (!item.is_object()) return std::nullopt;
-  const auto a = item.find(name);
-  if (a == item.end() || !a->is_object()) return std::nullopt;
-  const auto n = a->find("N");
-  if (n == a->end() || !n->is_string()) return std::nullopt;
-  try {
-    return std::stoll(n->get<std::string>());
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
 }
 
 std::string value_or_empty(const std::string* v) {
@@ -150,7 +138,7 @@ Applied decide(const core::InboxState& old, core::StateChange change, const Now&
 
 bool live(const json& item, const Now& now) {
   if (!item.is_object() || item.empty()) return false;
-  const auto expires = number(item, "expiresAt");
+  const auto expires = aws::attr::number(item, "expiresAt");
   return !item.contains("expiresAt") || (expires && *expires > now.epoch);
 }
 

@@ -6,6 +6,7 @@
 
 #include "dn/runtime/build.hpp"
 #include "fake_inbox.hpp"
+#include "proxy_answer.hpp"
 
 namespace dn::update_notifications {
 namespace {
@@ -29,13 +30,7 @@ struct Fixture {
   }
 
   std::pair<int, json> call(const json& event, const runtime::Request& base = {}) {
-    runtime::Request req = base;
-    req.payload = event.dump();
-    const auto resp = handler.handle(req);
-    EXPECT_TRUE(resp.is_success());
-    const auto proxy = json::parse(resp.body());
-    EXPECT_EQ(proxy["headers"].value("X-Build-Id", ""), std::string(runtime::build_id()));
-    return {proxy["statusCode"].get<int>(), json::parse(proxy["body"].get<std::string>())};
+    return inbox::testing::proxy_answer(handler, event, base);
   }
   std::pair<int, json> patch(const std::string& user, const std::string& id, const json& body) {
     return call(json{{"resource", std::string(core::kRecordResource)},

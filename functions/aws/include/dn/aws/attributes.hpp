@@ -21,5 +21,8 @@ nlohmann::json num(std::int64_t v);
 const std::string* text(const nlohmann::json& item, std::string_view name);
 // The same S value as a copy, nullopt where text() gives nullptr.
 std::optional<std::string> maybe_text(const nlohmann::json& item, std::string_view name);
+// The N value of attribute `name` of `item` as an integer; nullopt where text() would give
+// nullptr for an S, or when the number is not an integer that fits 64 bits.
+std::optional<std::int64_t> number(const nlohmann::json& item, std::string_view name);
 
 }  // namespace dn::aws::attr

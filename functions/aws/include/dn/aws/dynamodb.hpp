@@ -89,6 +89,10 @@ class DynamoDb {
   // first, or when this very put was applied and its answer lost: read again and decide again.
   Result<WriteStatus> put_versioned(const std::string& table, nlohmann::json item,
                                     std::int64_t expected);
+  // put_versioned's PutItem body (TableName, Item with the new version, its condition), which
+  // is also a TransactWriteItems "Put" action.
+  static nlohmann::json versioned_put_request(const std::string& table, nlohmann::json item,
+                                              std::int64_t expected);
 
   // PutItem; `request` is the PutItem body (TableName, Item, ConditionExpression...).
   // A false condition is WriteStatus::condition_failed, not an error.
