@@ -164,7 +164,8 @@ def main():
 
     print(f"load-csv: status {got['status']}" + (f" ({got['reason']})" if got.get("reason") else ""))
     print(f"load-csv: rows read {got['rowsRead']}, loaded {got['rowsLoaded']} "
-          f"(changed {got['rowsChanged']}), rejected {got['rowsRejected']}")
+          f"(changed {got['rowsChanged']}), rejected {got['rowsRejected']}, "
+          f"deleted {got.get('rowsDeleted', 0)}")
     if got.get("rejectsKey"):
         print(f"load-csv: rejects at s3://{bucket}/{got['rejectsKey']}")
     print(f"load-csv: outcome {time.monotonic() - started:.1f} s after make load-csv started")

@@ -122,7 +122,8 @@ class ContractChecker {
     }
     const bool keyless = c.rows_owned_by_object;
     for (const auto& [name, tc] : columns) {
-      const bool managed = keyless && (name == "dn_source_object" || name == "dn_source_line");
+      const bool managed = (c.records_source_object() && name == csv::kSourceObjectColumn) ||
+                           (keyless && name == csv::kSourceLineColumn);
       if (in_contract.count(name) == 0 && !managed && tc.not_null && !tc.has_default) {
         std::string message = "column " + name;
         message += " of " + table;
@@ -131,9 +132,12 @@ class ContractChecker {
       }
     }
     const auto unique = unique_indexes(db_, c.schema, c.table);
+    if (c.records_source_object()) {
+      // A keyed table's rows loaded before the column existed have none (NULL, never deleted).
+      check_managed(columns, std::string(csv::kSourceObjectColumn), "text", keyless);
+    }
     if (keyless) {
-      check_managed(columns, "dn_source_object", "text");
-      check_managed(columns, "dn_source_line", "bigint");
+      check_managed(columns, std::string(csv::kSourceLineColumn), "bigint", true);
     } else {
       auto key = c.key;
       std::sort(key.begin(), key.end());
@@ -152,11 +156,13 @@ class ContractChecker {
  private:
   void fail(const std::string& message) { problems_.push_back({file_, message}); }
 
+  // A column the loader writes itself (dn_source_object, dn_source_line).
   void check_managed(const std::map<std::string, TableColumn>& columns, const std::string& name,
-                     const std::string& type) {
+                     const std::string& type, bool not_null) {
     const auto it = columns.find(name);
-    if (it == columns.end() || it->second.type != type || !it->second.not_null) {
-      fail("rows owned by their object need column " + name + " " + type + " NOT NULL");
+    if (it == columns.end() || it->second.type != type || (not_null && !it->second.not_null)) {
+      fail(not_null ? "rows owned by their object need column " + name + " " + type + " NOT NULL"
+                    : "\"absent_keys\": \"delete\" needs column " + name + " " + type);
     }
   }
 

@@ -150,6 +150,11 @@ TEST_F(ContractCheck, AKeyWithoutAUniqueIndexIsNamed) {
   expect_only("contracts/users.json", "no primary key or unique index on the key (user_id, email)");
 }
 
+TEST_F(ContractCheck, AbsentKeysDeleteWithoutTheSourceObjectColumnIsNamed) {
+  fs::remove(copy_ / "migrations" / "V005__users_source_object.sql");
+  expect_only("contracts/users.json", "\"absent_keys\": \"delete\" needs column dn_source_object");
+}
+
 TEST_F(ContractCheck, AContractWithoutItsTableIsNamed) {
   write_json(copy_ / "contracts" / "orders.json",
              {{"dataset", "orders"},

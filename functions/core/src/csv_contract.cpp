@@ -123,6 +123,21 @@ Column parse_column(const nlohmann::json& entry) {
   return col;
 }
 
+// "absent_keys": "keep" (the default) or "delete", for a keyed dataset only.
+void parse_absent_keys(const nlohmann::json& document, Contract& c) {
+  if (!document.contains("absent_keys")) return;
+  if (c.key.empty()) {
+    throw std::invalid_argument(
+        "absent_keys needs a key (rows owned by their object are replaced whole)");
+  }
+  const auto text = document.at("absent_keys").get<std::string>();
+  if (text == "delete") {
+    c.absent_keys = AbsentKeys::Delete;
+  } else if (text != "keep") {
+    throw std::invalid_argument("absent_keys must be \"keep\" or \"delete\", not \"" + text + "\"");
+  }
+}
+
 // Exactly one of `key` and "rows_owned_by": "object".
 void parse_ownership(const nlohmann::json& document, Contract& c) {
   const bool has_key = document.contains("key");
@@ -135,6 +150,7 @@ void parse_ownership(const nlohmann::json& document, Contract& c) {
       throw std::invalid_argument("rows_owned_by must be \"object\"");
     }
     c.rows_owned_by_object = true;
+    parse_absent_keys(document, c);
     return;
   }
   c.key = document.at("key").get<std::vector<std::string>>();
@@ -152,6 +168,7 @@ void parse_ownership(const nlohmann::json& document, Contract& c) {
       throw std::invalid_argument("key column '" + k + "' is listed twice");
     }
   }
+  parse_absent_keys(document, c);
 }
 
 char single_char(const nlohmann::json& format, const char* name, char fallback) {

@@ -344,6 +344,31 @@ std::optional<Reject> Validator::accept(const Record& record, std::string& copy_
   return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> Validator::readable_key(const Record& record) {
+  const auto& key = contract_->key;
+  if (key.empty() || !field_count_ok(record)) return std::nullopt;
+  const auto issue_on = [&](std::size_t field) {
+    return std::any_of(record.issues.begin(), record.issues.end(), [&](const Issue& issue) {
+      return issue.column == field || issue.column == Issue::kWholeRecord;
+    });
+  };
+  std::vector<std::string> values;
+  values.reserve(key.size());
+  for (const auto& name : key) {
+    const auto i = contract_->column_index(name);
+    if (!i) return std::nullopt;
+    const std::size_t src = map_.source[*i];
+    if (src >= record.fields.size() || record.fields[src].empty() || issue_on(src)) {
+      return std::nullopt;
+    }
+    if (!normalise_value(contract_->columns[*i], record.fields[src], scratch_).ok()) {
+      return std::nullopt;
+    }
+    values.push_back(scratch_);
+  }
+  return values;
+}
+
 std::string rejects_header() {
   return "line,column,reason,raw\r\n";
 }

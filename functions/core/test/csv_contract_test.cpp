@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -219,6 +220,77 @@ TEST(CsvContract, KeyOrRowsOwnedByObjectAndEncodings) {
   }
   EXPECT_EQ(csv::encoding_name(csv::Encoding::Windows1252), "WINDOWS-1252");
   EXPECT_EQ(csv::encoding_name(csv::Encoding::Latin1), "ISO-8859-1");
+}
+
+TEST(CsvContract, AbsentKeysIsKeepOrDeleteOnAKeyedDatasetOnly) {
+  auto doc = users_contract_json();
+  EXPECT_EQ(csv::parse_contract(doc).absent_keys, csv::AbsentKeys::Keep);  // the default
+  EXPECT_FALSE(csv::parse_contract(doc).records_source_object());
+  doc["absent_keys"] = "delete";
+  EXPECT_EQ(csv::parse_contract(doc).absent_keys, csv::AbsentKeys::Delete);
+  EXPECT_TRUE(csv::parse_contract(doc).records_source_object());
+  doc["absent_keys"] = "keep";
+  EXPECT_EQ(csv::parse_contract(doc).absent_keys, csv::AbsentKeys::Keep);
+  const auto refused = [](const json& d) {
+    try {
+      (void)csv::parse_contract(d);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  doc["absent_keys"] = "drop";
+  EXPECT_EQ(refused(doc), "absent_keys must be \"keep\" or \"delete\", not \"drop\"");
+  doc["absent_keys"] = true;
+  EXPECT_NE(refused(doc).find("contract: "), std::string::npos);  // not a string
+  doc.erase("key");
+  doc["rows_owned_by"] = "object";
+  for (const char* value : {"delete", "keep"}) {
+    doc["absent_keys"] = value;
+    EXPECT_EQ(refused(doc),
+              "absent_keys needs a key (rows owned by their object are replaced whole)");
+  }
+  doc.erase("absent_keys");
+  EXPECT_TRUE(csv::parse_contract(doc).records_source_object());  // rows owned by the object
+}
+
+// A rejected row keeps its key's row only when the key can be read as the loader would load it.
+TEST(CsvValidator, TheKeyOfARejectedRowIsReadableUnlessTheKeyOrTheRecordIsBroken) {
+  auto doc = users_contract_json();
+  doc["key"] = {"user_id", "signup"};
+  doc["columns"][6]["required"] = true;
+  const auto c = csv::parse_contract(doc);
+  std::deque<std::string> storage;
+  const auto recs = records_of(
+      "user_id,email,age,signup\n"
+      "u1,not-an-address,1,31/12/2023\n"    // 1: a value error elsewhere: readable, normalised
+      "u2,a@b.org,999,2023-01-02\n"         // 2: out of range elsewhere: readable
+      "u3,a@b.org,1\n"                      // 3: too few fields
+      "u4,a@b.org,1,2023-01-02,extra\n"     // 4: too many fields
+      "u5-too-long,a@b.org,1,2023-01-02\n"  // 5: the key itself is too long
+      ",a@b.org,1,2023-01-02\n"             // 6: the key is empty
+      "u7,a@b.org,1,2023-02-30\n"           // 7: the key's date is not a date
+      "\"u8\"x,a@b.org,1,2023-01-02\n"      // 8: a quote problem in the key field
+      "u9,\"a@b\"x.org,1,2023-01-02\n",     // 9: a quote problem elsewhere: readable
+      storage);
+  const auto h = csv::map_header(c, recs[0]);
+  ASSERT_TRUE(h.ok()) << h.error().text;
+  csv::Validator v(c, *h);
+  std::string out;
+  for (std::size_t i = 1; i < recs.size(); ++i) EXPECT_TRUE(v.accept(recs[i], out)) << i;
+  EXPECT_TRUE(out.empty());
+  using Key = std::optional<std::vector<std::string>>;
+  EXPECT_EQ(v.readable_key(recs[1]), Key({"u1", "2023-12-31"}));
+  EXPECT_EQ(v.readable_key(recs[2]), Key({"u2", "2023-01-02"}));
+  for (std::size_t i = 3; i <= 8; ++i) EXPECT_EQ(v.readable_key(recs[i]), std::nullopt) << i;
+  EXPECT_EQ(v.readable_key(recs[9]), Key({"u9", "2023-01-02"}));
+
+  // A keyless contract has no key to read.
+  doc.erase("key");
+  doc["rows_owned_by"] = "object";
+  const auto keyless = csv::parse_contract(doc);
+  csv::Validator k(keyless, *csv::map_header(keyless, recs[0]));
+  EXPECT_EQ(k.readable_key(recs[1]), std::nullopt);
 }
 
 TEST(CsvValidator, QuotedEmptyIsTheEmptyStringUnquotedEmptyIsNull) {

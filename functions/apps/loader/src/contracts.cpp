@@ -97,9 +97,16 @@ Contracts::Lookup Contracts::for_key(const std::string& key_without_prefix,
 std::optional<std::string> Contracts::dataset_of_migration(const std::string& name) const {
   const auto sep = name.find("__");
   if (sep == std::string::npos || !name.ends_with(".sql")) return std::nullopt;
-  const std::string dataset = name.substr(sep + 2, name.size() - sep - 2 - 4);
-  if (datasets_.count(dataset) == 0) return std::nullopt;
-  return dataset;
+  const std::string what = name.substr(sep + 2, name.size() - sep - 2 - 4);
+  if (datasets_.count(what) != 0) return what;
+  // V<NNN>__<dataset>_<change>.sql (V005__users_source_object.sql): the longest such dataset.
+  std::optional<std::string> found;
+  for (const auto& [dataset, entry] : datasets_) {
+    if (what.starts_with(dataset + "_") && (!found || dataset.size() > found->size())) {
+      found = dataset;
+    }
+  }
+  return found;
 }
 
 void Contracts::fail(const std::string& dataset, const std::string& reason) {

@@ -33,7 +33,8 @@ class Contracts {
                                const std::string& default_dataset) const;
 
   [[nodiscard]] const std::map<std::string, std::string>& migrations() const { return migrations_; }
-  // A migration named V<NNN>__<dataset>.sql belongs to that dataset (if it has a contract).
+  // A migration named V<NNN>__<dataset>.sql or V<NNN>__<dataset>_<change>.sql belongs to that
+  // dataset (if it has a contract; the longest such name).
   [[nodiscard]] std::optional<std::string> dataset_of_migration(const std::string& name) const;
   // Marks a dataset unusable (its migration failed): its files are rejected with `reason`.
   void fail(const std::string& dataset, const std::string& reason);

@@ -175,6 +175,7 @@ nlohmann::json Handler::handle(const nlohmann::json& event, Clock::time_point de
                        {"rowsLoaded", out.rows_loaded},
                        {"rowsChanged", out.rows_changed},
                        {"rowsRejected", out.rows_rejected},
+                       {"rowsDeleted", out.rows_deleted},
                        {"bytesRead", out.bytes_read},
                        {"rejectsKey", out.rejects_key},
                        {"durationMs", out.duration.count()},
@@ -184,6 +185,7 @@ nlohmann::json Handler::handle(const nlohmann::json& event, Clock::time_point de
           metrics.add("RowsRead", static_cast<double>(out.rows_read));
           metrics.add("RowsLoaded", static_cast<double>(out.rows_loaded));
           metrics.add("RowsRejected", static_cast<double>(out.rows_rejected));
+          metrics.add("RowsDeleted", static_cast<double>(out.rows_deleted));
           metrics.add("BytesRead", static_cast<double>(out.bytes_read), dn::runtime::Unit::Bytes);
           metrics.add("LoadDurationMs", static_cast<double>(out.duration.count()),
                       dn::runtime::Unit::Milliseconds);

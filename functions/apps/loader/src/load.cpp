@@ -43,16 +43,32 @@ LedgerRow ledger_row(const LoadOutcome& out) {
                    out.bytes_read,
                    out.rejects_key,
                    static_cast<std::uint64_t>(out.duration.count()),
-                   static_cast<std::uint64_t>(out.transfer.count())};
+                   static_cast<std::uint64_t>(out.transfer.count()),
+                   out.rows_deleted};
 }
 
 // What streaming the object into the staging table found.
 struct Staged {
   std::string rejects = csv::rejects_header();  // validation rejects, in file order
   std::optional<std::string> whole_file{};      // a reason to reject the file as a whole
+  // "absent_keys": "delete": the keys of rejected rows that could still be read ({column:
+  // value} each; at most max_rejected_rows), kept although the rows did not load.
+  nlohmann::json kept_keys = nlohmann::json::array();
   std::string etag{};
   std::string version_id{};
 };
+
+// "absent_keys": "delete": a rejected row whose key can be read keeps its key's row (bad input
+// loses nothing).
+void keep_key(const csv::Contract& contract, csv::Validator& validator, const csv::Record& r,
+              nlohmann::json& kept) {
+  if (contract.absent_keys != csv::AbsentKeys::Delete) return;
+  const auto key = validator.readable_key(r);
+  if (!key) return;
+  nlohmann::json entry = nlohmann::json::object();
+  for (std::size_t i = 0; i < key->size(); ++i) entry[contract.key[i]] = (*key)[i];
+  kept.push_back(std::move(entry));
+}
 
 // One load in progress: the stages share the object, the contract and the counters.
 class Run {
@@ -77,6 +93,7 @@ class Run {
   std::optional<LoadOutcome> already_finished();
   void begin();
   Staged stage(const csv::Contract& contract, CopyInto into);
+  void delete_absent(const csv::Contract& contract, const Staged& staged);
   std::optional<std::string> dedupe(const csv::Contract& contract, std::string& rejects);
   void merge(const csv::Contract& contract);
   LoadOutcome finish(const std::string& rejects);
@@ -123,6 +140,10 @@ void Run::begin() {
 // database work overlap.
 Staged Run::stage(const csv::Contract& contract, CopyInto into) {
   Staged staged;
+  // A first load into a table that records the source object: each row's last field (its line
+  // number) becomes the object key.
+  std::string source_field;
+  if (contract.records_source_object()) csv::append_copy_escaped(source_field, object_.key);
   if (into == CopyInto::Stage) db_.create_stage(contract);
   db_.copy_begin(contract, into);
   bool copying = true;
@@ -154,9 +175,11 @@ Staged Run::stage(const csv::Contract& contract, CopyInto into) {
           return;
         }
         staged.rejects += csv::rejects_line(*reject, r.to_csv(dialect.delimiter, dialect.quote));
+        keep_key(contract, *validator, r, staged.kept_keys);
       } else if (into == CopyInto::Target) {
         // The target has no line column: drop the row's last field (its line number).
-        rows.resize(rows.rfind('\t'));
+        rows.resize(rows.rfind('\t') + (source_field.empty() ? 0 : 1));
+        rows += source_field;
         rows += '\n';
       }
       pipe.flush_if_full();
@@ -216,7 +239,15 @@ void Run::add_removed(const Removed& removed, const std::string& column, const s
   out_.rows_rejected += removed.total;
 }
 
-// 3. In-file duplicates (the key, then each unique column; the first occurrence wins) and unique
+// 3. Before the duplicate checks, so that a key they reject is still in the stage (kept) and a
+// unique value the deleted rows held is free for the file's rows.
+void Run::delete_absent(const csv::Contract& contract, const Staged& staged) {
+  if (contract.absent_keys != csv::AbsentKeys::Delete) return;
+  out_.rows_deleted =
+      db_.delete_absent_keys(contract, object_, dn::util::to_json(staged.kept_keys));
+}
+
+// 4. In-file duplicates (the key, then each unique column; the first occurrence wins) and unique
 // values that already belong to another row of the target. The database holds the duplicates;
 // the loader reads back at most the rows it may still reject.
 std::optional<std::string> Run::dedupe(const csv::Contract& contract, std::string& rejects) {
@@ -250,14 +281,14 @@ std::optional<std::string> Run::dedupe(const csv::Contract& contract, std::strin
   return std::nullopt;
 }
 
-// 4. Into the target table.
+// 5. Into the target table.
 void Run::merge(const csv::Contract& contract) {
   out_.rows_changed = db_.merge(contract, object_);
   out_.rows_loaded = out_.rows_read - out_.rows_rejected;
   out_.status = LoadOutcome::Status::Loaded;
 }
 
-// 5. The rejects file before COMMIT (the ledger row names it), the ledger row in the same
+// 6. The rejects file before COMMIT (the ledger row names it), the ledger row in the same
 // transaction as the rows, and the outcome record only after COMMIT: whoever reads it knows the
 // load is committed. If the process dies in between, the redelivered event finds the ledger row
 // and writes the outcome then (already_finished).
@@ -283,6 +314,7 @@ LoadOutcome Run::reject_whole(const std::string& reason) {
   out_.rows_loaded = 0;
   out_.rows_changed = 0;
   out_.rows_rejected = 0;
+  out_.rows_deleted = 0;
   begin();
   try {
     if (auto done = already_finished()) {
@@ -312,6 +344,7 @@ LoadOutcome Run::reject_whole(const std::string& reason) {
 void Run::restart() {
   out_.rows_read = 0;
   out_.rows_rejected = 0;
+  out_.rows_deleted = 0;
   out_.bytes_read = 0;
   rejects_.clear();
 }
@@ -357,6 +390,7 @@ std::optional<LoadOutcome> Run::attempt(const csv::Contract& contract, bool try_
       out_.rows_changed = out_.rows_loaded;
       out_.status = LoadOutcome::Status::Loaded;
     } else {
+      delete_absent(contract, staged);
       if (auto reason = dedupe(contract, staged.rejects)) return reject_whole(*reason);
       merge(contract);
     }
@@ -420,6 +454,7 @@ std::string outcome_json(const ObjectRef& o, const LedgerRow& row) {
                                                 {"rowsLoaded", row.rows_loaded},
                                                 {"rowsChanged", row.rows_changed},
                                                 {"rowsRejected", row.rows_rejected},
+                                                {"rowsDeleted", row.rows_deleted},
                                                 {"bytesRead", row.bytes_read},
                                                 {"rejectsKey", row.rejects_key},
                                                 {"durationMs", row.duration_ms},

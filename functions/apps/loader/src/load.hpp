@@ -3,9 +3,10 @@
 //   2. stage     - BEGIN with limits from the deadline, per-object lock; the object (exactly the
 //                  event's version) is streamed: transcode -> parse -> validate on this thread,
 //                  COPY into a staging table on a second one;
-//   3. dedupe    - in-file duplicates (key, unique columns) and unique values owned elsewhere;
-//   4. merge     - by key (insert/update changed rows), or replace the object's own rows;
-//   5. finish    - rejects file, ledger row, COMMIT; only then the outcome record.
+//   3. absent    - "absent_keys": "delete": the object's earlier rows whose key is gone;
+//   4. dedupe    - in-file duplicates (key, unique columns) and unique values owned elsewhere;
+//   5. merge     - by key (insert/update changed rows), or replace the object's own rows;
+//   6. finish    - rejects file, ledger row, COMMIT; only then the outcome record.
 #pragma once
 
 #include <chrono>
@@ -43,6 +44,7 @@ struct LoadOutcome {
   std::uint64_t rows_loaded = 0;
   std::uint64_t rows_changed = 0;  // inserted or updated (unchanged rows are not rewritten)
   std::uint64_t rows_rejected = 0;
+  std::uint64_t rows_deleted = 0;  // "absent_keys": "delete": this object's rows gone from it
   std::uint64_t bytes_read = 0;
   std::string rejects_key{};  // empty when there were no rejects
   std::string outcome_key{};  // loaded/<key>.json

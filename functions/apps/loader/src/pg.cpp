@@ -44,10 +44,10 @@ std::optional<LedgerRow> PgStore::ledger(const ObjectRef& o) {
   if (PQntuples(r.get()) == 0) return std::nullopt;
   const auto* p = r.get();
   return LedgerRow{
-      PQgetvalue(p, 0, 0),         PQgetvalue(p, 0, 1),         PQgetvalue(p, 0, 2),
-      to_u64(PQgetvalue(p, 0, 3)), to_u64(PQgetvalue(p, 0, 4)), to_u64(PQgetvalue(p, 0, 5)),
-      to_u64(PQgetvalue(p, 0, 6)), to_u64(PQgetvalue(p, 0, 7)), PQgetvalue(p, 0, 8),
-      to_u64(PQgetvalue(p, 0, 9)), to_u64(PQgetvalue(p, 0, 10))};
+      PQgetvalue(p, 0, 0),         PQgetvalue(p, 0, 1),          PQgetvalue(p, 0, 2),
+      to_u64(PQgetvalue(p, 0, 3)), to_u64(PQgetvalue(p, 0, 4)),  to_u64(PQgetvalue(p, 0, 5)),
+      to_u64(PQgetvalue(p, 0, 6)), to_u64(PQgetvalue(p, 0, 7)),  PQgetvalue(p, 0, 8),
+      to_u64(PQgetvalue(p, 0, 9)), to_u64(PQgetvalue(p, 0, 10)), to_u64(PQgetvalue(p, 0, 11))};
 }
 
 void PgStore::begin(const ObjectRef& o, const sql::Limits& limits) {
@@ -124,13 +124,22 @@ Removed PgStore::remove_taken(const dn::core::csv::Contract& contract, const std
   return removed_rows(pg_.exec(sql::remove_taken(contract, column), params));
 }
 
+std::uint64_t PgStore::delete_absent_keys(const dn::core::csv::Contract& contract,
+                                          const ObjectRef& object, const std::string& kept_keys) {
+  return to_u64(
+      PQcmdTuples(pg_.exec(sql::delete_absent_keys(contract), {object.key, kept_keys}).get()));
+}
+
 std::uint64_t PgStore::merge(const dn::core::csv::Contract& contract, const ObjectRef& object) {
   if (!contract.rows_owned_by_object) {
+    // $1 (the object key) only in the statements that set dn_source_object.
+    std::vector<std::string> params;
+    if (contract.records_source_object()) params.push_back(object.key);
     std::uint64_t updated = 0;
     if (const auto update = sql::update_by_key(contract); !update.empty()) {
-      updated = to_u64(PQcmdTuples(pg_.exec(update).get()));
+      updated = to_u64(PQcmdTuples(pg_.exec(update, params).get()));
     }
-    return updated + to_u64(PQcmdTuples(pg_.exec(sql::insert_new_keys(contract)).get()));
+    return updated + to_u64(PQcmdTuples(pg_.exec(sql::insert_new_keys(contract), params).get()));
   }
   pg_.exec(sql::delete_object_rows(contract), {object.key});
   return to_u64(PQcmdTuples(pg_.exec(sql::insert_object_rows(contract), {object.key}).get()));
@@ -142,7 +151,7 @@ void PgStore::record(const ObjectRef& o, const LedgerRow& row) {
             std::to_string(row.rows_read), std::to_string(row.rows_loaded),
             std::to_string(row.rows_changed), std::to_string(row.rows_rejected),
             std::to_string(row.bytes_read), row.rejects_key, std::to_string(row.duration_ms),
-            std::to_string(row.transfer_ms)});
+            std::to_string(row.transfer_ms), std::to_string(row.rows_deleted)});
 }
 
 namespace {

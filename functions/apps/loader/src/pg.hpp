@@ -34,6 +34,8 @@ class PgStore : public Store {
                             std::size_t max_rows) override;
   Removed remove_taken(const dn::core::csv::Contract& contract, const std::string& column,
                        const ObjectRef& object, std::size_t max_rows) override;
+  std::uint64_t delete_absent_keys(const dn::core::csv::Contract& contract, const ObjectRef& object,
+                                   const std::string& kept_keys) override;
   std::uint64_t merge(const dn::core::csv::Contract& contract, const ObjectRef& object) override;
   void record(const ObjectRef& object, const LedgerRow& row) override;
   std::vector<std::string> migrate(const std::map<std::string, std::string>& migrations,

@@ -40,6 +40,17 @@ const std::string& line_column() {
   return name;
 }
 
+const std::string& object_column() {
+  static const std::string name = ident(csv::kSourceObjectColumn);
+  return name;
+}
+
+// The rows the object $1 loaded (`qualifier` "t." or "").
+std::string of_object(std::string_view qualifier) {
+  std::string out(qualifier);
+  return out.append(object_column()).append(" = $1");
+}
+
 std::vector<std::string> non_key_columns(const Contract& contract) {
   std::vector<std::string> out;
   for (const auto& c : contract.columns) {
@@ -66,6 +77,7 @@ std::string copy_stage(const Contract& contract) {
 std::string copy_target(const Contract& contract) {
   std::string out = "COPY ";
   out.append(target(contract)).append(" (").append(idents(column_names(contract)));
+  if (contract.records_source_object()) out.append(", ").append(object_column());
   return out.append(") FROM STDIN");
 }
 
@@ -102,7 +114,7 @@ std::string remove_taken(const Contract& contract, const std::string& column) {
   // Built by appending: GCC 12 -O3 warns (falsely, -Wrestrict) on "literal" + std::string&&.
   std::string other;
   if (contract.rows_owned_by_object) {
-    other.append("t.").append(ident(csv::kSourceObjectColumn)).append(" <> $2");
+    other.append("t.").append(object_column()).append(" <> $2");
   } else {
     other.append("(").append(idents(contract.key, "s.")).append(") IS DISTINCT FROM (");
     other.append(idents(contract.key, "t.")).append(")");
@@ -115,64 +127,119 @@ std::string remove_taken(const Contract& contract, const std::string& column) {
 namespace {
 
 // (t."a", t."b") = (s."a", s."b") for the key.
-std::string key_match(const Contract& contract) {
+std::string key_match(const Contract& contract, std::string_view from = "s") {
+  std::string qualifier(from);
+  qualifier += '.';
   std::string out = "(";
-  out.append(idents(contract.key, "t.")).append(") = (").append(idents(contract.key, "s."));
+  out.append(idents(contract.key, "t.")).append(") = (").append(idents(contract.key, qualifier));
   return out.append(")");
 }
 
+// What a merge writes into an existing row: each non-key column from <from>, and
+// dn_source_object from `object` (an expression) when the contract records it.
+struct Assignments {
+  std::vector<std::string> columns;  // quoted
+  std::vector<std::string> values;
+};
+
+Assignments assignments(const Contract& contract, std::string_view from, std::string_view object) {
+  Assignments out;
+  for (const auto& c : non_key_columns(contract)) {
+    out.columns.push_back(ident(c));
+    out.values.push_back(std::string(from).append(".").append(ident(c)));
+  }
+  if (contract.records_source_object()) {
+    out.columns.push_back(object_column());
+    out.values.emplace_back(object);
+  }
+  return out;
+}
+
 // "a" = <from>."a", ...
-std::string set_list(const std::vector<std::string>& columns, std::string_view from) {
+std::string set_list(const Assignments& a) {
   std::string out;
-  for (const auto& c : columns) {
+  for (std::size_t i = 0; i < a.columns.size(); ++i) {
     if (!out.empty()) out += ", ";
-    out.append(ident(c)).append(" = ").append(from).append(".").append(ident(c));
+    out.append(a.columns[i]).append(" = ").append(a.values[i]);
   }
   return out;
 }
 
 // (t."a", ...) IS DISTINCT FROM (<from>."a", ...)
-std::string changed(const std::vector<std::string>& columns, std::string_view from) {
-  std::string qualifier(from);
-  qualifier += '.';
+std::string changed(const Assignments& a) {
   std::string out = "(";
-  out.append(idents(columns, "t.")).append(") IS DISTINCT FROM (");
-  return out.append(idents(columns, qualifier)).append(")");
+  for (std::size_t i = 0; i < a.columns.size(); ++i) {
+    out.append(i == 0 ? "t." : ", t.").append(a.columns[i]);
+  }
+  out.append(") IS DISTINCT FROM (");
+  for (std::size_t i = 0; i < a.values.size(); ++i) {
+    out.append(i == 0 ? "" : ", ").append(a.values[i]);
+  }
+  return out.append(")");
+}
+
+// The insert's columns and values beyond the contract's: dn_source_object = $1, and for rows
+// owned by their object the source line.
+std::string managed_columns(const Contract& contract) {
+  std::string out;
+  if (contract.records_source_object()) out.append(", ").append(object_column());
+  if (contract.rows_owned_by_object) out.append(", ").append(line_column());
+  return out;
+}
+
+std::string managed_values(const Contract& contract, std::string_view from) {
+  std::string out;
+  if (contract.records_source_object()) out.append(", $1::text");
+  if (contract.rows_owned_by_object) out.append(", ").append(from).append(line_column());
+  return out;
 }
 
 }  // namespace
 
 std::string update_by_key(const Contract& contract) {
-  const auto non_key = non_key_columns(contract);
-  if (non_key.empty()) return "";  // nothing to update: the key is the whole row
+  const auto set = assignments(contract, "s", "$1::text");
+  if (set.columns.empty()) return "";  // nothing to update: the key is the whole row
   std::string out = "UPDATE ";
-  out.append(target(contract)).append(" AS t SET ").append(set_list(non_key, "s"));
+  out.append(target(contract)).append(" AS t SET ").append(set_list(set));
   out.append(" FROM dn_stage s WHERE ").append(key_match(contract)).append(" AND ");
-  return out.append(changed(non_key, "s"));
+  return out.append(changed(set));
 }
 
 std::string insert_new_keys(const Contract& contract) {
   const auto names = column_names(contract);
-  const auto non_key = non_key_columns(contract);
+  const auto set =
+      assignments(contract, "EXCLUDED", std::string("EXCLUDED.").append(object_column()));
   std::string out = "INSERT INTO ";
-  out.append(target(contract)).append(" AS t (").append(idents(names)).append(") SELECT ");
-  out.append(idents(names, "s.")).append(" FROM dn_stage s WHERE NOT EXISTS (SELECT 1 FROM ");
+  out.append(target(contract)).append(" AS t (").append(idents(names));
+  out.append(managed_columns(contract)).append(") SELECT ").append(idents(names, "s."));
+  out.append(managed_values(contract, "s."))
+      .append(" FROM dn_stage s WHERE NOT EXISTS (SELECT 1 FROM ");
   out.append(target(contract)).append(" t WHERE ").append(key_match(contract));
   out.append(") ON CONFLICT (").append(idents(contract.key)).append(") DO ");
-  if (non_key.empty()) return out.append("NOTHING");
+  if (set.columns.empty()) return out.append("NOTHING");
   // Rows whose values did not change are not rewritten.
-  out.append("UPDATE SET ").append(set_list(non_key, "EXCLUDED")).append(" WHERE ");
-  return out.append(changed(non_key, "EXCLUDED"));
+  return out.append("UPDATE SET ").append(set_list(set)).append(" WHERE ").append(changed(set));
 }
 
 std::string delete_object_rows(const Contract& contract) {
-  return "DELETE FROM " + target(contract) + " WHERE " + ident(csv::kSourceObjectColumn) + " = $1";
+  return "DELETE FROM " + target(contract) + " WHERE " + of_object("");
 }
 
 std::string insert_object_rows(const Contract& contract) {
   const auto names = idents(column_names(contract));
-  return "INSERT INTO " + target(contract) + " (" + names + ", " + ident(csv::kSourceObjectColumn) +
-         ", " + line_column() + ") SELECT " + names + ", $1, " + line_column() + " FROM dn_stage";
+  return "INSERT INTO " + target(contract) + " (" + names + managed_columns(contract) +
+         ") SELECT " + names + managed_values(contract, "") + " FROM dn_stage";
+}
+
+std::string delete_absent_keys(const Contract& contract) {
+  // jsonb_populate_recordset reads each value with the target column's own input function,
+  // as COPY does, so a rejected key compares equal to the same key loaded.
+  std::string out = "DELETE FROM ";
+  out.append(target(contract)).append(" AS t WHERE ").append(of_object("t."));
+  out.append(" AND NOT EXISTS (SELECT 1 FROM dn_stage s WHERE ").append(key_match(contract));
+  out.append(") AND NOT EXISTS (SELECT 1 FROM jsonb_populate_recordset(NULL::");
+  out.append(target(contract)).append(", $2::jsonb) AS r WHERE ");
+  return out.append(key_match(contract, "r")).append(")");
 }
 
 namespace {
@@ -209,7 +276,8 @@ std::string set_limits(const Limits& limits) {
 
 std::string ledger_select() {
   return "SELECT dataset, status, coalesce(reason, ''), rows_read, rows_loaded, rows_changed, "
-         "rows_rejected, bytes_read, coalesce(rejects_key, ''), duration_ms, transfer_ms FROM "
+         "rows_rejected, bytes_read, coalesce(rejects_key, ''), duration_ms, transfer_ms, "
+         "rows_deleted FROM "
          "public.load_ledger WHERE bucket = $1 AND object_key = $2 AND version_id = $3 AND "
          "etag = $4";
 }
@@ -218,8 +286,8 @@ std::string ledger_insert() {
   // DO NOTHING: a concurrent or earlier load of the same version already recorded it.
   return "INSERT INTO public.load_ledger (bucket, object_key, version_id, etag, dataset, status, "
          "reason, rows_read, rows_loaded, rows_changed, rows_rejected, bytes_read, rejects_key, "
-         "duration_ms, transfer_ms) VALUES ($1,$2,$3,$4,$5,$6,NULLIF($7,''),$8,$9,$10,$11,$12,"
-         "NULLIF($13,''),$14,$15) ON CONFLICT DO NOTHING";
+         "duration_ms, transfer_ms, rows_deleted) VALUES ($1,$2,$3,$4,$5,$6,NULLIF($7,''),$8,$9,"
+         "$10,$11,$12,NULLIF($13,''),$14,$15,$16) ON CONFLICT DO NOTHING";
 }
 
 }  // namespace dn::loader::sql

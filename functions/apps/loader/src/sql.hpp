@@ -27,7 +27,8 @@ std::vector<std::string> column_names(const Contract& contract);
 std::string create_stage(const Contract& contract);
 // COPY into the staging table (text format): the contract's columns, then dn_source_line.
 std::string copy_stage(const Contract& contract);
-// COPY straight into the target (a first load): the contract's columns only.
+// COPY straight into the target (a first load): the contract's columns, then dn_source_object
+// when the contract records it.
 std::string copy_target(const Contract& contract);
 // One row, true when the target holds no row (under this transaction's snapshot).
 std::string target_is_empty(const Contract& contract);
@@ -49,11 +50,16 @@ std::string remove_taken(const Contract& contract, const std::string& column);
 // Merge by key, in two statements: update the existing keys whose values changed (unchanged
 // rows are neither rewritten nor locked), then insert the keys the target does not hold. The
 // insert keeps ON CONFLICT ... DO UPDATE for a key a concurrent load committed in between.
+// When the contract records the source object, both also set dn_source_object to $1 (a row
+// another object loaded, or one loaded before the column existed, counts as changed).
 std::string update_by_key(const Contract& contract);
 std::string insert_new_keys(const Contract& contract);
 // Rows owned by their object ($1 = object key): drop what it loaded before, insert the new rows.
 std::string delete_object_rows(const Contract& contract);
 std::string insert_object_rows(const Contract& contract);
+// "absent_keys": "delete": the rows object $1 loaded before whose key is neither in the staging
+// table nor in $2 (a JSON array of objects {key column: value}, the rejected rows' keys).
+std::string delete_absent_keys(const Contract& contract);
 
 // Per transaction limits derived from the time left before the deadline.
 struct Limits {

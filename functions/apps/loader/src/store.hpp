@@ -37,7 +37,8 @@ struct LedgerRow {
   std::uint64_t bytes_read = 0;
   std::string rejects_key{};
   std::uint64_t duration_ms = 0;
-  std::uint64_t transfer_ms = 0;  // the GET, from request to last byte
+  std::uint64_t transfer_ms = 0;   // the GET, from request to last byte
+  std::uint64_t rows_deleted = 0;  // "absent_keys": "delete": rows of this object gone from it
 };
 
 // Rows a duplicate check removed from the staging table: at most the number asked for, and the
@@ -84,6 +85,11 @@ class Store {
                                     std::size_t max_rows) = 0;
   virtual Removed remove_taken(const dn::core::csv::Contract& contract, const std::string& column,
                                const ObjectRef& object, std::size_t max_rows) = 0;
+  // "absent_keys": "delete": deletes the rows `object` loaded before whose key is neither in the
+  // staging table nor in `kept_keys` (a JSON array of {key column: value}); returns how many.
+  virtual std::uint64_t delete_absent_keys(const dn::core::csv::Contract& contract,
+                                           const ObjectRef& object,
+                                           const std::string& kept_keys) = 0;
   // Writes the staging rows into the target; returns the rows inserted or changed.
   virtual std::uint64_t merge(const dn::core::csv::Contract& contract, const ObjectRef& object) = 0;
   virtual void record(const ObjectRef& object, const LedgerRow& row) = 0;

@@ -40,6 +40,11 @@ TEST(LoaderContracts, MigrationsBelongToTheDatasetTheyNameAndFailuresStayThere) 
   dn::loader::Contracts c({{"users", kGood}}, {{"V001__users.sql", "x"}});
   EXPECT_EQ(c.dataset_of_migration("V001__users.sql"), "users");
   EXPECT_EQ(c.dataset_of_migration("V002__load_ledger.sql"), std::nullopt);
+  // A later change to the dataset's table: V<NNN>__<dataset>_<change>.sql.
+  EXPECT_EQ(c.dataset_of_migration("V005__users_source_object.sql"), "users");
+  EXPECT_EQ(c.dataset_of_migration("V006__usersource.sql"), std::nullopt);
+  dn::loader::Contracts two({{"users", kGood}, {"users_source", kGood}}, {});
+  EXPECT_EQ(two.dataset_of_migration("V007__users_source_x.sql"), "users_source");  // longest
   c.fail("users", "migration V001__users.sql failed: boom");
   EXPECT_EQ(c.for_key("users/x.csv", "users").error, "migration V001__users.sql failed: boom");
 }

@@ -32,6 +32,9 @@ struct FakeDatabase {
   // Unique indexes enforce the key (as PgStore::first_load checks in the catalog): an empty
   // table takes a first load's COPY directly, and a repeated key fails that COPY (23505).
   bool unique_indexes = false;
+  // delete_absent_keys: the kept keys (JSON) of each call, and what it reports deleted.
+  std::vector<std::string> kept_keys;
+  std::uint64_t absent_rows = 0;
 };
 
 inline std::string ledger_key(const ObjectRef& o) {
@@ -135,6 +138,12 @@ class FakeStore : public Store {
                        std::size_t) override {
     note("remove_taken");
     return {};
+  }
+  std::uint64_t delete_absent_keys(const dn::core::csv::Contract&, const ObjectRef&,
+                                   const std::string& kept_keys) override {
+    note("delete_absent_keys");
+    db_->kept_keys.push_back(kept_keys);
+    return db_->absent_rows;
   }
   std::uint64_t merge(const dn::core::csv::Contract& contract, const ObjectRef&) override {
     note("merge");

@@ -24,6 +24,14 @@ const char* kContract = R"json({
   "columns": [{"name": "id", "type": "text", "required": true}, {"name": "n", "type": "integer"}]
 })json";
 
+// "absent_keys": "delete": the object's earlier rows whose key is gone are deleted.
+const char* kMembers = R"json({
+  "dataset": "members", "table": "members", "key": ["id"], "absent_keys": "delete",
+  "max_rejected_rows": 5,
+  "columns": [{"name": "id", "type": "text", "required": true, "max_length": 4},
+              {"name": "n", "type": "integer"}]
+})json";
+
 json event_for(const std::string& key, std::uint64_t size = 10) {
   const json body = {
       {"Records",
@@ -37,8 +45,9 @@ json event_for(const std::string& key, std::uint64_t size = 10) {
 class LoaderFlow : public ::testing::Test {
  protected:
   LoaderFlow()
-      : contracts_({{"things", kContract}, {"broken", "{\"dataset\": \"broken\"}"}},
-                   {{"V001__things.sql", "CREATE TABLE things ()"}}),
+      : contracts_(
+            {{"things", kContract}, {"members", kMembers}, {"broken", "{\"dataset\": \"broken\"}"}},
+            {{"V001__things.sql", "CREATE TABLE things ()"}}),
         connection_([this]() -> std::unique_ptr<dn::loader::Store> {
           return std::make_unique<FakeStore>(db_);
         }) {}
@@ -274,6 +283,44 @@ TEST_F(LoaderFlow, APopulatedTableOrUnenforcedKeysGoThroughTheStage) {
   EXPECT_EQ(handle(event_for("incoming/things/c.csv")), no_failures());
   EXPECT_EQ(position("copy_begin target"), -1);
   EXPECT_GE(position("remove_duplicates"), 0);
+}
+
+// The delete runs after the COPY and before the duplicate checks; it keeps the keys of rejected
+// rows whose key can be read (a value error), not those whose key cannot (a wrong field count,
+// a key too long); the count reaches the outcome record and the ledger.
+TEST_F(LoaderFlow, AbsentKeysAreDeletedExceptTheReadableKeysOfRejectedRows) {
+  db_->absent_rows = 2;
+  file_ = "id,n\na,1\nb,x\nc\nlong1,1\nd,4\n";
+  EXPECT_EQ(handle(event_for("incoming/members/f.csv")), no_failures());
+  EXPECT_LT(position("copy_end"), position("delete_absent_keys"));
+  EXPECT_LT(position("delete_absent_keys"), position("remove_duplicates"));
+  EXPECT_LT(position("delete_absent_keys"), position("merge"));
+  EXPECT_EQ(db_->kept_keys, (std::vector<std::string>{R"([{"id":"b"}])"}));
+  const auto o = json::parse(objects_.at("loaded/members/f.csv.json"));
+  EXPECT_EQ(o.at("rowsRejected"), 3);
+  EXPECT_EQ(o.at("rowsDeleted"), 2);
+  EXPECT_EQ(db_->ledger.begin()->second.rows_deleted, 2U);
+
+  // A keep dataset never deletes.
+  db_->log.clear();
+  EXPECT_EQ(handle(event_for("incoming/things/f.csv")), no_failures());
+  EXPECT_EQ(position("delete_absent_keys"), -1);
+  EXPECT_EQ(json::parse(objects_.at("loaded/things/f.csv.json")).at("rowsDeleted"), 0);
+}
+
+// A first load of a dataset that records the source object: each row COPYed into the table
+// carries the object key; an empty table has nothing to delete.
+TEST_F(LoaderFlow, AFirstLoadRecordsTheSourceObjectOfEveryRow) {
+  db_->unique_indexes = true;
+  db_->absent_rows = 7;  // would show if the delete ran
+  file_ = "id,n\na,1\nb,2\n";
+  EXPECT_EQ(handle(event_for("incoming/members/f.csv")), no_failures());
+  EXPECT_GE(position("copy_begin target"), 0);
+  EXPECT_EQ(position("delete_absent_keys"), -1);
+  EXPECT_EQ(db_->tables["members"],
+            (std::vector<std::vector<std::string>>{{"a", "1", "incoming/members/f.csv"},
+                                                   {"b", "2", "incoming/members/f.csv"}}));
+  EXPECT_EQ(json::parse(objects_.at("loaded/members/f.csv.json")).at("rowsDeleted"), 0);
 }
 
 }  // namespace

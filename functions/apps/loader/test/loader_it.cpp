@@ -166,6 +166,12 @@ dn::loader::Contracts test_contracts() {
     ]})json";
   migrations["V903__tags.sql"] = "CREATE TABLE tags (id text PRIMARY KEY, code text)";
   documents["broken"] = R"json({"dataset": "broken", "table": "broken", "columns": []})json";
+  // absent_keys: a value that is neither keep nor delete, and delete without a key.
+  documents["absentbad"] = R"json({"dataset": "absentbad", "table": "tags", "key": ["id"],
+    "absent_keys": "sometimes", "columns": [{"name": "id", "type": "text", "required": true}]})json";
+  documents["absentkeyless"] = R"json({"dataset": "absentkeyless", "table": "events",
+    "rows_owned_by": "object", "absent_keys": "delete",
+    "columns": [{"name": "Entity", "type": "text", "required": true}]})json";
   documents["badtable"] = R"json({
     "dataset": "badtable", "table": "badtable", "rows_owned_by": "object",
     "columns": [{"name": "x", "type": "integer"}]})json";
@@ -276,6 +282,18 @@ class LoaderIt : public ::testing::Test {
         "SELECT status || ' ' || rows_read || '/' || rows_loaded || '/' || rows_changed || '/' || "
         "rows_rejected FROM load_ledger WHERE object_key = '" +
         key + "' AND version_id = '" + version + "'");
+  }
+
+  std::string deleted(const std::string& key, const std::string& version) {
+    return scalar("SELECT rows_deleted FROM load_ledger WHERE object_key = '" + key +
+                  "' AND version_id = '" + version + "'");
+  }
+  // user_id=dn_source_object for the users whose id starts with `prefix`.
+  std::string owners(const std::string& prefix) {
+    return scalar(
+        "SELECT string_agg(user_id || '=' || coalesce(dn_source_object, '<null>'), ';' ORDER BY "
+        "user_id) FROM users WHERE user_id LIKE '" +
+        prefix + "%'");
   }
 
   static std::unique_ptr<dn::loader::testing::PgServer> server_;
@@ -758,14 +776,18 @@ TEST_F(LoaderIt, APopulatedTableUpdatesChangedRowsAndInsertsNewKeysOnly) {
   db_->exec("TRUNCATE users");
   aws_->upload("incoming/users/pop.csv", clean_file("pop-", 100));
   EXPECT_EQ(load("incoming/users/pop.csv", "p1"), no_failures());
-  const auto unchanged = [&] {  // pop-2..9, pop-20..100
+  const auto unchanged = [&] {  // pop-2..9, pop-20..99
     return scalar(
         "SELECT count(*) || ' ' || string_agg(xmin::text || ':' || xmax::text, ',' ORDER BY "
-        "user_id) FROM users WHERE user_id ~ '^pop-([2-9]|[2-9][0-9]|100)$'");
+        "user_id) FROM users WHERE user_id ~ '^pop-([2-9]|[2-9][0-9])$'");
   };
   const auto before = unchanged();
-  // pop-1 and pop-10..19 change their first name; pop-100 is not in the file; pop-101..120 are
-  // new; pop-120 takes pop-100's e-mail.
+  // pop-1 and pop-10..19 change their first name; pop-100 is not in the file (absent_keys:
+  // delete: it leaves); pop-101..120 are new; pop-120 takes the e-mail of a user no file holds.
+  db_->exec(
+      "INSERT INTO users (user_id, email, display_name, time_zone, signup_date, "
+      "marketing_opt_in, preferred_channel) VALUES ('zz-pop', 'zz-pop@example.com', 'Z', 'UTC', "
+      "'2023-01-01', true, 'email')");
   std::string file = kHeader;
   std::string taken_line;
   for (int i = 1; i <= 120; ++i) {
@@ -777,7 +799,7 @@ TEST_F(LoaderIt, APopulatedTableUpdatesChangedRowsAndInsertsNewKeysOnly) {
       row.replace(at, 6, ",Changed");
     }
     if (i == 120) {
-      row.replace(row.find("pop-120@"), 8, "pop-100@");
+      row.replace(row.find("pop-120@"), 8, "zz-pop@");
       taken_line = std::to_string(std::count(file.begin(), file.end(), '\n') + 1);
     }
     file += row;
@@ -786,15 +808,114 @@ TEST_F(LoaderIt, APopulatedTableUpdatesChangedRowsAndInsertsNewKeysOnly) {
   EXPECT_EQ(load("incoming/users/pop.csv", "p2"), no_failures());
   EXPECT_EQ(copies_->back(), "stage");
   EXPECT_EQ(ledger_counts("incoming/users/pop.csv", "v2"), "loaded 119/118/30/1");
-  EXPECT_EQ(count("user_id LIKE 'pop-%'"), 119);
+  EXPECT_EQ(deleted("incoming/users/pop.csv", "v2"), "1");
+  EXPECT_EQ(count("user_id LIKE 'pop-%'"), 118);
+  EXPECT_EQ(count("user_id = 'pop-100'"), 0);
   EXPECT_EQ(count("first_name LIKE 'Changed%'"), 11);
-  EXPECT_EQ(before.substr(0, 3), "89 ");
+  EXPECT_EQ(before.substr(0, 3), "88 ");
   EXPECT_EQ(unchanged(), before);
   EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE user_id LIKE 'pop-%' AND xmax <> 0"), "0");
   const auto rejects = *aws_->object("rejected/users/pop.csv");
   EXPECT_NE(rejects.find(taken_line + ",email,value already belongs to another row of users"),
             std::string::npos)
       << rejects;
+}
+
+// "absent_keys": "delete" (the users contract): a version of object K deletes the users K loaded
+// before that it no longer holds, except the readable keys of its rejected rows; users of other
+// objects, or loaded before the loader recorded objects (NULL), are never deleted.
+TEST_F(LoaderIt, AUserMissingFromTheNextVersionOfItsObjectLeavesTheTable) {
+  db_->exec("TRUNCATE users");
+  const std::string k = "incoming/users/absent.csv";
+  const auto row = [](const std::string& id, int i) { return user_row("abs-" + id, i); };
+  aws_->upload(k, kHeader + row("a", 1) + row("b", 2) + row("c", 3));
+  EXPECT_EQ(load(k, "k1"), no_failures());
+  EXPECT_EQ(*copies_, (std::vector<std::string>{"target"}));  // the first load's COPY
+  EXPECT_EQ(owners("abs-"), "abs-a=" + k + ";abs-b=" + k + ";abs-c=" + k);
+  // Another object's user, and a user loaded before dn_source_object existed.
+  aws_->upload("incoming/users/absent-other.csv", kHeader + row("d", 4));
+  EXPECT_EQ(load("incoming/users/absent-other.csv", "l1"), no_failures());
+  db_->exec(
+      "INSERT INTO users (user_id, email, display_name, time_zone, signup_date, "
+      "marketing_opt_in, preferred_channel) VALUES ('abs-legacy', 'legacy@example.com', 'L', "
+      "'UTC', '2023-01-01', true, 'email')");
+  const std::string d = ";abs-d=incoming/users/absent-other.csv";
+  const std::string legacy = ";abs-legacy=<null>";
+
+  // Version 2 without b: b leaves. e takes b's e-mail in the same version: b's row is deleted
+  // before the check of values other rows hold.
+  std::string e = row("e", 5);
+  e.replace(e.find("abs-e@"), 6, "abs-b@");
+  aws_->upload(k, kHeader + row("a", 1) + row("c", 3) + e);
+  EXPECT_EQ(load(k, "k2"), no_failures());
+  EXPECT_EQ(owners("abs-"), "abs-a=" + k + ";abs-c=" + k + d + ";abs-e=" + k + legacy);
+  EXPECT_EQ(ledger_counts(k, "v2"), "loaded 3/3/1/0");
+  EXPECT_EQ(deleted(k, "v2"), "1");
+  EXPECT_EQ(json::parse(*aws_->object("loaded/users/absent.csv.json")).at("rowsDeleted"), 1);
+
+  // A redelivered event changes nothing: a row planted as K's would go if the load ran again.
+  db_->exec(
+      "INSERT INTO users (user_id, email, display_name, time_zone, signup_date, "
+      "marketing_opt_in, preferred_channel, dn_source_object) VALUES ('abs-planted', "
+      "'planted@example.com', 'P', 'UTC', '2023-01-01', true, 'email', '" +
+      k + "')");
+  const auto before = fingerprint();
+  EXPECT_EQ(load(k, "k2-again"), no_failures());
+  EXPECT_EQ(fingerprint(), before);
+  EXPECT_EQ(count("user_id = 'abs-planted'"), 1);
+  EXPECT_EQ(deleted(k, "v2"), "1");
+  db_->exec("DELETE FROM users WHERE user_id = 'abs-planted'");
+
+  // Version 3: c's row has a bad e-mail (its key is readable): c stays, as it was.
+  std::string bad_c = row("c", 3);
+  bad_c.replace(bad_c.find("abs-c@"), 6, "abs-c-");
+  aws_->upload(k, kHeader + row("a", 1) + e + bad_c);
+  EXPECT_EQ(load(k, "k3"), no_failures());
+  EXPECT_EQ(ledger_counts(k, "v3"), "loaded 3/2/0/1");
+  EXPECT_EQ(deleted(k, "v3"), "0");
+  EXPECT_EQ(scalar("SELECT email FROM users WHERE user_id = 'abs-c'"), "abs-c@example.com");
+  EXPECT_NE(aws_->object("rejected/users/absent.csv")->find("4,email,"), std::string::npos);
+
+  // Version 4: c's row has two fields: its key cannot be read, so it protects nothing.
+  aws_->upload(k, kHeader + row("a", 1) + e + "abs-c,broken\n");
+  EXPECT_EQ(load(k, "k4"), no_failures());
+  EXPECT_EQ(ledger_counts(k, "v4"), "loaded 3/2/0/1");
+  EXPECT_EQ(deleted(k, "v4"), "1");
+  EXPECT_EQ(owners("abs-"), "abs-a=" + k + d + ";abs-e=" + k + legacy);
+}
+
+// keep (the default, here the tags dataset, whose table has no dn_source_object): a key the next
+// version no longer holds stays.
+TEST_F(LoaderIt, AKeepDatasetKeepsTheKeysItsObjectNoLongerHolds) {
+  aws_->upload("incoming/tags/keep.csv", "id,code\nkeep-1,K1\nkeep-2,K2\n");
+  EXPECT_EQ(load("incoming/tags/keep.csv", "t1"), no_failures());
+  aws_->upload("incoming/tags/keep.csv", "id,code\nkeep-1,K1\n");
+  EXPECT_EQ(load("incoming/tags/keep.csv", "t2"), no_failures());
+  EXPECT_EQ(scalar("SELECT string_agg(id, ',' ORDER BY id) FROM tags WHERE id LIKE 'keep-%'"),
+            "keep-1,keep-2");
+  EXPECT_EQ(json::parse(*aws_->object("loaded/tags/keep.csv.json")).at("rowsDeleted"), 0);
+  EXPECT_EQ(
+      scalar("SELECT rows_deleted FROM load_ledger WHERE object_key = 'incoming/tags/keep.csv' "
+             "AND version_id = 'v2'"),
+      "0");
+}
+
+// A bad absent_keys is a contract error: that dataset's files are rejected with the reason.
+TEST_F(LoaderIt, ABadAbsentKeysIsAContractError) {
+  aws_->upload("incoming/absentbad/x.csv", "id\n1\n");
+  aws_->upload("incoming/absentkeyless/x.csv", "Entity\n1\n");
+  EXPECT_EQ(load("incoming/absentbad/x.csv"), no_failures());
+  EXPECT_EQ(load("incoming/absentkeyless/x.csv"), no_failures());
+  const auto reason = [&](const std::string& dataset) {
+    const auto o = json::parse(*aws_->object("loaded/" + dataset + "/x.csv.json"));
+    return o.at("status").get<std::string>() + ": " + o.at("reason").get<std::string>();
+  };
+  EXPECT_EQ(reason("absentbad"),
+            "rejected: the dataset contract does not parse: absent_keys must be \"keep\" or "
+            "\"delete\", not \"sometimes\"");
+  EXPECT_EQ(reason("absentkeyless"),
+            "rejected: the dataset contract does not parse: absent_keys needs a key (rows owned "
+            "by their object are replaced whole)");
 }
 
 }  // namespace

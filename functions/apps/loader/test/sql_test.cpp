@@ -75,9 +75,47 @@ TEST(LoaderSql, RowsOwnedByAnObjectAreReplacedByIt) {
             "DELETE FROM \"public\".\"t\" WHERE \"dn_source_object\" = $1");
   EXPECT_EQ(sql::insert_object_rows(c),
             "INSERT INTO \"public\".\"t\" (\"Entity\", \"ref\", \"dn_source_object\", "
-            "\"dn_source_line\") SELECT \"Entity\", \"ref\", $1, \"dn_source_line\" FROM dn_stage");
+            "\"dn_source_line\") SELECT \"Entity\", \"ref\", $1::text, \"dn_source_line\" FROM "
+            "dn_stage");
   // A unique value is taken when another object's row holds it.
   EXPECT_NE(sql::remove_taken(c, "ref").find("t.\"dn_source_object\" <> $2"), std::string::npos);
+}
+
+// "absent_keys": "delete": every row the merge writes records its object ($1); a row that only
+// changes owner is rewritten; the delete spares the staged keys and the rejected rows' keys ($2).
+TEST(LoaderSql, AbsentKeysDeleteRecordsTheSourceObjectAndDeletesOnlyItsRows) {
+  const auto c = contract(R"json({"dataset": "d", "table": "t", "key": ["id"],
+    "absent_keys": "delete",
+    "columns": [{"name": "id", "type": "text", "required": true}, {"name": "v", "type": "text"}]})json");
+  EXPECT_EQ(sql::update_by_key(c),
+            "UPDATE \"public\".\"t\" AS t SET \"v\" = s.\"v\", \"dn_source_object\" = $1::text "
+            "FROM dn_stage s WHERE (t.\"id\") = (s.\"id\") AND (t.\"v\", t.\"dn_source_object\") "
+            "IS DISTINCT FROM (s.\"v\", $1::text)");
+  EXPECT_EQ(sql::insert_new_keys(c),
+            "INSERT INTO \"public\".\"t\" AS t (\"id\", \"v\", \"dn_source_object\") SELECT "
+            "s.\"id\", s.\"v\", $1::text FROM dn_stage s WHERE NOT EXISTS (SELECT 1 FROM "
+            "\"public\".\"t\" t WHERE (t.\"id\") = (s.\"id\")) ON CONFLICT (\"id\") DO UPDATE SET "
+            "\"v\" = EXCLUDED.\"v\", \"dn_source_object\" = EXCLUDED.\"dn_source_object\" WHERE "
+            "(t.\"v\", t.\"dn_source_object\") IS DISTINCT FROM (EXCLUDED.\"v\", "
+            "EXCLUDED.\"dn_source_object\")");
+  EXPECT_EQ(sql::copy_target(c),
+            "COPY \"public\".\"t\" (\"id\", \"v\", \"dn_source_object\") FROM STDIN");
+  EXPECT_EQ(
+      sql::delete_absent_keys(c),
+      "DELETE FROM \"public\".\"t\" AS t WHERE t.\"dn_source_object\" = $1 AND NOT EXISTS "
+      "(SELECT 1 FROM dn_stage s WHERE (t.\"id\") = (s.\"id\")) AND NOT EXISTS (SELECT 1 FROM "
+      "jsonb_populate_recordset(NULL::\"public\".\"t\", $2::jsonb) AS r WHERE (t.\"id\") = "
+      "(r.\"id\"))");
+  // A key-only contract still moves a row to the object that loads it.
+  const auto key_only = contract(R"json({"dataset": "d", "table": "t", "key": ["id"],
+    "absent_keys": "delete", "columns": [{"name": "id", "type": "text", "required": true}]})json");
+  EXPECT_EQ(
+      sql::update_by_key(key_only),
+      "UPDATE \"public\".\"t\" AS t SET \"dn_source_object\" = $1::text FROM dn_stage s "
+      "WHERE (t.\"id\") = (s.\"id\") AND (t.\"dn_source_object\") IS DISTINCT FROM ($1::text)");
+  // keep (the default) writes no dn_source_object.
+  EXPECT_EQ(sql::copy_target(contract(kKeyed)).find("dn_source_object"), std::string::npos);
+  EXPECT_EQ(sql::insert_new_keys(contract(kKeyed)).find("dn_source_object"), std::string::npos);
 }
 
 TEST(LoaderSql, DuplicateChecksReturnABoundedResult) {

@@ -139,7 +139,9 @@ enum class Encoding : std::uint8_t { Utf8, Windows1252, Latin1 };
 // "UTF-8", "windows-1252", "ISO-8859-1": the names glibc's iconv knows.
 std::string_view encoding_name(Encoding encoding);
 
-// Columns the loader manages itself in tables whose rows are owned by their source object.
+// Columns the loader manages itself: dn_source_object (the S3 key that last loaded the row) in
+// every table that records it (Contract::records_source_object), dn_source_line in tables whose
+// rows are owned by their source object.
 inline constexpr std::string_view kSourceObjectColumn = "dn_source_object";
 inline constexpr std::string_view kSourceLineColumn = "dn_source_line";
 
@@ -163,6 +165,10 @@ struct Column {
   int scale = 0;      // numeric: digits after the point
 };
 
+// What a load does with the rows a keyed dataset's object loaded before whose key its new
+// version no longer holds ("absent_keys").
+enum class AbsentKeys : std::uint8_t { Keep, Delete };
+
 struct Contract {
   std::string dataset{};
   int version = 1;
@@ -173,6 +179,9 @@ struct Contract {
   // "rows_owned_by": "object" instead of a key: a new version of an object replaces exactly
   // the rows that object loaded before (dn_source_object, dn_source_line).
   bool rows_owned_by_object = false;
+  // Keyed datasets only. Delete: a load of an object deletes the rows that object loaded before
+  // (dn_source_object) whose key is neither in this version nor in one of its rejected rows.
+  AbsentKeys absent_keys = AbsentKeys::Keep;
   Encoding encoding = Encoding::Utf8;
   Dialect dialect{};
   bool header = true;
@@ -186,6 +195,10 @@ struct Contract {
   std::size_t max_rejected_rows = 10000;
 
   [[nodiscard]] std::optional<std::size_t> column_index(std::string_view name) const;
+  // The target has dn_source_object, set by every row the loader writes.
+  [[nodiscard]] bool records_source_object() const {
+    return rows_owned_by_object || absent_keys == AbsentKeys::Delete;
+  }
 };
 
 // Parses and checks a contract document (see data/contracts/users.json and
@@ -225,6 +238,11 @@ class Validator {
 
   // Appends the row to `copy_out` and returns nullopt, or returns the first problem.
   std::optional<Reject> accept(const Record& record, std::string& copy_out);
+  // For a record accept() rejected: its key's normalised values (contract key order), when the
+  // key can still be read: no record-wide problem (the field count, the record's length), and
+  // every key field without a parser issue, non-empty and valid for its column. nullopt
+  // otherwise (or for a keyless contract).
+  std::optional<std::vector<std::string>> readable_key(const Record& record);
 
   [[nodiscard]] const Contract& contract() const { return *contract_; }
 
