@@ -89,5 +89,7 @@ export const local = defineEnv('local', {
         'MiniStack runs the loader as a host process, not through a VPC endpoint, so aws:SourceVpce would never match.',
     },
   },
+  // A failed sync request is retried after 6x the timeout (the queue's visibility): minutes here.
+  audiences: { sync: { timeoutSeconds: 60 } },
   awsEndpointUrl: localEndpointUrl(),
 });

@@ -17,9 +17,15 @@ std::string json_string(const nlohmann::json& j, const char* name) {
   return j.at(name).get<std::string>();
 }
 
-// A continuation carries on the pass in progress; any other body asks for a pass.
-bool is_continuation(const std::string& body) {
-  return json_string(dn::util::parse_json(body), "reason") == "continue";
+enum class Message { request, continuation, test_event };
+
+// A continuation carries on the pass in progress; S3's s3:TestEvent (sent when the bucket's
+// notifications are configured) is no load and asks for nothing; any other body asks for a pass.
+Message kind_of(const std::string& body) {
+  const auto j = dn::util::parse_json(body);
+  if (json_string(j, "reason") == "continue") return Message::continuation;
+  if (json_string(j, "Event") == "s3:TestEvent") return Message::test_event;
+  return Message::request;
 }
 
 }  // namespace
@@ -38,11 +44,19 @@ nlohmann::json Handler::handle(const nlohmann::json& event, Clock::time_point de
   }
   std::vector<std::string> ids;
   bool request = false;
+  bool work = false;
   for (const auto& record : event.at("Records")) {
     ids.push_back(json_string(record, "messageId"));
-    request = request || !is_continuation(json_string(record, "body"));
+    const Message kind = kind_of(json_string(record, "body"));
+    request = request || kind == Message::request;
+    work = work || kind != Message::test_event;
   }
   auto& log = dn::runtime::logger();
+  if (!work) {
+    log.info("s3:TestEvent ignored: no load to bring the segments up to date with",
+             {{"messages", ids.size()}});
+    return {{"batchItemFailures", nlohmann::json::array()}};
+  }
   Counts counts;
   nlohmann::json failures = nlohmann::json::array();
   try {

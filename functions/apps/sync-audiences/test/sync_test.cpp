@@ -194,6 +194,23 @@ TEST_F(SyncTest, ContinuesInANewInvocationNearTheDeadline) {
   EXPECT_EQ(db.commits, commits);
 }
 
+// S3 sends s3:TestEvent to the queue when the bucket's notifications are configured (a deploy):
+// it is no load, so it neither connects (the database may not be ready yet) nor asks for a pass.
+TEST_F(SyncTest, AnS3TestEventAsksForNothing) {
+  add_users(2);
+  auto h = make(2);
+  const auto answer = run(h, R"({"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"})");
+  EXPECT_FALSE(failed(answer));
+  EXPECT_EQ(db.connects, 0);
+  EXPECT_EQ(db.sync.requested, 0);
+  EXPECT_TRUE(writer.log.empty());
+  // Beside a real request in the same batch it changes nothing: the pass runs.
+  EXPECT_FALSE(
+      failed(h.handle(sqs_event({R"({"Event":"s3:TestEvent"})", R"({"Records":[{"s3":{}}]})"}),
+                      now + std::chrono::minutes(10))));
+  EXPECT_EQ(db.published.size(), 2U);
+}
+
 TEST_F(SyncTest, LockTakenBumpsRequestedAndSucceeds) {
   add_users(2);
   db.lock_taken_elsewhere = true;
