@@ -124,7 +124,7 @@ class Authoring(unittest.TestCase):
             ({"schedule": {"date": yesterday}}, yesterday),
             ({"schedule": {"rule": "days", "days": ["someday"], "start": day(0)}}, "someday"),
             ({"schedule": {"rule": "daily", "start": day(5), "end": day(1)}}, "end"),
-            ({"schedule": {"rule": "hourly", "start": day(0)}}, "hourly"),
+            ({"schedule": {"rule": "hourly", "start": day(0)}}, "schedule.rule must be one of daily"),
             ({"priority": "high"}, "priority"),
         ]
         for fields, reason in cases:
