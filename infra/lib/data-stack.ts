@@ -96,7 +96,6 @@ export class DataStack extends AppStack {
       secretsManagerEndpoint: props.secretsManagerEndpoint,
       environmentName: cfg.name,
     });
-    const databaseSecret = this.database.secret;
     this.audienceSync = addAudienceSync(this, {
       config: cfg,
       vpc: props.vpc,
@@ -104,7 +103,7 @@ export class DataStack extends AppStack {
       artifactDir: props.artifactDir,
       table: props.notificationsTable,
       tableKey: props.notificationsTableKey,
-      databaseSecret,
+      databaseSecret: this.database.secret,
       databaseKey,
       queueKey: ingestKey,
       logsKey,
@@ -112,29 +111,11 @@ export class DataStack extends AppStack {
     const audienceQueue = this.audienceSync.queue.queue;
     const s3Notifications = this.admitBucketNotifications(arns, ingestKey, [ingestQueue, audienceQueue]);
 
-    // Invoked by its event source directly (no `live` alias): a load is idempotent per object version.
-    this.loader = new VpcFunction(this, 'Loader', {
-      name: 'loader',
-      functionName: `${prefix}-loader`,
-      logGroupName: lambdaLogGroupName(cfg.name, 'loader'),
-      description: 'Loads CSV objects from the data bucket into PostgreSQL (validation, rejects, ledger)',
-      code: functionCode(props.artifactDir, 'loader'),
-      sizing: dp.loader,
-      runtime: functionRuntime(cfg),
-      vpc: props.vpc,
-      securityGroups: [props.databaseClientsSecurityGroup],
-      configKey: databaseKey,
-      logsKey,
-      environment: {
-        DB_SECRET_ARN: databaseSecret.secretArn,
-        DB_SSLMODE: dp.tls.sslMode,
-        DB_SSLROOTCERT: dp.tls.rootCertPath,
-        KMS_KEY_ID: dataKey.keyArn,
-        DEFAULT_DATASET: 'users',
-        MAX_OBJECT_BYTES: String(dp.load.maxObjectBytes),
-        HTTP_REQUEST_TIMEOUT_MS: String(dp.load.requestTimeoutMs),
-      },
-      statements: this.loaderStatements(arns, { data: dataKey, ingest: ingestKey, database: databaseKey }),
+    this.loader = this.createLoader(props, arns, {
+      data: dataKey,
+      ingest: ingestKey,
+      database: databaseKey,
+      logs: logsKey,
     });
     arns.acknowledgePrefixGrants(this.loader.role);
     // One object per invocation: a load can take most of the timeout.
@@ -172,6 +153,40 @@ export class DataStack extends AppStack {
     );
 
     this.addOutputs(dataKey);
+  }
+
+  /** The loader: invoked by its event source directly (no `live` alias), a load is idempotent per object version. */
+  private createLoader(
+    props: DataStackProps,
+    arns: DataBucketArns,
+    keys: { data: kms.IKey; ingest: kms.IKey; database: kms.IKey; logs: kms.IKey },
+  ): VpcFunction {
+    const cfg = props.config;
+    const dp = cfg.dataPipeline;
+    const prefix = resourcePrefix(cfg.name);
+    return new VpcFunction(this, 'Loader', {
+      name: 'loader',
+      functionName: `${prefix}-loader`,
+      logGroupName: lambdaLogGroupName(cfg.name, 'loader'),
+      description: 'Loads CSV objects from the data bucket into PostgreSQL (validation, rejects, ledger)',
+      code: functionCode(props.artifactDir, 'loader'),
+      sizing: dp.loader,
+      runtime: functionRuntime(cfg),
+      vpc: props.vpc,
+      securityGroups: [props.databaseClientsSecurityGroup],
+      configKey: keys.database,
+      logsKey: keys.logs,
+      environment: {
+        DB_SECRET_ARN: this.database.secret.secretArn,
+        DB_SSLMODE: dp.tls.sslMode,
+        DB_SSLROOTCERT: dp.tls.rootCertPath,
+        KMS_KEY_ID: keys.data.keyArn,
+        DEFAULT_DATASET: 'users',
+        MAX_OBJECT_BYTES: String(dp.load.maxObjectBytes),
+        HTTP_REQUEST_TIMEOUT_MS: String(dp.load.requestTimeoutMs),
+      },
+      statements: this.loaderStatements(arns, keys),
+    });
   }
 
   /** Whoever uploads CSVs (people, CI) assumes this role: put into incoming/, read the outcome. */
