@@ -28,6 +28,34 @@ def queue_depth(sqs, url: str) -> tuple[int, int]:
     return waiting, int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0))
 
 
+def wait_until_drained(env: Environment, timeout_s: float) -> None:
+    """Polls until the generate queue is empty, nothing in flight, twice in a row (a continuation
+    is sent before its message is deleted, but the attributes are approximate)."""
+    sqs, url = env.client("sqs"), env.out("GenerateQueueUrl")
+    empty = [0]
+
+    def drained():
+        empty[0] = empty[0] + 1 if queue_depth(sqs, url) == (0, 0) else 0
+        return empty[0] >= 2
+
+    poll("the generate queue to drain", drained, timeout_s, 1.0)
+
+
+def day_records(env: Environment, date: str) -> dict[str, dict[str, dict]]:
+    """The day's inbox records, notificationId -> {user id: string attributes} (a filtered Scan)."""
+    ddb, out = env.client("dynamodb"), {}
+    kwargs = {"TableName": env.out("TableName"), "FilterExpression": "begins_with(sk, :p)",
+              "ExpressionAttributeValues": {":p": {"S": f"INBOX#{date}#"}}}
+    while True:
+        page = ddb.scan(**kwargs)
+        for item in page["Items"]:
+            strings = {k: v["S"] for k, v in item.items() if "S" in v}
+            out.setdefault(strings["notificationId"], {})[strings["pk"][len("USER#"):]] = strings
+        if "LastEvaluatedKey" not in page:
+            return out
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def count(env: Environment, pk: str, sk_prefix: str) -> int:
     """Items of one partition whose sort key starts with `sk_prefix` (paginated COUNT Query)."""
     ddb = env.client("dynamodb")

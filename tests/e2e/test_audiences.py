@@ -25,7 +25,7 @@ import uuid
 from tests.e2e.test_data_pipeline import psql
 from tools.audiences import members, profile, wait_for_sync
 from tools.dn_env import Environment, poll
-from tools.run_day import queue_depth
+from tools.run_day import day_records, wait_until_drained
 
 ENV = os.environ.get("DN_ENV", "local")
 DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
@@ -151,15 +151,9 @@ class Audiences(unittest.TestCase):
         try:
             result, error = self.env.invoke("FindDailyFunctionName", {"date": date, "force": False})
             self.assertIsNone(error, result)
-            sqs, url = self.env.client("sqs"), self.env.out("GenerateQueueUrl")
-            empty = [0]
-
-            def drained():
-                empty[0] = empty[0] + 1 if queue_depth(sqs, url) == (0, 0) else 0
-                return empty[0] >= 2
-
-            poll("the generate queue to drain", drained, 300, 1.0)
-            received = self.recipients(date)
+            wait_until_drained(self.env, 300)
+            received = {nid: {u: r["title"] for u, r in records.items()}
+                        for nid, records in day_records(self.env, date).items()}
         finally:
             for nid in names.values():
                 self.env.call("DELETE", f"/admin/notifications/{urllib.parse.quote(nid)}")
@@ -170,20 +164,6 @@ class Audiences(unittest.TestCase):
         for uid, title in received[names["all-users"]].items():
             first = by_id[uid]["first_name"] or by_id[uid]["display_name"]
             self.assertEqual(title, f"Hi {first}", uid)
-
-    def recipients(self, date: str) -> dict[str, dict[str, str]]:
-        """notificationId -> {user id: rendered title} of the day's inbox records (a Scan)."""
-        ddb, out = self.env.client("dynamodb"), {}
-        kwargs = {"TableName": self.env.out("TableName"), "FilterExpression": "begins_with(sk, :p)",
-                  "ExpressionAttributeValues": {":p": {"S": f"INBOX#{date}#"}}}
-        while True:
-            page = ddb.scan(**kwargs)
-            for item in page["Items"]:
-                out.setdefault(item["notificationId"]["S"], {})[item["pk"]["S"][len("USER#"):]] = \
-                    item["title"]["S"]
-            if "LastEvaluatedKey" not in page:
-                return out
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 if __name__ == "__main__":

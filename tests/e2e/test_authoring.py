@@ -13,8 +13,8 @@ import unittest
 import urllib.parse
 import uuid
 
-from tools.dn_env import Environment, poll, today_in
-from tools.run_day import queue_depth
+from tools.dn_env import Environment, today_in
+from tools.run_day import day_records, wait_until_drained
 
 ENV = os.environ.get("DN_ENV", "local")
 DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
@@ -140,30 +140,14 @@ class Authoring(unittest.TestCase):
 
     # ---- a day that has run --------------------------------------------------------------
     def run_day(self, date: str) -> None:
-        """find-daily for `date`, then the generate queue drained (twice empty in a row)."""
+        """find-daily for `date` (forced), then the generate queue drained."""
         result, error = self.env.invoke("FindDailyFunctionName", {"date": date, "force": True})
         self.assertIsNone(error, result)
-        sqs, url = self.env.client("sqs"), self.env.out("GenerateQueueUrl")
-        empty = [0]
-
-        def drained():
-            empty[0] = empty[0] + 1 if queue_depth(sqs, url) == (0, 0) else 0
-            return empty[0] >= 2
-
-        poll("the generate queue to drain", drained, 300, 1.0)
+        wait_until_drained(self.env, 300)
 
     def records_of(self, date: str, nid: str) -> dict[str, dict]:
-        """Inbox records of (date, nid) across users: user id -> attributes (a filtered Scan)."""
-        ddb, out, kwargs = self.env.client("dynamodb"), {}, {
-            "TableName": self.env.out("TableName"), "FilterExpression": "sk = :sk",
-            "ExpressionAttributeValues": {":sk": {"S": f"INBOX#{date}#{nid}"}}}
-        while True:
-            page = ddb.scan(**kwargs)
-            for item in page["Items"]:
-                out[item["pk"]["S"][len("USER#"):]] = {k: v.get("S") for k, v in item.items()}
-            if "LastEvaluatedKey" not in page:
-                return out
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        """Inbox records of (date, nid) across users: user id -> attributes."""
+        return day_records(self.env, date).get(nid, {})
 
     def test_an_edit_after_the_run_leaves_that_day_unchanged(self):
         nid, ran = f"e2e-{RUN}-edit", day(15)

@@ -161,7 +161,8 @@ class DataPipeline(unittest.TestCase):
                  b"last_login_at,marketing_opt_in,preferred_channel,digest_hour,lifetime_value\n"
         _, emptied = self.upload(name, header)
         cleared = self.outcome(key, emptied["VersionId"])
-        self.assertEqual((cleared["status"], cleared["rowsRead"]), ("loaded", 0), cleared)
+        self.assertEqual((cleared["status"], cleared["rowsRead"], cleared["rowsDeleted"]), ("loaded", 0, rows),
+                         cleared)
         return got
 
     def test_a_redelivered_object_event_changes_nothing(self):
