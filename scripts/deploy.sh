@@ -77,12 +77,15 @@ if [[ "$env" == local ]]; then
   (cd "$bootstrap_dir" && "${cdk[@]}" bootstrap "aws://$DN_LOCAL_ACCOUNT/$DN_LOCAL_REGION" >/dev/null)
   rmdir "$bootstrap_dir"
 else
-  # The loader verifies Aurora's certificate (verify-full) against the RDS CA bundle in its zip.
-  if ! unzip -l "$DN_ARTIFACT_DIR/loader.zip" 2>/dev/null | grep -q 'certs/rds-global-bundle.pem'; then
-    echo "deploy: $DN_ARTIFACT_DIR/loader.zip has no certs/rds-global-bundle.pem; download the RDS CA" \
-      "bundle to functions/apps/loader/certs/ and run make package (docs/DATA_PIPELINE.md)" >&2
-    exit 1
-  fi
+  # The loader and sync-audiences verify Aurora's certificate (verify-full) against the RDS CA
+  # bundle in their zips.
+  for zip in loader sync-audiences; do
+    if ! unzip -l "$DN_ARTIFACT_DIR/$zip.zip" 2>/dev/null | grep -q 'certs/rds-global-bundle.pem'; then
+      echo "deploy: $DN_ARTIFACT_DIR/$zip.zip has no certs/rds-global-bundle.pem; download the RDS CA" \
+        "bundle to functions/apps/loader/certs/ and run make package (docs/DATA_PIPELINE.md)" >&2
+      exit 1
+    fi
+  done
   if ! "$root/.venv/bin/python" "$root/scripts/aws_identity.py" >/dev/null; then
     echo "deploy: no usable AWS credentials for $env (configure a profile or the CI OIDC role)" >&2
     exit 1
