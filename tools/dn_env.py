@@ -196,6 +196,29 @@ def deployed_or_nan(env: str, figure: str, bench: str) -> Environment | None:
     return None
 
 
+def users_header() -> str:
+    """The users contract's column names as a CSV header line (a header-only file empties an
+    object's rows: the contract deletes absent keys)."""
+    contract = json.loads((ROOT / "data" / "contracts" / "users.json").read_text(encoding="utf-8"))
+    return ",".join(c["name"] for c in contract["columns"]) + "\n"
+
+
+def wait_for_outcome(s3, bucket: str, key: str, version: str, timeout_s: float = 300,
+                     interval_s: float = 0.5) -> dict:
+    """The loader's outcome record (loaded/<key without incoming/>.json) of exactly this version
+    of `key`: an outcome of an earlier upload of the same key does not count."""
+    outcome_key = "loaded/" + key[len("incoming/"):] + ".json"
+
+    def ready():
+        try:
+            got = json.loads(s3.get_object(Bucket=bucket, Key=outcome_key)["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            return None
+        return got if got.get("versionId") == version else None
+
+    return poll(f"the loader's outcome for {key}", ready, timeout_s, interval_s)
+
+
 def poll(what: str, check, timeout_s: float, interval_s: float = 0.5):
     """Calls check() until it returns a truthy value or the deadline passes (then raises)."""
     deadline = time.monotonic() + timeout_s

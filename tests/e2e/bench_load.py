@@ -10,7 +10,6 @@ status among them; exits non-zero unless every row loaded.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import time
 import uuid
 
 from tools.audiences import wait_for_sync
-from tools.dn_env import ROOT, deployed_or_nan, poll
+from tools.dn_env import ROOT, deployed_or_nan, users_header, wait_for_outcome
 
 
 def main() -> int:
@@ -44,18 +43,7 @@ def main() -> int:
             sent = s3.put_object(Bucket=bucket, Key=key, Body=body, ServerSideEncryption="aws:kms",
                                  SSEKMSKeyId=env.out("DataKeyArn"), ContentType="text/csv")
     start = time.monotonic()
-    outcome_key = "loaded/" + key[len("incoming/"):] + ".json"
-
-    def outcome_of(version):
-        def ready():
-            try:
-                got = json.loads(s3.get_object(Bucket=bucket, Key=outcome_key)["Body"].read())
-            except s3.exceptions.NoSuchKey:
-                return None
-            return got if got.get("versionId") == version else None
-        return ready
-
-    got = poll("the loader's outcome", outcome_of(sent.get("VersionId")), timeout_s=1800, interval_s=0.2)
+    got = wait_for_outcome(s3, bucket, key, sent.get("VersionId"), timeout_s=1800, interval_s=0.2)
     load_s = time.monotonic() - start
     print(f"loader_e2e_bytes: {size}")
     print(f"loader_e2e_status: {got['status']}")
@@ -66,12 +54,10 @@ def main() -> int:
     # The benchmark's users leave the table again (a header-only version of the object: the users
     # contract deletes absent keys), and the read below waits for the sync pass that follows, so
     # neither the emulator's read nor a later benchmark competes with materialising them.
-    with open(os.path.join(ROOT, "data", "contracts", "users.json"), encoding="utf-8") as f:
-        header = ",".join(c["name"] for c in json.load(f)["columns"]) + "\n"
-    emptied = s3.put_object(Bucket=bucket, Key=key, Body=header.encode(), ServerSideEncryption="aws:kms",
-                            SSEKMSKeyId=env.out("DataKeyArn"), ContentType="text/csv")
-    poll("the header-only version's outcome", outcome_of(emptied.get("VersionId")), timeout_s=1800,
-         interval_s=0.5)
+    emptied = s3.put_object(Bucket=bucket, Key=key, Body=users_header().encode(),
+                            ServerSideEncryption="aws:kms", SSEKMSKeyId=env.out("DataKeyArn"),
+                            ContentType="text/csv")
+    wait_for_outcome(s3, bucket, key, emptied.get("VersionId"), timeout_s=1800)
     wait_for_sync(env, timeout_s=1800)
 
     start = time.monotonic()

@@ -24,15 +24,13 @@ import uuid
 
 from tests.e2e.test_data_pipeline import psql
 from tools.audiences import members, profile, wait_for_sync
-from tools.dn_env import Environment, poll
+from tools.dn_env import Environment, users_header, wait_for_outcome
 from tools.run_day import day_records, wait_until_drained
 
 ENV = os.environ.get("DN_ENV", "local")
 DESTRUCTIVE = os.environ.get("DN_E2E_DESTRUCTIVE") == "1"
 RUN = uuid.uuid4().hex[:8]
-COLUMNS = ["user_id", "email", "first_name", "last_name", "display_name", "time_zone", "locale",
-           "signup_date", "last_login_at", "marketing_opt_in", "preferred_channel", "digest_hour",
-           "lifetime_value"]
+COLUMNS = users_header().rstrip("\n").split(",")
 SYNC_DEADLINE_S = 300
 
 
@@ -71,16 +69,7 @@ class Audiences(unittest.TestCase):
         key = f"incoming/users/audiences-{RUN}/{name}"
         sent = self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="text/csv",
                                   ServerSideEncryption="aws:kms", SSEKMSKeyId=self.env.out("DataKeyArn"))
-        outcome_key = "loaded/" + key[len("incoming/"):] + ".json"
-
-        def ready():
-            try:
-                got = json.loads(self.s3.get_object(Bucket=self.bucket, Key=outcome_key)["Body"].read())
-            except self.s3.exceptions.NoSuchKey:
-                return None
-            return got if got.get("versionId") == sent["VersionId"] else None
-
-        got = poll(f"the outcome of {key}", ready, 300, 0.5)
+        got = wait_for_outcome(self.s3, self.bucket, key, sent["VersionId"])
         self.assertEqual(got["status"], "loaded", got)
         wait_for_sync(self.env, SYNC_DEADLINE_S)
         return got

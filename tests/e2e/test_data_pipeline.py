@@ -15,7 +15,7 @@ import tempfile
 import unittest
 import uuid
 
-from tools.dn_env import ROOT, Environment, poll
+from tools.dn_env import ROOT, Environment, users_header, wait_for_outcome
 
 ENV = os.environ.get("DN_ENV", "local")
 # These tests load sample users into the target table: never against prod's data by default.
@@ -79,16 +79,7 @@ class DataPipeline(unittest.TestCase):
         return key, sent
 
     def outcome(self, key: str, version: str) -> dict:
-        outcome_key = "loaded/" + key[len("incoming/"):] + ".json"
-
-        def ready():
-            try:
-                got = json.loads(self.s3.get_object(Bucket=self.bucket, Key=outcome_key)["Body"].read())
-            except self.s3.exceptions.NoSuchKey:
-                return None
-            return got if got.get("versionId") == version else None
-
-        return poll(f"the loader's outcome for {key}", ready, timeout_s=300, interval_s=0.5)
+        return wait_for_outcome(self.s3, self.bucket, key, version)
 
     def test_a_clean_file_loads_exactly(self):
         body, _ = generate(rows=1500, seed=int(RUN, 16) % 100000)
@@ -157,9 +148,7 @@ class DataPipeline(unittest.TestCase):
         # These users exist only to make the GET long: a header-only version of the object takes
         # them out of the table again (the users contract deletes absent keys), so the segments
         # sync-audiences materialises do not grow by hundreds of thousands of test users.
-        header = b"user_id,email,first_name,last_name,display_name,time_zone,locale,signup_date," \
-                 b"last_login_at,marketing_opt_in,preferred_channel,digest_hour,lifetime_value\n"
-        _, emptied = self.upload(name, header)
+        _, emptied = self.upload(name, users_header().encode())
         cleared = self.outcome(key, emptied["VersionId"])
         self.assertEqual((cleared["status"], cleared["rowsRead"], cleared["rowsDeleted"]), ("loaded", 0, rows),
                          cleared)
